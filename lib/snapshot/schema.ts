@@ -113,7 +113,9 @@ export const endpointSliceSchema = obj({
   metadata: objectMetaSchema,
   addressType: optStr,
   endpoints: z.array(endpointSchema).nullish(),
-  ports: z.array(obj({ name: z.string().nullish(), port: z.number().int().nullish(), protocol: optStr })).nullish(),
+  ports: z
+    .array(obj({ name: z.string().nullish(), port: z.number().int().nullish(), protocol: optStr }))
+    .nullish(),
 });
 
 export const probeSchema = obj({
@@ -126,7 +128,9 @@ export const probeSchema = obj({
 export const containerSchema = obj({
   name: str,
   image: optStr,
-  ports: z.array(obj({ name: optStr, containerPort: z.number().int(), protocol: optStr })).optional(),
+  ports: z
+    .array(obj({ name: optStr, containerPort: z.number().int(), protocol: optStr }))
+    .optional(),
   readinessProbe: probeSchema.optional(),
   livenessProbe: probeSchema.optional(),
   startupProbe: probeSchema.optional(),
@@ -210,7 +214,7 @@ export const peerAuthenticationSchema = obj({
 
 // ---------------------------------------------------------------- the document
 
-export const gapSchema = obj({ source: str, message: str });
+export const gapSchema = obj({ source: str, message: str, targetGroupArn: optStr });
 
 const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).optional();
 

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+
+export type Severity = "critical" | "warning" | "info";
+export const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+export interface ResourceRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface AffectedTarget {
+  id: string;
+  port: number | null;
+  state: string;
+  reason: string | null;
+}
+
+/** One finding, exactly the JSON shape of ../shared/spec/findings.md. */
+export interface Finding {
+  code: string;
+  name: string;
+  severity: Severity;
+  title: string;
+  targetGroupArn: string | null;
+  resources: ResourceRef[];
+  affectedTargets: AffectedTarget[];
+  evidence: { expected: Record<string, unknown>; actual: Record<string, unknown> };
+  rootCause: string;
+  remediation: string;
+  fingerprint: string;
+}
+
+export interface AuditSummary {
+  targetGroups: number;
+  targetGroupsAudited: number;
+  targets: number;
+  unhealthyTargets: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  byCode: Record<string, number>;
+  suppressed: number;
+  suppressedByCode: Record<string, number>;
+  gaps: number;
+}
+
+export interface AuditReport {
+  version: 1;
+  cluster: { name: string; region: string };
+  auditedAt: string;
+  summary: AuditSummary;
+  findings: Finding[];
+}
+
+/**
+ * Stable identity of a problem: the code, the target group and the objects, never the
+ * changing facts (target states, counts), so the same problem keeps its fingerprint across runs.
+ */
+export function fingerprintOf(
+  code: string,
+  targetGroupArn: string | null,
+  resources: ResourceRef[],
+  discriminator = "",
+): string {
+  const objects = resources
+    .map((r) => `${r.kind}/${r.namespace ?? ""}/${r.name}`)
+    .sort()
+    .join(",");
+  return createHash("sha256")
+    .update([code, targetGroupArn ?? "", objects, discriminator].join("|"))
+    .digest("hex")
+    .slice(0, 32);
+}

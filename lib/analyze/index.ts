@@ -1,0 +1,107 @@
+/**
+ * analyze: snapshot → report. Pure: reads nothing but the snapshot, so every audit can be
+ * replayed from a file.
+ */
+import type { Snapshot } from "../snapshot/schema";
+import {
+  SEVERITIES,
+  severityRank,
+  type AuditReport,
+  type Finding,
+  type ResourceRef,
+  type Severity,
+} from "./finding";
+import { ignoredCodes } from "./k8s";
+import { buildModel, type Model } from "./model";
+import type { Rule } from "./rule";
+import { RULES } from "./rules";
+
+export interface AnalyzeOptions {
+  /** Report time; defaults to the snapshot's capture time so a replay gives the same report. */
+  auditedAt?: string;
+  rules?: readonly Rule[];
+}
+
+/** Rules that cannot run because one of the lists they read is a gap. */
+export function blockedRules(model: Model, rules: readonly Rule[]): Rule[] {
+  return rules.filter((r) => r.inputs.some((source) => model.gapSources.has(source)));
+}
+
+function objectMeta(model: Model, r: ResourceRef) {
+  const key = `${r.namespace ?? "default"}/${r.name}`;
+  switch (r.kind) {
+    case "Service":
+      return model.servicesByKey.get(key)?.metadata;
+    case "Ingress":
+      return model.ingressesByKey.get(key)?.metadata;
+    case "TargetGroupBinding":
+      return model.snapshot.kubernetes.targetGroupBindings.find(
+        (b) => b.metadata.name === r.name && (b.metadata.namespace ?? "default") === r.namespace,
+      )?.metadata;
+    case "Pod":
+      return model.podsByKey.get(key)?.metadata;
+    default:
+      return undefined;
+  }
+}
+
+export const isSuppressed = (model: Model, f: Finding): boolean =>
+  f.resources.some((r) => ignoredCodes(objectMeta(model, r)).has(f.code));
+
+/** Report order: severity, then code, then target group. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+    (a.targetGroupArn ?? "").localeCompare(b.targetGroupArn ?? "") ||
+    a.fingerprint.localeCompare(b.fingerprint)
+  );
+}
+
+export function runRules(model: Model, rules: readonly Rule[] = RULES): Finding[] {
+  const blocked = new Set(blockedRules(model, rules));
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    if (blocked.has(rule)) continue;
+    findings.push(...rule.run({ model, prior: findings, rules }));
+  }
+  return findings;
+}
+
+export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): AuditReport {
+  const model = buildModel(snapshot);
+  const all = runRules(model, options.rules);
+  const kept: Finding[] = [];
+  const suppressedByCode: Record<string, number> = {};
+  for (const f of all) {
+    if (isSuppressed(model, f)) suppressedByCode[f.code] = (suppressedByCode[f.code] ?? 0) + 1;
+    else kept.push(f);
+  }
+  kept.sort(compareFindings);
+
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byCode: Record<string, number> = {};
+  for (const f of kept) {
+    bySeverity[f.severity] += 1;
+    byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+  }
+  const targets = model.targetGroups.flatMap((t) => t.targets);
+  return {
+    version: 1,
+    cluster: model.cluster,
+    auditedAt: options.auditedAt ?? snapshot.capturedAt,
+    summary: {
+      targetGroups: model.targetGroups.length,
+      targetGroupsAudited: model.targetGroups.filter((t) => t.healthKnown).length,
+      targets: targets.length,
+      unhealthyTargets: targets.filter((t) => t.failing).length,
+      findings: kept.length,
+      bySeverity,
+      byCode,
+      suppressed: all.length - kept.length,
+      suppressedByCode,
+      gaps: snapshot.gaps.length,
+    },
+    findings: kept,
+  };
+}

@@ -1,0 +1,391 @@
+/**
+ * The topology model: one pass over the snapshot that joins target groups ↔ bindings (or the
+ * controller's tags) ↔ Services ↔ EndpointSlices ↔ pods ↔ nodes ↔ EC2 instances through hash
+ * maps, so every rule reads joined views instead of scanning lists.
+ */
+import type {
+  Endpoint,
+  EndpointSlice,
+  Gap,
+  Ingress,
+  LoadBalancer,
+  Node,
+  Pod,
+  Service,
+  ServicePort,
+  Snapshot,
+  Source,
+  TargetGroup,
+  TargetGroupBinding,
+} from "../snapshot/schema";
+import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
+
+export interface EndpointView {
+  address: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  nodeName?: string;
+  zone?: string;
+  pod?: Pod;
+}
+
+export interface TargetView {
+  id: string;
+  port: number | null;
+  availabilityZone?: string;
+  state: string;
+  reason: string | null;
+  description: string | null;
+  /** `unhealthy`, or `unused` with `Target.NotInUse`. */
+  failing: boolean;
+  healthy: boolean;
+  /** The port the health check really uses for this target. */
+  checkedPort: number | null;
+  /** Instance mode: the node with this instance id. IP mode: the node of the endpoint. */
+  node?: Node;
+  /** IP mode: the Service endpoint with this address. */
+  endpoint?: EndpointView;
+}
+
+/** Who manages the target group's settings, which decides where a fix must go. */
+export type Manager = "ingress" | "service" | "user";
+
+export interface TargetGroupView {
+  arn: string;
+  name: string;
+  tg: TargetGroup;
+  targetType: string;
+  tags: Record<string, string>;
+  manager: Manager;
+  binding?: TargetGroupBinding;
+  /** Namespace the bound Service is expected in (binding's, or from the controller's tags). */
+  namespace?: string;
+  service?: Service;
+  servicePort?: ServicePort;
+  /** Ingresses that created this target group (stack tag, IngressGroup, or backend reference). */
+  ingresses: Ingress[];
+  loadBalancers: LoadBalancer[];
+  endpoints: EndpointView[];
+  /** Pods behind the Service, ready or not. */
+  backingPods: Pod[];
+  targets: TargetView[];
+  /** False when the target health of this group could not be read (a gap names it). */
+  healthKnown: boolean;
+  healthEndpoint?: HealthEndpoint;
+  /** `HealthCheckPort` when it is a number; null for `traffic-port`. */
+  fixedHealthCheckPort: number | null;
+}
+
+export interface Model {
+  snapshot: Snapshot;
+  cluster: { name: string; region: string };
+  targetGroups: TargetGroupView[];
+  nodesByName: Map<string, Node>;
+  nodesByInstanceId: Map<string, Node>;
+  podsByKey: Map<string, Pod>;
+  servicesByKey: Map<string, Service>;
+  ingressesByKey: Map<string, Ingress>;
+  loadBalancersByArn: Map<string, LoadBalancer>;
+  bindingsByArn: Map<string, TargetGroupBinding[]>;
+  /** Sources that could not be read in full. */
+  gapSources: Set<Source | string>;
+}
+
+const INGRESS_STACK = "ingress.k8s.aws/stack";
+const SERVICE_STACK = "service.k8s.aws/stack";
+const INGRESS_RESOURCE = "ingress.k8s.aws/resource";
+const SERVICE_RESOURCE = "service.k8s.aws/resource";
+
+function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const bucket = map.get(k);
+    if (bucket) bucket.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function indexBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined && !map.has(k)) map.set(k, item);
+  }
+  return map;
+}
+
+export const isFailing = (state: string, reason: string | null): boolean =>
+  state === "unhealthy" || (state === "unused" && reason === "Target.NotInUse");
+
+const toPort = (value: string | undefined): number | null =>
+  value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
+
+/**
+ * The Service (and port) a controller-created target group points at, from its tags:
+ * `service.k8s.aws/stack` = `<ns>/<service>` with the port in `service.k8s.aws/resource`, or
+ * `ingress.k8s.aws/resource` = `<ns>/<ingress>-<service>:<port>`, split with the known Ingresses.
+ */
+function serviceFromTags(
+  tags: Record<string, string>,
+  ingressesByNamespace: Map<string, Ingress[]>,
+): { ns: string; name: string; port?: string } | undefined {
+  const svcStack = tags[SERVICE_STACK];
+  if (svcStack?.includes("/")) {
+    const [ns, name] = svcStack.split("/") as [string, string];
+    return { ns, name, port: tags[SERVICE_RESOURCE] };
+  }
+  const resource = tags[INGRESS_RESOURCE];
+  const slash = resource?.indexOf("/") ?? -1;
+  const colon = resource?.lastIndexOf(":") ?? -1;
+  if (!resource || slash < 0 || colon < slash) return undefined;
+  const ns = resource.slice(0, slash);
+  const rest = resource.slice(slash + 1, colon);
+  const ingress = (ingressesByNamespace.get(ns) ?? []).find((i) =>
+    rest.startsWith(`${i.metadata.name}-`),
+  );
+  if (!ingress) return undefined;
+  return {
+    ns,
+    name: rest.slice(ingress.metadata.name.length + 1),
+    port: resource.slice(colon + 1),
+  };
+}
+
+function backendMatches(
+  backend: { service?: { name: string; port?: { number?: number; name?: string } } } | undefined,
+  service: Service,
+  servicePort: ServicePort | undefined,
+): boolean {
+  const ref = backend?.service;
+  if (!ref || ref.name !== service.metadata.name) return false;
+  if (!servicePort || !ref.port) return true;
+  return ref.port.number !== undefined
+    ? ref.port.number === servicePort.port
+    : ref.port.name === servicePort.name;
+}
+
+function ingressesForTargetGroup(
+  tags: Record<string, string>,
+  service: Service | undefined,
+  servicePort: ServicePort | undefined,
+  ingressesByKey: Map<string, Ingress>,
+  ingressesByGroup: Map<string, Ingress[]>,
+  ingressesByNamespace: Map<string, Ingress[]>,
+): Ingress[] {
+  const referencesService = (ing: Ingress) =>
+    service !== undefined &&
+    [
+      ing.spec?.defaultBackend,
+      ...(ing.spec?.rules ?? []).flatMap((r) => r.http?.paths.map((p) => p.backend) ?? []),
+    ].some((b) => backendMatches(b, service, servicePort));
+
+  const stack = tags[INGRESS_STACK];
+  if (stack) {
+    const own = ingressesByKey.get(stack);
+    if (own) return [own];
+    const group = ingressesByGroup.get(stack) ?? [];
+    const inGroup = group.filter(referencesService);
+    return inGroup.length > 0 ? inGroup : group;
+  }
+  if (!service) return [];
+  const ns = service.metadata.namespace ?? "default";
+  return (ingressesByNamespace.get(ns) ?? []).filter(referencesService);
+}
+
+function endpointViews(
+  slices: EndpointSlice[],
+  podsByKey: Map<string, Pod>,
+  ns: string,
+): EndpointView[] {
+  const views: EndpointView[] = [];
+  for (const slice of slices) {
+    for (const ep of slice.endpoints ?? []) views.push(...viewsOf(ep, podsByKey, ns));
+  }
+  return views;
+}
+
+function viewsOf(ep: Endpoint, podsByKey: Map<string, Pod>, ns: string): EndpointView[] {
+  const ref = ep.targetRef;
+  const pod =
+    ref?.name && (ref.kind ?? "Pod") === "Pod"
+      ? podsByKey.get(`${ref.namespace ?? ns}/${ref.name}`)
+      : undefined;
+  // Per the EndpointSlice API, a nil `ready` means ready and a nil `serving` follows ready.
+  const ready = ep.conditions?.ready ?? true;
+  return ep.addresses.map((address) => ({
+    address,
+    ready,
+    serving: ep.conditions?.serving ?? ready,
+    terminating: ep.conditions?.terminating ?? false,
+    nodeName: ep.nodeName ?? pod?.spec.nodeName,
+    zone: ep.zone,
+    pod,
+  }));
+}
+
+function findServicePort(service: Service, port: number | string): ServicePort | undefined {
+  const ports = service.spec?.ports ?? [];
+  return typeof port === "number"
+    ? ports.find((p) => p.port === port)
+    : (ports.find((p) => p.name === port) ??
+        (/^\d+$/.test(port) ? ports.find((p) => p.port === Number(port)) : undefined));
+}
+
+function pickHealthEndpoint(
+  pods: Pod[],
+  servicePort: ServicePort | undefined,
+): HealthEndpoint | undefined {
+  if (!servicePort) return undefined;
+  const ready = pods.filter((p) =>
+    p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  );
+  for (const pod of [...ready, ...pods]) {
+    const endpoint = healthEndpointOf(pod, servicePort);
+    if (endpoint) return endpoint;
+  }
+  return undefined;
+}
+
+export function buildModel(snapshot: Snapshot): Model {
+  const k = snapshot.kubernetes;
+  const nodesByName = indexBy(k.nodes, (n) => n.metadata.name);
+  const nodesByInstanceId = indexBy(k.nodes, (n) => instanceIdOf(n.spec?.providerID));
+  const podsByKey = indexBy(k.pods, (p) => keyOf(p.metadata));
+  const servicesByKey = indexBy(k.services, (s) => keyOf(s.metadata));
+  const ingressesByKey = indexBy(k.ingresses, (i) => keyOf(i.metadata));
+  const ingressesByGroup = groupBy(
+    k.ingresses,
+    (i) => i.metadata.annotations?.["alb.ingress.kubernetes.io/group.name"],
+  );
+  const ingressesByNamespace = groupBy(k.ingresses, (i) => i.metadata.namespace ?? "default");
+  const slicesByService = groupBy(k.endpointSlices, (s) => {
+    const svc = s.metadata.labels?.["kubernetes.io/service-name"];
+    return svc ? `${s.metadata.namespace ?? "default"}/${svc}` : undefined;
+  });
+  const loadBalancersByArn = indexBy(snapshot.aws.loadBalancers, (lb) => lb.LoadBalancerArn);
+  const bindingsByArn = groupBy(k.targetGroupBindings, (b) => b.spec.targetGroupARN);
+  // A gap naming one target group leaves the others audited; only whole-list gaps stop rules.
+  const gapSources = new Set(
+    snapshot.gaps.filter((g) => typeof g.targetGroupArn !== "string").map((g) => g.source),
+  );
+  const healthGaps = new Set(
+    snapshot.gaps
+      .map((g: Gap) => g.targetGroupArn)
+      .filter((arn): arn is string => typeof arn === "string"),
+  );
+
+  const targetGroups = snapshot.aws.targetGroups.map((tg): TargetGroupView => {
+    const tags = Object.fromEntries((tg.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]));
+    const binding = bindingsByArn.get(tg.TargetGroupArn)?.[0];
+    const manager: Manager = tags[INGRESS_STACK]
+      ? "ingress"
+      : tags[SERVICE_STACK]
+        ? "service"
+        : "user";
+
+    let namespace: string | undefined;
+    let service: Service | undefined;
+    let servicePort: ServicePort | undefined;
+    if (binding) {
+      namespace = binding.metadata.namespace ?? "default";
+      service = servicesByKey.get(`${namespace}/${binding.spec.serviceRef.name}`);
+      servicePort = service && findServicePort(service, binding.spec.serviceRef.port);
+    } else {
+      const fromTag = serviceFromTags(tags, ingressesByNamespace);
+      if (fromTag) {
+        namespace = fromTag.ns;
+        service = servicesByKey.get(`${fromTag.ns}/${fromTag.name}`);
+        servicePort = service && fromTag.port ? findServicePort(service, fromTag.port) : undefined;
+      }
+    }
+
+    const ingresses = ingressesForTargetGroup(
+      tags,
+      service,
+      servicePort,
+      ingressesByKey,
+      ingressesByGroup,
+      ingressesByNamespace,
+    );
+    const endpoints = service
+      ? endpointViews(
+          slicesByService.get(keyOf(service.metadata)) ?? [],
+          podsByKey,
+          namespace ?? "default",
+        )
+      : [];
+    const backingPods = [...new Set(endpoints.flatMap((e) => (e.pod ? [e.pod] : [])))];
+    const endpointsByAddress = indexBy(endpoints, (e) => e.address);
+    const targetType = (binding?.spec.targetType ?? tg.TargetType ?? "instance").toLowerCase();
+    const fixedHealthCheckPort = toPort(tg.HealthCheckPort);
+
+    const targets = (tg.TargetHealthDescriptions ?? []).map((d): TargetView => {
+      const state = d.TargetHealth?.State ?? "unavailable";
+      const reason = d.TargetHealth?.Reason ?? null;
+      const port = d.Target.Port ?? null;
+      const endpoint = targetType === "ip" ? endpointsByAddress.get(d.Target.Id) : undefined;
+      const node =
+        targetType === "ip"
+          ? endpoint?.nodeName !== undefined
+            ? nodesByName.get(endpoint.nodeName)
+            : undefined
+          : nodesByInstanceId.get(d.Target.Id);
+      return {
+        id: d.Target.Id,
+        port,
+        availabilityZone: d.Target.AvailabilityZone,
+        state,
+        reason,
+        description: d.TargetHealth?.Description ?? null,
+        failing: isFailing(state, reason),
+        healthy: state === "healthy",
+        checkedPort: toPort(d.HealthCheckPort) ?? fixedHealthCheckPort ?? port,
+        node,
+        endpoint,
+      };
+    });
+
+    return {
+      arn: tg.TargetGroupArn,
+      name:
+        tg.TargetGroupName ?? tg.TargetGroupArn.split("/").slice(-2, -1)[0] ?? tg.TargetGroupArn,
+      tg,
+      targetType,
+      tags,
+      manager,
+      binding,
+      namespace,
+      service,
+      servicePort,
+      ingresses,
+      loadBalancers: (tg.LoadBalancerArns ?? []).flatMap((arn) => {
+        const lb = loadBalancersByArn.get(arn);
+        return lb ? [lb] : [];
+      }),
+      endpoints,
+      backingPods,
+      targets,
+      healthKnown: !healthGaps.has(tg.TargetGroupArn) && !gapSources.has("aws.targetGroups"),
+      healthEndpoint: pickHealthEndpoint(backingPods, servicePort),
+      fixedHealthCheckPort,
+    };
+  });
+
+  return {
+    snapshot,
+    cluster: { name: snapshot.cluster.name, region: snapshot.cluster.region },
+    targetGroups,
+    nodesByName,
+    nodesByInstanceId,
+    podsByKey,
+    servicesByKey,
+    ingressesByKey,
+    loadBalancersByArn,
+    bindingsByArn,
+    gapSources,
+  };
+}

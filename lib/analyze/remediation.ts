@@ -1,0 +1,77 @@
+/**
+ * Where a health-check fix must go, and how to say it exactly. The AWS Load Balancer Controller
+ * owns target groups it created and reverts manual edits, so for those the fix is an annotation
+ * on the object the controller reads (the Service: its annotations take precedence over the
+ * Ingress's); a target group nobody reconciles is fixed with the AWS CLI.
+ */
+import type { TargetGroupView } from "./model";
+
+export interface HealthCheckSettings {
+  port?: number | string;
+  path?: string;
+  protocol?: string;
+  successCodes?: string;
+}
+
+const ALB_KEYS: Record<keyof HealthCheckSettings, string> = {
+  port: "alb.ingress.kubernetes.io/healthcheck-port",
+  path: "alb.ingress.kubernetes.io/healthcheck-path",
+  protocol: "alb.ingress.kubernetes.io/healthcheck-protocol",
+  successCodes: "alb.ingress.kubernetes.io/success-codes",
+};
+
+const NLB_KEYS: Record<keyof HealthCheckSettings, string> = {
+  port: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port",
+  path: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path",
+  protocol: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol",
+  successCodes: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-success-codes",
+};
+
+const CLI_FLAGS: Record<keyof HealthCheckSettings, string> = {
+  port: "--health-check-port",
+  path: "--health-check-path",
+  protocol: "--health-check-protocol",
+  successCodes: "--matcher",
+};
+
+const entries = (settings: HealthCheckSettings) =>
+  (Object.keys(ALB_KEYS) as (keyof HealthCheckSettings)[])
+    .filter((k) => settings[k] !== undefined)
+    .map((k) => [k, String(settings[k])] as const);
+
+/** The annotation keys for a setting on this target group's manager (null: not annotation-managed). */
+export function annotationKeys(
+  tgv: TargetGroupView,
+): Record<keyof HealthCheckSettings, string> | null {
+  if (tgv.manager === "ingress") return ALB_KEYS;
+  if (tgv.manager === "service") return NLB_KEYS;
+  return null;
+}
+
+const shellQuote = (v: string) => (/^[\w./:@,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+
+/** Exact remediation text for a set of health-check settings on this target group. */
+export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettings): string {
+  const pairs = entries(settings);
+  const keys = annotationKeys(tgv);
+  const svc = tgv.service;
+  if (keys && svc) {
+    const ns = svc.metadata.namespace ?? "default";
+    const yaml = pairs.map(([k, v]) => `    ${keys[k]}: ${JSON.stringify(v)}`).join("\n");
+    const args = pairs.map(([k, v]) => `${keys[k]}=${shellQuote(v)}`).join(" ");
+    return (
+      `Annotate Service ${ns}/${svc.metadata.name} (the controller reads the Service's annotations before the Ingress's):\n` +
+      `metadata:\n  annotations:\n${yaml}\n` +
+      `Command: kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${args}`
+    );
+  }
+  const flags = pairs
+    .map(([k, v]) =>
+      k === "successCodes" ? `--matcher HttpCode=${v}` : `${CLI_FLAGS[k]} ${shellQuote(v)}`,
+    )
+    .join(" ");
+  return (
+    `This target group is not managed through annotations; change it directly:\n` +
+    `aws elbv2 modify-target-group --target-group-arn ${tgv.arn} ${flags}`
+  );
+}

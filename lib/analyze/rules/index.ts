@@ -1,0 +1,42 @@
+import { healthCheckPortNotHealthPort } from "./hc001-health-check-port-not-health-port";
+import { healthCheckPathMismatch } from "./hc002-health-check-path-mismatch";
+import { healthCheckProtocolMismatch } from "./hc003-health-check-protocol-mismatch";
+import { healthCheckPortStale } from "./hc004-health-check-port-stale";
+import { healthCheckAnnotationNotApplied } from "./hc005-health-check-annotation-not-applied";
+import { healthCheckCodeMismatch } from "./hc006-health-check-code-mismatch";
+import { externalTrafficPolicyLocalNodesWithoutEndpoints } from "./tp001-external-traffic-policy-local-nodes-without-endpoints";
+import { strictMtlsBlocksAlbHealthCheck } from "./mesh001-strict-mtls-blocks-alb-health-check";
+import { httpProbeBlockedByStrictMtls } from "./mesh002-http-probe-blocked-by-strict-mtls";
+import { staleTarget } from "./tgt001-stale-target";
+import { missingTarget } from "./tgt002-missing-target";
+import { noReadyEndpoints } from "./tgt003-no-ready-endpoints";
+import { targetGroupNotInUse } from "./tgt004-target-group-not-in-use";
+import { unboundTargetGroup } from "./bind001-unbound-target-group";
+import { bindingBackendMissing } from "./bind002-binding-backend-missing";
+import { unexplainedUnhealthyTargets } from "./tgt005-unexplained-unhealthy-targets";
+import { auditIncomplete } from "./audit001-audit-incomplete";
+import type { Rule } from "../rule";
+
+/**
+ * Every rule, in the order they run. TGT005 runs after the rules whose findings explain
+ * targets, and AUDIT001 last so it can name every rule a gap kept from running.
+ */
+export const RULES: readonly Rule[] = [
+  healthCheckPortNotHealthPort,
+  healthCheckPathMismatch,
+  healthCheckProtocolMismatch,
+  healthCheckPortStale,
+  healthCheckAnnotationNotApplied,
+  healthCheckCodeMismatch,
+  externalTrafficPolicyLocalNodesWithoutEndpoints,
+  strictMtlsBlocksAlbHealthCheck,
+  httpProbeBlockedByStrictMtls,
+  staleTarget,
+  missingTarget,
+  noReadyEndpoints,
+  targetGroupNotInUse,
+  unboundTargetGroup,
+  bindingBackendMissing,
+  unexplainedUnhealthyTargets,
+  auditIncomplete,
+];

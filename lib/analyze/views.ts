@@ -1,0 +1,33 @@
+/** Pieces of findings that many rules build the same way. */
+import type { AffectedTarget, ResourceRef, Severity } from "./finding";
+import type { TargetGroupView, TargetView } from "./model";
+
+export const ref = (kind: string, meta: { name: string; namespace?: string }): ResourceRef => ({
+  kind,
+  namespace: meta.namespace ?? "default",
+  name: meta.name,
+});
+
+export function affected(targets: readonly TargetView[]): AffectedTarget[] {
+  return targets.map((t) => ({ id: t.id, port: t.port, state: t.state, reason: t.reason }));
+}
+
+/** The Kubernetes objects behind a target group: binding, Service and creating Ingresses. */
+export function tgResources(tgv: TargetGroupView): ResourceRef[] {
+  const refs: ResourceRef[] = [];
+  if (tgv.binding) refs.push(ref("TargetGroupBinding", tgv.binding.metadata));
+  if (tgv.service) refs.push(ref("Service", tgv.service.metadata));
+  for (const ing of tgv.ingresses) refs.push(ref("Ingress", ing.metadata));
+  return refs;
+}
+
+export const failingTargets = (tgv: TargetGroupView): TargetView[] =>
+  tgv.targets.filter((t) => t.failing);
+
+export const anyHealthy = (tgv: TargetGroupView): boolean => tgv.targets.some((t) => t.healthy);
+
+/** critical when every registered target is failing, else warning (the catalog's "as HC001"). */
+export const severityByFailing = (tgv: TargetGroupView): Severity =>
+  tgv.targets.length > 0 && tgv.targets.every((t) => t.failing) ? "critical" : "warning";
+
+export const tgLabel = (tgv: TargetGroupView): string => tgv.name;
