@@ -1,0 +1,59 @@
+import type { AuditReport, Finding, Severity } from "../analyze/finding";
+import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
+
+const COLORS: Record<Severity, string> = {
+  critical: "\x1b[31m",
+  warning: "\x1b[33m",
+  info: "\x1b[36m",
+};
+const BOLD = "\x1b[1m";
+const RESET = "\x1b[0m";
+
+const indent = (text: string, by: string) =>
+  text
+    .split("\n")
+    .map((line) => by + line)
+    .join("\n");
+
+function renderFinding(f: Finding, color: boolean): string {
+  const sev = f.severity.toUpperCase().padEnd(8);
+  const head = color ? `${COLORS[f.severity]}${BOLD}${sev}${RESET}` : sev;
+  const lines = [`  ${head} ${f.code} ${f.name}: ${f.title}`];
+  if (f.resources.length) lines.push(`    objects:  ${f.resources.map(resourceName).join(", ")}`);
+  if (f.affectedTargets.length) {
+    const shown = f.affectedTargets
+      .slice(0, 10)
+      .map(
+        (t) =>
+          `${t.id}${t.port != null ? `:${t.port}` : ""} ${t.state}${t.reason ? ` (${t.reason})` : ""}`,
+      );
+    const more =
+      f.affectedTargets.length > 10 ? ` … and ${f.affectedTargets.length - 10} more` : "";
+    lines.push(`    targets:  ${shown.join(", ")}${more}`);
+  }
+  const evidence = evidenceLines(f);
+  if (evidence.length) lines.push("    evidence:", ...evidence.map((e) => `      ${e}`));
+  lines.push("    cause:", indent(f.rootCause, "      "));
+  lines.push("    fix:", indent(f.remediation, "      "));
+  return lines.join("\n");
+}
+
+/** Terminal report grouped by target group; severity coloured when `color` (stdout is a TTY). */
+export function renderText(report: AuditReport, options: { color: boolean }): string {
+  const out = [
+    `alb-health-auditor: cluster ${report.cluster.name} (${report.cluster.region}), audited ${report.auditedAt}`,
+    summaryLine(report),
+  ];
+  if (report.findings.length === 0) {
+    out.push(
+      "",
+      "No findings: every audited target group is healthy and configured as its backends expect.",
+    );
+  }
+  for (const group of groupByTargetGroup(report)) {
+    out.push("", options.color ? `${BOLD}${group.label}${RESET}` : group.label);
+    if (group.targetGroupArn) out.push(`  ${group.targetGroupArn}`);
+    for (const f of group.findings) out.push(renderFinding(f, options.color));
+  }
+  return `${out.join("\n")}\n`;
+}
