@@ -47,7 +47,7 @@ export function renderText(report: AuditReport, options: { color: boolean }): st
   if (report.findings.length === 0) {
     out.push(
       "",
-      "No findings: every audited target group is healthy and configured as its backends expect.",
+      "No findings.",
     );
   }
   for (const group of groupByTargetGroup(report)) {
