@@ -1,0 +1,30 @@
+/** Writes docs/findings.md from the catalog data (`npm run docs`); a test keeps it current. */
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CATALOG } from "../lib/analyze/catalog";
+
+export function catalogMarkdown(): string {
+  const rows = CATALOG.map(
+    (e) =>
+      `| ${e.code}${e.retired ? " (retired)" : ""} | ${e.name} | ${e.severity} | ${e.firesWhen.replace(/\|/g, "\\|")} |`,
+  );
+  return [
+    "<!-- Generated from lib/analyze/catalog.ts by `npm run docs`. Do not edit by hand. -->",
+    "# Finding codes",
+    "",
+    "Codes are stable: they never change meaning and are never reused, so alerts, dashboards and",
+    "`alb-health-auditor/ignore` annotations can rely on them. The contract is",
+    "`../shared/spec/findings.md`; this list is generated from the engine's catalog.",
+    "",
+    "| code | name | severity | fires when |",
+    "|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = new URL("../docs/findings.md", import.meta.url);
+  writeFileSync(out, catalogMarkdown());
+  process.stdout.write(`wrote ${fileURLToPath(out)}\n`);
+}
