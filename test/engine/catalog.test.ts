@@ -7,14 +7,19 @@ import { catalogMarkdown } from "../../scripts/gen-catalog-docs";
 describe("finding catalog", () => {
   it("has every code of the spec exactly once, in the spec's order", () => {
     const spec = readFileSync(new URL("../../../shared/spec/findings.md", import.meta.url), "utf8");
-    const specCodes = [...spec.matchAll(/^\| ([A-Z]+\d{3}) \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
+    const specCodes = [...spec.matchAll(/^\| ([A-Z]+\d{3}) \| (\w+) \|/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     expect(specCodes.length).toBeGreaterThan(10);
     expect(CATALOG.map((e) => [e.code, e.name])).toEqual(specCodes);
   });
 
   it("has exactly one rule per live code", () => {
     const ruleCodes = RULES.map((r) => r.code).sort();
-    const live = CATALOG.filter((e) => !e.retired).map((e) => e.code).sort();
+    const live = CATALOG.filter((e) => !e.retired)
+      .map((e) => e.code)
+      .sort();
     expect(ruleCodes).toEqual(live);
   });
 
