@@ -1,0 +1,148 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, type CliIO } from "../lib/cli/run";
+import type { SnapshotInput } from "../lib/snapshot/schema";
+import { healthyInstanceGatewayInput, tgs } from "./support/scenarios";
+
+function capture(overrides: Partial<CliIO> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    stdoutIsTTY: false,
+    ...overrides,
+  };
+  return { io, out: () => out.join(""), err: () => err.join("") };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "alb-audit-cli-"));
+function writeSnapshot(name: string, input: SnapshotInput): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(input));
+  return path;
+}
+
+/** A snapshot where every target fails for a reason no rule explains, so TGT005 reports it. */
+function failingInput(): SnapshotInput {
+  const input = healthyInstanceGatewayInput();
+  for (const d of tgs(input)[0]!.TargetHealthDescriptions!) {
+    d.TargetHealth = {
+      State: "unhealthy",
+      Reason: "Target.FailedHealthChecks",
+      Description: "Health checks failed",
+    };
+  }
+  return input;
+}
+
+describe("alb-audit CLI", () => {
+  it("prints only the JSON report on stdout", async () => {
+    const file = writeSnapshot("healthy.json", healthyInstanceGatewayInput());
+    const c = capture();
+    expect(await runCli(["--snapshot", file, "--format", "json"], c.io)).toBe(0);
+    const report = JSON.parse(c.out());
+    expect(report).toMatchObject({ version: 1, cluster: { name: "shop-prod" }, findings: [] });
+    expect(Object.keys(report)).toEqual(["version", "cluster", "auditedAt", "summary", "findings"]);
+    expect(c.err()).toBe("");
+  });
+
+  it("--fail-on sets exit 1 only at or above the threshold", async () => {
+    const file = writeSnapshot("failing.json", failingInput());
+    const healthy = writeSnapshot("healthy2.json", healthyInstanceGatewayInput());
+    expect(await runCli([file, "--fail-on", "warning"], capture().io)).toBe(1);
+    expect(await runCli([file], capture().io)).toBe(0);
+    expect(await runCli([healthy, "--fail-on", "info"], capture().io)).toBe(0);
+  });
+
+  it("exits 2 with one line for usage and input errors", async () => {
+    for (const args of [
+      ["--format", "yaml", "x.json"],
+      ["--bogus"],
+      [],
+      [join(dir, "nope.json")],
+    ]) {
+      const c = capture();
+      expect(await runCli(args, c.io)).toBe(2);
+      expect(c.out()).toBe("");
+      expect(c.err()).toMatch(/^alb-audit: .+\n/);
+      expect(c.err()).not.toMatch(/\bat .+:\d+:\d+/);
+    }
+  });
+
+  it("names the first problem of a broken snapshot", async () => {
+    const input = healthyInstanceGatewayInput();
+    delete (tgs(input)[0] as { TargetGroupArn?: string }).TargetGroupArn;
+      .TargetGroupArn;
+    const file = writeSnapshot("broken.json", input);
+    const c = capture();
+    expect(await runCli(["--snapshot", file], c.io)).toBe(2);
+    expect(c.err()).toContain("broken.json: aws.targetGroups[0].TargetGroupArn: required");
+  });
+
+  it("colours severities only on a TTY", async () => {
+    const file = writeSnapshot("failing2.json", failingInput());
+    const plain = capture();
+    await runCli([file], plain.io);
+    expect(plain.out()).not.toContain("\x1b[");
+    const tty = capture({ stdoutIsTTY: true });
+    await runCli([file], tty.io);
+    expect(tty.out()).toContain("\x1b[");
+    const noColor = capture({ stdoutIsTTY: true });
+    await runCli([file, "--no-color"], noColor.io);
+    expect(noColor.out()).not.toContain("\x1b[");
+  });
+
+  it("live mode passes options to the collector, reports progress on stderr and writes the snapshot", async () => {
+    const out = join(dir, "collected.json");
+    const seen: unknown[] = [];
+    const c = capture({
+      collect: async (options) => {
+        seen.push({ ...options, onProgress: undefined });
+        options.onProgress?.("listing pods: 500 so far");
+        const { parseSnapshot } = await import("../lib/snapshot/read");
+        return parseSnapshot(healthyInstanceGatewayInput());
+      },
+    });
+    const code = await runCli(
+      [
+        "collect",
+        "--cluster",
+        "shop-prod",
+        "--region",
+        "eu-west-1",
+        "--out",
+        out,
+        "--format",
+        "json",
+      ],
+      c.io,
+    );
+    expect(code).toBe(0);
+    expect(seen[0]).toMatchObject({ clusterName: "shop-prod", region: "eu-west-1" });
+    expect(c.err()).toContain("listing pods: 500 so far");
+    expect(JSON.parse(readFileSync(out, "utf8")).cluster.name).toBe("shop-prod");
+    expect(JSON.parse(c.out()).version).toBe(1);
+  });
+
+  it("a collection failure exits 3 with its message", async () => {
+    const c = capture({
+      collect: async () => Promise.reject(new Error("no AWS credentials found")),
+    });
+    expect(await runCli(["--cluster", "x", "--region", "eu-west-1"], c.io)).toBe(3);
+    expect(c.err()).toBe("alb-audit: live collection failed: no AWS credentials found\n");
+  });
+
+  it("the real process prints no stack trace and exits 2 on bad input", () => {
+    const bad = writeSnapshot("v2.json", { ...healthyInstanceGatewayInput(), version: 2 as 1 });
+    const run = spawnSync(process.execPath, ["bin/alb-audit.mjs", "--snapshot", bad], {
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`alb-audit: ${bad}: version: must be 1\n`);
+  });
+});
