@@ -76,7 +76,6 @@ describe("alb-audit CLI", () => {
   it("names the first problem of a broken snapshot", async () => {
     const input = healthyInstanceGatewayInput();
     delete (tgs(input)[0] as { TargetGroupArn?: string }).TargetGroupArn;
-      .TargetGroupArn;
     const file = writeSnapshot("broken.json", input);
     const c = capture();
     expect(await runCli(["--snapshot", file], c.io)).toBe(2);
