@@ -1,8 +1,130 @@
-import type { Rule } from "../rule";
+/**
+ * TP001: with `externalTrafficPolicy: Local` kube-proxy only forwards external traffic to
+ * endpoints on the node that received it and silently drops it elsewhere, so in instance mode
+ * every registered node without a ready endpoint times out the ALB's health check.
+ */
+import type { Finding } from "../finding";
+import { makeFinding, type Rule } from "../rule";
+import type { TargetGroupView, TargetView } from "../model";
+import { affected, anyHealthy, tgLabel, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+/**
+ * Share of the unhealthy targets that must be nodes without a local ready endpoint. Not 100%:
+ * endpoints and target health are read moments apart, so a pod that just became ready (or a
+ * node whose pod just left) can blur one or two targets without changing the cause.
+ */
+export const TP001_THRESHOLD = 0.8;
+
+function readyEndpointsByNode(tgv: TargetGroupView): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of tgv.endpoints) {
+    if (e.ready && e.nodeName) counts.set(e.nodeName, (counts.get(e.nodeName) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const nodeFacts = (t: TargetView, counts: Map<string, number>) => ({
+  instanceId: t.id,
+  node: t.node?.metadata.name ?? null,
+  localReadyEndpoints: t.node ? (counts.get(t.node.metadata.name) ?? 0) : null,
+  state: t.state,
+  reason: t.reason,
+});
+
+function remediation(tgv: TargetGroupView, ns: string, name: string): string {
+  const patch = `kubectl -n ${ns} patch service ${name} -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`;
+  const label = `alb-target=${name}`;
+  let ipTargets: string;
+  let onlyGatewayNodes: string;
+  if (tgv.manager === "ingress") {
+    ipTargets = `annotate Service ${ns}/${name} with alb.ingress.kubernetes.io/target-type: "ip" (kubectl -n ${ns} annotate service ${name} --overwrite alb.ingress.kubernetes.io/target-type=ip); the controller then registers pod IPs in a new target group`;
+    onlyGatewayNodes = `alb.ingress.kubernetes.io/target-node-labels: "${label}" on Service ${ns}/${name}`;
+  } else if (tgv.manager === "service") {
+    ipTargets = `annotate Service ${ns}/${name} with service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: "ip"`;
+    onlyGatewayNodes = `service.beta.kubernetes.io/aws-load-balancer-target-node-labels: "${label}" on Service ${ns}/${name}`;
+  } else {
+    const tgb = tgv.binding?.metadata.name ?? "<binding>";
+    ipTargets = `create a target group of type ip and a TargetGroupBinding with spec.targetType: ip for Service ${ns}/${name}`;
+    onlyGatewayNodes = `kubectl -n ${ns} patch targetgroupbinding ${tgb} --type merge -p '{"spec":{"nodeSelector":{"matchLabels":{"alb-target":"${name}"}}}}'`;
+  }
+  return (
+    `Preferred: ${patch}\n` +
+    `The ALB already passes the client address in X-Forwarded-For, so Local buys nothing behind it.\n` +
+    `Or register pods instead of nodes: ${ipTargets}.\n` +
+    `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
+    `pin the pods there with nodeSelector ${label}, and set ${onlyGatewayNodes}.`
+  );
+}
+
+function check(tgv: TargetGroupView): Finding | undefined {
+  const svc = tgv.service;
+  if (tgv.targetType !== "instance" || !svc || !tgv.healthKnown) return undefined;
+  if (svc.spec?.externalTrafficPolicy !== "Local") return undefined;
+
+  // Targets `unused` because their zone is disabled are TGT004's; only unhealthy ones count.
+  const unhealthy = tgv.targets.filter((t) => t.state === "unhealthy");
+  if (unhealthy.length === 0) return undefined;
+
+  // Local only governs this Service's nodePorts: a check on some other port fails for other reasons.
+  const nodePorts = new Set((svc.spec?.ports ?? []).flatMap((p) => p.nodePort ?? []));
+  const counts = readyEndpointsByNode(tgv);
+  // No ready endpoint anywhere is TGT003's: Cluster would not help either.
+  if (counts.size === 0) return undefined;
+  const explained = unhealthy.filter(
+    (t) =>
+      t.node !== undefined &&
+      (counts.get(t.node.metadata.name) ?? 0) === 0 &&
+      (t.checkedPort === null || nodePorts.has(t.checkedPort)),
+  );
+  if (explained.length === 0 || explained.length / unhealthy.length < TP001_THRESHOLD) {
+    return undefined;
+  }
+
+  const ns = svc.metadata.namespace ?? "default";
+  const name = svc.metadata.name;
+  const healthyWithEndpoints = tgv.targets
+    .filter((t) => t.healthy && t.node && (counts.get(t.node.metadata.name) ?? 0) > 0)
+    .map((t) => nodeFacts(t, counts));
+  const nodeNames = explained.map((t) => t.node?.metadata.name ?? t.id);
+  const some = anyHealthy(tgv);
+
+  return makeFinding("TP001", {
+    severity: some ? "warning" : "critical",
+    title: `Target group ${tgLabel(tgv)}: ${explained.length}/${tgv.targets.length} nodes run no pod of ${ns}/${name} (externalTrafficPolicy: Local) and fail`,
+    targetGroupArn: tgv.arn,
+    resources: tgResources(tgv),
+    affectedTargets: affected(explained),
+    evidence: {
+      expected: {
+        externalTrafficPolicy: "Cluster",
+        localReadyEndpointsOnEveryRegisteredNode: ">= 1",
+      },
+      actual: {
+        externalTrafficPolicy: "Local",
+        failingNodesWithoutEndpoints: explained.map((t) => nodeFacts(t, counts)),
+        healthyNodesWithEndpoints: healthyWithEndpoints,
+        unhealthyTargets: unhealthy.length,
+        explainedShare: Number((explained.length / unhealthy.length).toFixed(2)),
+        threshold: TP001_THRESHOLD,
+      },
+    },
+    rootCause:
+      `Service ${ns}/${name} sets externalTrafficPolicy: Local, so kube-proxy on a node forwards ` +
+      `external traffic only to a ready pod on that same node and drops it otherwise. ` +
+      `Node(s) ${nodeNames.join(", ")} run no ready endpoint of the Service, so the ALB's ` +
+      `health checks to target group ${tgLabel(tgv)} time out there` +
+      (some ? " while nodes that run a pod pass." : "."),
+    remediation: remediation(tgv, ns, name),
+  });
+}
+
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
   code: "TP001",
-  inputs: [],
-  run: () => [],
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.nodes",
+  ],
+  run: ({ model }) => model.targetGroups.flatMap((tgv) => check(tgv) ?? []),
 };

@@ -1,0 +1,206 @@
+import { describe, expect, it } from "vitest";
+import { buildModel } from "../../lib/analyze/model";
+import { externalTrafficPolicyLocalNodesWithoutEndpoints as rule } from "../../lib/analyze/rules/tp001-external-traffic-policy-local-nodes-without-endpoints";
+import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import {
+  GW_TG_ARN,
+  NODES,
+  healthyInstanceGatewayInput,
+  healthyIpAppInput,
+  k8s,
+  node,
+  snapshotOf,
+  target,
+  tgs,
+} from "../support/scenarios";
+
+const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+
+const [A, B, C] = NODES;
+const EXTRA: readonly { name: string; id: string; zone: string }[] = [
+  {
+    name: "ip-10-0-1-20.eu-west-1.compute.internal",
+    id: "i-0000000000000000d",
+    zone: "eu-west-1a",
+  },
+  {
+    name: "ip-10-0-2-20.eu-west-1.compute.internal",
+    id: "i-0000000000000000e",
+    zone: "eu-west-1b",
+  },
+];
+
+const setLocal = (s: SnapshotInput) => {
+  k8s(s).services[0]!.spec!.externalTrafficPolicy = "Local";
+};
+
+/** Sets each registered target's health by instance id (unlisted ids stay healthy). */
+function setHealth(s: SnapshotInput, states: Health) {
+  const tg = tgs(s)[0]!;
+  for (const d of tg.TargetHealthDescriptions ?? []) {
+    const st = states[d.Target.Id];
+    if (st) d.TargetHealth = { State: st[0], ...(st[1] ? { Reason: st[1] } : {}) };
+  }
+}
+
+type Health = Record<string, [string, string?]>;
+const timeouts = (ids: string[]): Health =>
+  Object.fromEntries(ids.map((id) => [id, ["unhealthy", "Target.Timeout"]]));
+
+/** Adds nodes d and e to the cluster and registers them, checked like the others. */
+function addNodes(s: SnapshotInput) {
+  for (const n of EXTRA) {
+    k8s(s).nodes.push(node(n.name, n.id, n.zone));
+    tgs(s)[0]!.TargetHealthDescriptions!.push({ ...target(n.id, 31246), HealthCheckPort: "31127" });
+  }
+}
+
+describe("TP001 ExternalTrafficPolicyLocalNodesWithoutEndpoints", () => {
+  it("stays quiet on both healthy baselines", () => {
+    expect(run(snapshotOf(healthyInstanceGatewayInput()))).toEqual([]);
+    expect(run(snapshotOf(healthyIpAppInput()))).toEqual([]);
+  });
+
+  it("fires a warning for the node without a gateway pod when the others pass", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        setHealth(s, { [C.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    expect(findings).toHaveLength(1);
+    const f = findings[0]!;
+    expect(f.code).toBe("TP001");
+    expect(f.severity).toBe("warning");
+    expect(f.targetGroupArn).toBe(GW_TG_ARN);
+    expect(f.title).toContain("k8s-istiosys-gw-1234567890");
+    expect(f.affectedTargets).toEqual([
+      { id: C.id, port: 31246, state: "unhealthy", reason: "Target.Timeout" },
+    ]);
+    expect(f.resources).toContainEqual({
+      kind: "Service",
+      namespace: "istio-system",
+      name: "istio-ingressgateway",
+    });
+    expect(f.evidence.expected.externalTrafficPolicy).toBe("Cluster");
+    expect(f.evidence.actual.externalTrafficPolicy).toBe("Local");
+    expect(f.evidence.actual.failingNodesWithoutEndpoints).toEqual([
+      {
+        instanceId: C.id,
+        node: C.name,
+        localReadyEndpoints: 0,
+        state: "unhealthy",
+        reason: "Target.Timeout",
+      },
+    ]);
+    expect(f.evidence.actual.healthyNodesWithEndpoints).toEqual([
+      expect.objectContaining({ instanceId: A.id, node: A.name, localReadyEndpoints: 1 }),
+      expect.objectContaining({ instanceId: B.id, node: B.name, localReadyEndpoints: 1 }),
+    ]);
+    expect(f.rootCause).toContain(C.name);
+    expect(f.remediation).toContain(
+      `kubectl -n istio-system patch service istio-ingressgateway -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`,
+    );
+    expect(f.remediation).toContain("X-Forwarded-For");
+    expect(f.remediation).toContain("alb.ingress.kubernetes.io/target-type");
+    expect(f.remediation).toContain("alb.ingress.kubernetes.io/target-node-labels");
+  });
+
+  it("is critical when no target passes, and tolerates one unexplained node at the 80% threshold", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        addNodes(s);
+        // Only node a keeps a gateway pod; it fails too (for another reason).
+        const slice = k8s(s).endpointSlices[0]!;
+        slice.endpoints = slice.endpoints!.slice(0, 1);
+        setHealth(s, timeouts([A, B, C, ...EXTRA].map((n) => n.id)));
+      }),
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.severity).toBe("critical");
+    expect(findings[0]!.affectedTargets.map((t) => t.id)).toEqual([
+      B.id,
+      C.id,
+      ...EXTRA.map((n) => n.id),
+    ]);
+    expect(findings[0]!.evidence.actual.explainedShare).toBe(0.8);
+  });
+
+  it("stays quiet below the threshold (3 of 4 failing nodes lack a pod)", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        addNodes(s);
+        setHealth(s, timeouts([A.id, C.id, ...EXTRA.map((n) => n.id)]));
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("stays quiet with Local when every registered node runs a pod and passes", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        const tg = tgs(s)[0]!;
+        tg.TargetHealthDescriptions = tg.TargetHealthDescriptions!.filter(
+          (d) => d.Target.Id !== C.id,
+        );
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("stays quiet with Local when the failing node does run a ready pod", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        setHealth(s, { [A.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("stays quiet with externalTrafficPolicy Cluster even if a node without a pod fails", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setHealth(s, { [C.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("leaves a Service with no ready endpoint at all to TGT003", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        for (const e of k8s(s).endpointSlices[0]!.endpoints!) e.conditions = { ready: false };
+        setHealth(s, timeouts([A.id, B.id, C.id]));
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("stays quiet when the checked port is not one of the Service's nodePorts", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        const tg = tgs(s)[0]!;
+        tg.HealthCheckPort = "30999";
+        for (const d of tg.TargetHealthDescriptions!) d.HealthCheckPort = "30999";
+        setHealth(s, { [C.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it("ignores targets unused because their zone is not enabled", () => {
+    const findings = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        setLocal(s);
+        setHealth(s, { [C.id]: ["unused", "Target.NotInUse"] });
+      }),
+    );
+    expect(findings).toEqual([]);
+  });
+});
