@@ -219,3 +219,30 @@ export function matcherCodes(spec: string): Set<number> | undefined {
   for (let code = 0; code <= MAX_CODE; code += 1) if (accepts(code)) codes.add(code);
   return codes;
 }
+
+/** A down group whose failing checks land on the port that serves the health endpoint. */
+export interface ReachingCheck {
+  reach: HealthReach;
+  /** The failing targets judged: those failing with one of the given reasons. */
+  considered: TargetView[];
+  checked: number[];
+}
+
+/**
+ * The common gate of HC002, HC003 and HC006: the port is right, so the fault is in what the
+ * check sends or accepts. Exclusive with HC001 by construction (HC001 needs the port wrong).
+ */
+export function checksReachingHealth(
+  tgv: TargetGroupView,
+  reasons: ReadonlySet<string> = CHECK_FAILURE_REASONS,
+): ReachingCheck | undefined {
+  if (!tgv.service || !(isInstance(tgv) || isIp(tgv)) || !groupDown(tgv)) return undefined;
+  const reach = healthReach(tgv);
+  if (!reach) return undefined;
+  const considered = failingWith(tgv, reasons);
+  const checked = checkedPortsOf(considered);
+  return portsReachHealth(reach, checked) ? { reach, considered, checked } : undefined;
+}
+
+export const reasonsOf = (targets: readonly TargetView[]): string =>
+  [...new Set(targets.map((t) => t.reason ?? "no reason"))].join(", ");

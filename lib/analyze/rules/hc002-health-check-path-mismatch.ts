@@ -1,8 +1,64 @@
-import type { Rule } from "../rule";
+import type { Finding } from "../finding";
+import {
+  checksReachingHealth,
+  describeEndpoint,
+  isHttpCheck,
+  liveCheck,
+  portOrPorts,
+  reasonsOf,
+  serviceLabel,
+} from "../health-check";
+import type { TargetGroupView } from "../model";
+import { healthCheckFix } from "../remediation";
+import { makeFinding, type Rule } from "../rule";
+import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+function check(tgv: TargetGroupView): Finding | undefined {
+  const gate = checksReachingHealth(tgv);
+  if (!gate) return undefined;
+  const live = liveCheck(tgv);
+  const he = gate.reach.endpoint;
+  if (!isHttpCheck(live.protocol) || live.path === null || live.path === he.path) return undefined;
+
+  const port = portOrPorts(gate.checked);
+  const failing = failingTargets(tgv);
+  const reasons = reasonsOf(gate.considered);
+  return makeFinding("HC002", {
+    severity: severityByFailing(tgv),
+    title: `Target group ${tgv.name} health-checks path ${live.path}; the pods serve health on ${he.path}`,
+    targetGroupArn: tgv.arn,
+    resources: tgResources(tgv),
+    affectedTargets: affected(failing),
+    evidence: {
+      expected: { path: he.path, port, healthEndpoint: describeEndpoint(he) },
+      actual: {
+        path: live.path,
+        port,
+        healthCheckPort: live.port,
+        protocol: live.protocol,
+        failingTargets: `${failing.length} of ${tgv.targets.length}`,
+        reasons,
+      },
+    },
+    rootCause:
+      `Target group ${tgv.name} checks port ${String(port)}, which does reach the health port of the pods behind ${serviceLabel(tgv)}, but asks for path ${live.path} while their readiness endpoint is ${describeEndpoint(he)}. ` +
+      `The path the pods do not serve as health answers with another status or not at all, so the checks fail (${reasons}).`,
+    remediation: healthCheckFix(tgv, { path: he.path }),
+  });
+}
+
 export const healthCheckPathMismatch: Rule = {
   code: "HC002",
-  inputs: [],
-  run: () => [],
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.pods",
+    "kubernetes.targetGroupBindings",
+  ],
+  run: ({ model }) =>
+    model.targetGroups.flatMap((tgv) => {
+      const finding = check(tgv);
+      return finding ? [finding] : [];
+    }),
 };
