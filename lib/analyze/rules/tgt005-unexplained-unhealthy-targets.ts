@@ -1,8 +1,122 @@
-import type { Rule } from "../rule";
+import type { Finding } from "../finding";
+import type { Model, TargetGroupView, TargetView } from "../model";
+import { makeFinding, type Rule } from "../rule";
+import { affected, failingTargets, tgLabel, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+
+const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
+  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;
+
+/** A target is explained when an earlier finding on the same group lists it (same port if both say). */
+function explainedBy(prior: readonly Finding[], tgv: TargetGroupView, t: TargetView): boolean {
+  return prior.some(
+    (f) =>
+      f.targetGroupArn === tgv.arn &&
+      f.affectedTargets.some(
+        (a) => a.id === t.id && (a.port == null || t.port == null || a.port === t.port),
+      ),
+  );
+}
+
+/** Where to look next for one AWS reason; the auditor could not pin the cause itself. */
+function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetView): string {
+  const port = example.checkedPort ?? "<port>";
+  const path = tgv.tg.HealthCheckPath ?? "/";
+  const scheme = (tgv.tg.HealthCheckProtocol ?? "HTTP").toLowerCase();
+  // An instance target is reached on its node's address; an ip target is the address itself.
+  const host =
+    tgv.targetType === "instance"
+      ? (example.node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address ??
+        `<private IP of ${example.id}>`)
+      : example.id;
+  const curl = `curl -sv ${scheme === "https" ? "-k " : ""}${scheme}://${host}:${port}${path}`;
+  const sgs = tgv.loadBalancers.flatMap((lb) => lb.SecurityGroups ?? []);
+  const lbSg = sgs.length > 0 ? sgs.join(", ") : "<load balancer security group>";
+  switch (reason) {
+    case "Target.Timeout":
+      return (
+        `Target.Timeout: the check got no answer. Allow the load balancer's security group (${lbSg}) ` +
+        `inbound on port ${port} in the targets' security group, check the subnets' network ACLs, ` +
+        `and that something listens there. From a host in the VPC: ${curl}`
+      );
+    case "Target.ResponseCodeMismatch":
+      return (
+        `Target.ResponseCodeMismatch: the check got an answer with a code outside ` +
+        `${tgv.tg.Matcher?.HttpCode ?? "the matcher"}. See what it returns: ${curl}`
+      );
+    case "Target.FailedHealthChecks":
+      return (
+        `Target.FailedHealthChecks: the connection failed or was reset (process down, TLS ` +
+        `mismatch, or a proxy closing it). From a host in the VPC: ${curl}`
+      );
+    case "Target.NotInUse":
+      return (
+        `Target.NotInUse: the load balancer does not send to this target; check its zone is ` +
+        `enabled on the load balancer and a listener forwards to the group.`
+      );
+    case "Elb.InternalError":
+      return `Elb.InternalError: an AWS-side failure; if it persists, open an AWS support case.`;
+    default:
+      return (
+        `${reason ?? "No reason given"}: see AWS's description per target, and ` +
+        `aws elbv2 describe-target-health --target-group-arn ${tgv.arn}`
+      );
+  }
+}
+
+function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
+  const reasons = [...new Set(rest.map((t) => t.reason))];
+  const n = rest.length;
+  const described = rest
+    .slice(0, 5)
+    .map((t) => `${t.id} ${t.reason ?? t.state}${t.description ? ` (${t.description})` : ""}`)
+    .join("; ");
+  return makeFinding("TGT005", {
+    severity: "warning",
+    title: `${tgLabel(tgv)}: ${n} failing ${n === 1 ? "target" : "targets"} no check explains (${reasons.map((r) => r ?? "no reason").join(", ")})`,
+    targetGroupArn: tgv.arn,
+    resources: tgResources(tgv),
+    affectedTargets: affected(rest),
+    evidence: {
+      expected: { state: "healthy" },
+      actual: {
+        targets: rest.map((t) => ({
+          id: t.id,
+          port: t.port,
+          ...(t.node ? { node: t.node.metadata.name } : {}),
+          state: t.state,
+          reason: t.reason,
+          description: t.description,
+        })),
+      },
+    },
+    rootCause:
+      `${n === 1 ? "A target" : `${n} targets`} of target group ${tgLabel(tgv)} ${n === 1 ? "is" : "are"} ` +
+      `failing and none of the auditor's checks matched the cause: ${described}${n > 5 ? "; …" : ""}. ` +
+      `AWS's reason and description are the lead to follow.`,
+    remediation:
+      rest
+        .filter((t, i) => rest.findIndex((u) => u.reason === t.reason) === i)
+        .map((t) => hintFor(tgv, t.reason, t))
+        .join("\n") +
+      `\nCurrent state: aws elbv2 describe-target-health --target-group-arn ${tgv.arn}`,
+  });
+}
+
+/**
+ * TGT005: failing targets that no earlier finding lists, so nothing unhealthy goes unreported.
+ * Runs after every rule that explains targets (see the order in rules/index.ts).
+ */
 export const unexplainedUnhealthyTargets: Rule = {
   code: "TGT005",
-  inputs: [],
-  run: () => [],
+  // Not the bindings: without them cluster-tagged groups are still covered, and a gap elsewhere
+  // only means fewer targets are explained, never that a failing one is invented.
+  inputs: ["aws.targetGroups"],
+  run: ({ model, prior }) =>
+    model.targetGroups.flatMap((tgv) => {
+      if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
+      const rest = failingTargets(tgv).filter((t) => !explainedBy(prior, tgv, t));
+      return rest.length > 0 ? [findingFor(tgv, rest)] : [];
+    }),
 };
