@@ -1,8 +1,285 @@
-import type { Rule } from "../rule";
+/**
+ * TGT003: the Service behind a target group has no ready endpoint, so nothing can pass the
+ * health check whatever its settings. The finding says, pod by pod, why none is ready.
+ */
+import type { Finding } from "../finding";
+import { isPodReady, keyOf, probeEndpoint } from "../k8s";
+import type { Model, TargetGroupView } from "../model";
+import { makeFinding, type Rule } from "../rule";
+import type { Pod, Service } from "../../snapshot/schema";
+import { affected, failingTargets, tgLabel, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+interface ContainerFacts {
+  name: string;
+  init: boolean;
+  ready: boolean;
+  restartCount: number;
+  state: string;
+  reason: string | null;
+  message: string | null;
+  lastTermination: string | null;
+  /** Unready app containers: their readiness probe in words. */
+  readiness: string | null;
+}
+
+export interface PodDiagnosis {
+  pod: string;
+  node: string | null;
+  phase: string;
+  ready: boolean;
+  terminating: boolean;
+  conditions: Record<string, { status: string; reason?: string; message?: string }>;
+  containers: ContainerFacts[];
+  why: string;
+}
+
+type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
+
+function lastTermination(status: ContainerStatus): string | null {
+  const last = status.lastState?.terminated as { reason?: string; exitCode?: number } | undefined;
+  if (!last) return null;
+  return `${last.reason ?? "Terminated"}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ""}`;
+}
+
+const completedInit = (c: ContainerFacts) =>
+  c.init && c.state === "terminated" && c.reason === "Completed";
+
+/** The readiness probe of a container in words, resolving Istio's rewrite to the original. */
+function readinessText(pod: Pod, containerName: string): string {
+  const container = pod.spec.containers.find((c) => c.name === containerName);
+  const probe = container?.readinessProbe;
+  if (!container || !probe)
+    return "it has no readiness probe, so its startup probe has not passed yet";
+  const http = probeEndpoint(pod, container, probe);
+  if (http) {
+    const via = http.fromIstioAppProber ? " via the Istio agent" : "";
+    return `its readiness probe ${http.scheme} GET :${http.port}${http.path}${via} fails`;
+  }
+  if (probe.tcpSocket) return `its readiness probe TCP :${String(probe.tcpSocket.port)} fails`;
+  return "its readiness probe fails";
+}
+
+function containerFacts(pod: Pod, status: ContainerStatus, init: boolean): ContainerFacts {
+  const { waiting, running, terminated } = status.state ?? {};
+  const state = waiting ? "waiting" : running ? "running" : terminated ? "terminated" : "unknown";
+  return {
+    name: status.name,
+    init,
+    ready: status.ready ?? false,
+    restartCount: status.restartCount ?? 0,
+    state,
+    reason: waiting?.reason ?? terminated?.reason ?? null,
+    message: waiting?.message ?? terminated?.message ?? null,
+    lastTermination: lastTermination(status),
+    readiness: init || status.ready ? null : readinessText(pod, status.name),
+  };
+}
+
+/** One sentence per pod: the most specific reason the API reports, most telling first. */
+function explain(pod: Pod, containers: ContainerFacts[]): string {
+  const parts: string[] = [];
+  const conditions = pod.status?.conditions ?? [];
+  const scheduled = conditions.find((c) => c.type === "PodScheduled");
+  if (pod.metadata.deletionTimestamp) parts.push("terminating");
+  if (scheduled?.status === "False") {
+    parts.push(
+      `not scheduled (${scheduled.reason ?? "Unschedulable"}: ${scheduled.message ?? ""})`,
+    );
+  }
+  for (const c of containers) {
+    if (c.ready || completedInit(c)) continue;
+    if (!c.init && c.state === "running") {
+      const restarts = c.restartCount > 0 ? `, ${c.restartCount} restarts` : "";
+      parts.push(`container ${c.name} running but not ready: ${c.readiness}${restarts}`);
+      continue;
+    }
+    const bits = [`${c.init ? "init container" : "container"} ${c.name} ${c.state}`];
+    if (c.reason) bits.push(c.reason);
+    if (c.restartCount > 0) bits.push(`${c.restartCount} restarts`);
+    if (c.lastTermination) bits.push(`last exit ${c.lastTermination}`);
+    if (c.message) bits.push(c.message);
+    parts.push(bits.join(", "));
+  }
+  const ready = conditions.find((c) => c.type === "Ready");
+  if (ready && ready.status !== "True") {
+    parts.push(
+      `Ready=${ready.status ?? "Unknown"}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ""})` : ""}`,
+    );
+  }
+  return parts.length > 0 ? parts.join("; ") : `phase ${pod.status?.phase ?? "Unknown"}, not ready`;
+}
+
+export function diagnosePod(pod: Pod): PodDiagnosis {
+  const containers = [
+    ...(pod.status?.initContainerStatuses ?? []).map((s) => containerFacts(pod, s, true)),
+    ...(pod.status?.containerStatuses ?? []).map((s) => containerFacts(pod, s, false)),
+  ];
+  return {
+    pod: keyOf(pod.metadata),
+    node: pod.spec.nodeName ?? null,
+    phase: pod.status?.phase ?? "Unknown",
+    ready: isPodReady(pod),
+    terminating: pod.metadata.deletionTimestamp !== undefined,
+    conditions: Object.fromEntries(
+      (pod.status?.conditions ?? [])
+        .filter((c) => c.status !== "True")
+        .map((c) => [
+          c.type,
+          {
+            status: c.status ?? "Unknown",
+            ...(c.reason ? { reason: c.reason } : {}),
+            ...(c.message ? { message: c.message } : {}),
+          },
+        ]),
+    ),
+    containers,
+    why: explain(pod, containers),
+  };
+}
+
+const selectorText = (selector: Record<string, string>) =>
+  Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+const matches = (selector: Record<string, string>, pod: Pod) =>
+  Object.entries(selector).every(([k, v]) => pod.metadata.labels?.[k] === v);
+
+/** The fix depends on why the pods are down; one exact next step per distinct reason. */
+function remediation(ns: string, svc: Service, pods: PodDiagnosis[], note: string | null): string {
+  const steps = new Set<string>();
+  if (note) steps.add(note);
+  for (const p of pods) {
+    const name = p.pod.split("/")[1];
+    for (const c of p.containers) {
+      if (c.ready || (c.init && c.reason === "Completed")) continue;
+      if (c.reason === "CrashLoopBackOff" || (c.lastTermination && c.state !== "running")) {
+        steps.add(
+          c.lastTermination?.startsWith("OOMKilled")
+            ? `Container ${c.name} is OOMKilled: raise its memory limit (resources.limits.memory) in the pod template.`
+            : `Container ${c.name} keeps exiting: read why with kubectl -n ${ns} logs ${name} -c ${c.name} --previous, fix the crash, then the pods turn ready.`,
+        );
+      } else if (c.reason && /ImagePull|ErrImage|InvalidImageName/.test(c.reason)) {
+        steps.add(
+          `Container ${c.name} cannot pull its image: correct the image reference or the imagePullSecrets (kubectl -n ${ns} describe pod ${name} shows the registry error).`,
+        );
+      } else if (c.reason === "CreateContainerConfigError") {
+        steps.add(
+          `Container ${c.name} references a missing ConfigMap/Secret or key: create it or fix the reference (${c.message ?? `kubectl -n ${ns} describe pod ${name}`}).`,
+        );
+      }
+    }
+    if (p.conditions.PodScheduled?.status === "False") {
+      steps.add(
+        `Pod ${name} cannot be scheduled (${p.conditions.PodScheduled.message ?? "Unschedulable"}): add node capacity or relax its requests, nodeSelector, affinity or tolerations.`,
+      );
+    }
+    for (const c of p.containers) {
+      if (c.init || c.ready || c.state !== "running") continue;
+      steps.add(
+        `Container ${c.name} runs but is not ready (${c.readiness ?? "readiness probe fails"}): kubectl -n ${ns} describe pod ${name} shows the "Readiness probe failed" events; make that endpoint answer, or correct the probe.`,
+      );
+    }
+  }
+  if (steps.size === 0) {
+    steps.add(
+      `Inspect the pods: kubectl -n ${ns} get pods -l ${selectorText(svc.spec?.selector ?? {})} -o wide and kubectl -n ${ns} describe pod <pod>.`,
+    );
+  }
+  return [...steps].join("\n");
+}
+
+function check(
+  tgv: TargetGroupView,
+  podsOf: (ns: string) => Pod[],
+  podsKnown: boolean,
+): Finding | undefined {
+  const svc = tgv.service;
+  if (!svc) return undefined;
+  if (tgv.endpoints.some((e) => e.ready)) return undefined;
+  // AWS saying every target passes contradicts "nothing is ready"; trust what serves traffic.
+  if (tgv.targets.length > 0 && tgv.targets.every((t) => t.healthy)) return undefined;
+
+  const ns = svc.metadata.namespace ?? "default";
+  const selector = svc.spec?.selector ?? {};
+  const hasSelector = Object.keys(selector).length > 0;
+  // Pods that never got an address (Pending) are in no EndpointSlice; the selector finds them.
+  const selected = hasSelector ? podsOf(ns).filter((p) => matches(selector, p)) : [];
+  const pods = [...new Set([...tgv.backingPods, ...selected])];
+  const diagnoses = pods.map(diagnosePod);
+
+  let note: string | null = null;
+  if (!podsKnown) {
+    note = `The pods list could not be read (see AUDIT001), so why the endpoints are not ready is unknown: kubectl -n ${ns} get pods -l ${selectorText(selector)}.`;
+  } else if (!hasSelector && tgv.endpoints.length === 0) {
+    note = `Service ${ns}/${svc.metadata.name} has no selector, so Kubernetes creates no endpoints for it; whoever maintains its EndpointSlices lists none. Add a selector or ready endpoints.`;
+  } else if (pods.length === 0 && tgv.endpoints.length === 0) {
+    note = `No pods at all: selector ${selectorText(selector)} matches nothing in namespace ${ns}. Scale the workload up (kubectl -n ${ns} get deploy,statefulset,daemonset) or correct the Service's selector to the pods' labels.`;
+  }
+
+  const failing = failingTargets(tgv);
+  const readyPods = diagnoses.filter((d) => d.ready).length;
+  return makeFinding("TGT003", {
+    severity: "critical",
+    title: `Target group ${tgLabel(tgv)}: Service ${ns}/${svc.metadata.name} has no ready endpoint (${pods.length > 0 ? `${readyPods}/${pods.length} pods ready` : "no pods"})`,
+    targetGroupArn: tgv.arn,
+    resources: tgResources(tgv),
+    affectedTargets: affected(failing),
+    evidence: {
+      expected: { readyEndpoints: ">= 1" },
+      actual: {
+        readyEndpoints: 0,
+        notReadyEndpoints: tgv.endpoints.map((e) => ({
+          address: e.address,
+          node: e.nodeName ?? null,
+          pod: e.pod ? keyOf(e.pod.metadata) : null,
+          terminating: e.terminating,
+        })),
+        selector: hasSelector ? selectorText(selector) : null,
+        podsListRead: podsKnown,
+        pods: diagnoses,
+        ...(note ? { note } : {}),
+      },
+    },
+    rootCause:
+      `Service ${ns}/${svc.metadata.name} has no ready endpoint, ` +
+      (pods.length > 0
+        ? `because none of its ${pods.length} pod(s) is ready (${summarise(diagnoses)}). `
+        : !podsKnown
+          ? "and the pods behind it could not be read. "
+          : hasSelector
+            ? `because selector ${selectorText(selector)} matches no pod in ${ns}. `
+            : "because it has no selector and no endpoints were provided. ") +
+      `With nothing ready behind it, every target of ${tgLabel(tgv)} fails whatever the health-check settings.`,
+    remediation: remediation(ns, svc, diagnoses, note),
+  });
+}
+
+/** The first few pods' reasons: a root cause is read in a chat message, the evidence has all. */
+function summarise(diagnoses: PodDiagnosis[]): string {
+  const shown = diagnoses.slice(0, 3).map((d) => `${d.pod}: ${d.why}`);
+  const rest = diagnoses.length - shown.length;
+  return shown.join(" | ") + (rest > 0 ? ` | and ${rest} more` : "");
+}
+
+function podsByNamespace(model: Model): (ns: string) => Pod[] {
+  const map = new Map<string, Pod[]>();
+  for (const pod of model.snapshot.kubernetes.pods) {
+    const ns = pod.metadata.namespace ?? "default";
+    const bucket = map.get(ns);
+    if (bucket) bucket.push(pod);
+    else map.set(ns, [pod]);
+  }
+  return (ns) => map.get(ns) ?? [];
+}
+
 export const noReadyEndpoints: Rule = {
   code: "TGT003",
-  inputs: [],
-  run: () => [],
+  // Pods are read when present; without them the finding still stands and says so.
+  inputs: ["aws.targetGroups", "kubernetes.services", "kubernetes.endpointSlices"],
+  run: ({ model }) => {
+    const podsOf = podsByNamespace(model);
+    const podsKnown = !model.gapSources.has("kubernetes.pods");
+    return model.targetGroups.flatMap((tgv) => check(tgv, podsOf, podsKnown) ?? []);
+  },
 };
