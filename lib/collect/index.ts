@@ -1,4 +1,23 @@
-import type { Snapshot } from "../snapshot/schema";
+/**
+ * Live collection: DescribeCluster, then the Kubernetes lists and the AWS inventory side by
+ * side (target health waits for the TargetGroupBindings, which widen the scope), then one
+ * validated snapshot. See ../../docs and the snapshot spec for the format.
+ */
+import { EKSClient } from "@aws-sdk/client-eks";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { parseSnapshot } from "../snapshot/read";
+import type { Gap, Snapshot } from "../snapshot/schema";
+import { collectAws, createElbv2Client, describeAwsError } from "./aws";
+import {
+  describeEksCluster,
+  eksKubeConfig,
+  fileKubeConfig,
+  type EksClusterInfo,
+} from "./eks-cluster";
+import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
+import { collectKubernetes, type KubernetesCollectOptions } from "./kubernetes";
+import { validateLists } from "./validate";
 
 export interface CollectOptions {
   clusterName: string;
@@ -10,9 +29,121 @@ export interface CollectOptions {
   targetGroupArns?: string[];
   /** Progress lines for long collections (the CLI prints them on stderr). */
   onProgress?: (message: string) => void;
+
+  /** Clients and connection, injected by tests or by callers that already hold them. */
+  eks?: EKSClient;
+  elbv2?: ElasticLoadBalancingV2Client;
+  /** A ready KubeConfig; skips both IAM sign-in and kubeconfig files. */
+  kubeConfig?: KubeConfig;
+  /** Credentials for signing the EKS token; defaults to the default credential chain. */
+  credentials?: EksTokenOptions["credentials"];
+  /** AWS calls in flight (DescribeTargetHealth, DescribeTags). Default 8. */
+  concurrency?: number;
+  /** Paging, timeouts and retries of the Kubernetes lists. */
+  kubernetes?: Omit<KubernetesCollectOptions, "onProgress">;
+  /** Clock for `capturedAt` and token signing. */
+  now?: () => Date;
 }
 
-// PLACEHOLDER until the live collectors land.
-export async function collectSnapshot(_options: CollectOptions): Promise<Snapshot> {
-  throw new Error("live collection is not implemented yet");
+// A warm Lambda reuses its token across scheduled runs instead of signing every time.
+const sharedTokens = new Map<string, () => Promise<string>>();
+
+function tokenProvider(options: CollectOptions): () => Promise<string> {
+  const { clusterName, region } = options;
+  if (options.credentials || options.now) {
+    return createEksTokenProvider({
+      clusterName,
+      region,
+      credentials: options.credentials,
+      now: options.now,
+    });
+  }
+  const key = `${region}/${clusterName}`;
+  let provider = sharedTokens.get(key);
+  if (!provider) {
+    provider = createEksTokenProvider({ clusterName, region });
+    sharedTokens.set(key, provider);
+  }
+  return provider;
 }
+
+const sameServer = (a: string, b: string) =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+
+async function connect(
+  options: CollectOptions,
+  progress: (message: string) => void,
+): Promise<{ kc: KubeConfig; cluster?: EksClusterInfo }> {
+  const eks = options.eks ?? new EKSClient({ region: options.region });
+  const ownConnection =
+    options.kubeConfig !== undefined ||
+    options.kubeconfig !== undefined ||
+    options.context !== undefined;
+  let cluster: EksClusterInfo | undefined;
+  try {
+    cluster = await describeEksCluster(eks, options.clusterName);
+  } catch (error) {
+    const why = describeAwsError(error);
+    if (!ownConnection) {
+      throw new Error(`DescribeCluster ${options.clusterName} (${options.region}) failed: ${why}`);
+    }
+    progress(`DescribeCluster failed (${why}); target groups are not limited to the cluster's VPC`);
+  }
+  if (options.kubeConfig) return { kc: options.kubeConfig, cluster };
+  if (ownConnection) {
+    const kc = fileKubeConfig(options.kubeconfig, options.context);
+    const server = kc.getCurrentCluster()?.server;
+    // Listing one cluster while scoping AWS to another would produce confident nonsense.
+    if (cluster && server && !sameServer(server, cluster.endpoint)) {
+      progress(
+        `warning: kubeconfig server ${server} is not the endpoint of EKS cluster ${cluster.name} (${cluster.endpoint})`,
+      );
+    }
+    return { kc, cluster };
+  }
+  return { kc: eksKubeConfig(cluster as EksClusterInfo, tokenProvider(options)), cluster };
+}
+
+function boundArns(bindings: Record<string, unknown>[]): string[] {
+  return bindings.flatMap((b) => {
+    const arn = (b.spec as { targetGroupARN?: unknown } | undefined)?.targetGroupARN;
+    return typeof arn === "string" ? [arn] : [];
+  });
+}
+
+export async function collectSnapshot(options: CollectOptions): Promise<Snapshot> {
+  const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => {});
+  const capturedAt = now().toISOString();
+  const { kc, cluster } = await connect(options, progress);
+
+  const kube = collectKubernetes(kc, { ...options.kubernetes, onProgress: progress });
+  const aws = collectAws(options.elbv2 ?? createElbv2Client(options.region), {
+    clusterName: options.clusterName,
+    vpcId: cluster?.vpcId,
+    boundTargetGroupArns: kube.then((k) => boundArns(k.lists.targetGroupBindings)),
+    targetGroupArns: options.targetGroupArns,
+    concurrency: options.concurrency,
+    onProgress: progress,
+  });
+  const [k, a] = await Promise.all([kube, aws]);
+
+  const gaps: Gap[] = [...k.gaps, ...a.gaps];
+  const lists = validateLists(
+    { aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups }, kubernetes: k.lists },
+    gaps,
+  );
+  return parseSnapshot({
+    version: 1,
+    capturedAt,
+    cluster: { name: options.clusterName, region: options.region },
+    aws: lists.aws,
+    kubernetes: lists.kubernetes,
+    gaps,
+  });
+}
+
+export { collectAws, createElbv2Client } from "./aws";
+export { collectKubernetes } from "./kubernetes";
+export { describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
+export { createEksTokenProvider, signEksToken } from "./eks-token";

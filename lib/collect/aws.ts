@@ -1,0 +1,251 @@
+/**
+ * AWS collector: the region's load balancers and target groups (paged), the tags of the
+ * candidate groups (batches of 20), and the target health of every group in scope (one call
+ * per group, bounded concurrency). Objects stay in the SDK's output shapes.
+ */
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  type LoadBalancer,
+  type Tag,
+  type TargetGroup,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Gap } from "../snapshot/schema";
+import { chunks, mapLimit } from "./concurrency";
+
+export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+const PAGE_SIZE = 400;
+const TAG_BATCH = 20;
+
+/** Adaptive retry: DescribeTargetHealth fans out, and this backs off when the API throttles. */
+export function createElbv2Client(region: string): ElasticLoadBalancingV2Client {
+  return new ElasticLoadBalancingV2Client({ region, retryMode: "adaptive", maxAttempts: 5 });
+}
+
+export type CollectedTargetGroup = TargetGroup & {
+  Tags: Tag[];
+  TargetHealthDescriptions: TargetHealthDescription[];
+};
+
+export interface AwsCollectOptions {
+  clusterName: string;
+  /** The cluster's VPC; without it every VPC of the region is a candidate. */
+  vpcId?: string;
+  /** ARNs named by TargetGroupBindings (may still be arriving when collection starts). */
+  boundTargetGroupArns?: Iterable<string> | Promise<Iterable<string>>;
+  /** Audit only these groups (still within the cluster's scope). */
+  targetGroupArns?: string[];
+  /** DescribeTargetHealth / DescribeTags calls in flight. Default 8. */
+  concurrency?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface AwsSection {
+  loadBalancers: LoadBalancer[];
+  targetGroups: CollectedTargetGroup[];
+  gaps: Gap[];
+}
+
+const MAX_MESSAGE = 300;
+
+export function describeAwsError(error: unknown): string {
+  const e = error as { name?: unknown; message?: unknown };
+  const name = typeof e?.name === "string" && e.name !== "Error" ? `${e.name}: ` : "";
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  const line = `${name}${message}`.replace(/\s+/g, " ").trim();
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
+}
+
+/** Plain JSON, as `aws elbv2 describe-*` prints it: Dates become ISO strings, no `$metadata`. */
+function toJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+async function listPaged<T>(
+  label: string,
+  fetchPage: (marker: string | undefined) => Promise<{ items?: T[]; next?: string }>,
+  progress: (message: string) => void,
+): Promise<T[]> {
+  const all: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetchPage(marker);
+    all.push(...(page.items ?? []));
+    marker = page.next || undefined;
+    if (marker) progress(`${label}: ${all.length} so far`);
+  } while (marker);
+  return all;
+}
+
+export function listLoadBalancers(
+  elbv2: ElasticLoadBalancingV2Client,
+  progress: (message: string) => void = () => {},
+): Promise<LoadBalancer[]> {
+  return listPaged(
+    "DescribeLoadBalancers",
+    async (Marker) => {
+      const out = await elbv2.send(
+        new DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, Marker }),
+      );
+      return { items: out.LoadBalancers, next: out.NextMarker };
+    },
+    progress,
+  );
+}
+
+export function listTargetGroups(
+  elbv2: ElasticLoadBalancingV2Client,
+  progress: (message: string) => void = () => {},
+): Promise<TargetGroup[]> {
+  return listPaged(
+    "DescribeTargetGroups",
+    async (Marker) => {
+      const out = await elbv2.send(
+        new DescribeTargetGroupsCommand({ PageSize: PAGE_SIZE, Marker }),
+      );
+      return { items: out.TargetGroups, next: out.NextMarker };
+    },
+    progress,
+  );
+}
+
+/** Tags by ARN; DescribeTags takes at most 20 ARNs per call. */
+export async function readTags(
+  elbv2: ElasticLoadBalancingV2Client,
+  arns: string[],
+  concurrency = 8,
+): Promise<Map<string, Tag[]>> {
+  const byArn = new Map<string, Tag[]>();
+  await mapLimit(chunks(arns, TAG_BATCH), concurrency, async (ResourceArns) => {
+    const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns }));
+    for (const d of out.TagDescriptions ?? []) {
+      if (d.ResourceArn) byArn.set(d.ResourceArn, d.Tags ?? []);
+    }
+  });
+  return byArn;
+}
+
+/**
+ * Target health of each group. A group whose call still fails after the SDK's retries gets
+ * no targets and a gap naming it, so the other groups are still audited.
+ */
+export async function readTargetHealth(
+  elbv2: ElasticLoadBalancingV2Client,
+  arns: string[],
+  concurrency = 8,
+  progress: (message: string) => void = () => {},
+): Promise<{ byArn: Map<string, TargetHealthDescription[]>; gaps: Gap[] }> {
+  const byArn = new Map<string, TargetHealthDescription[]>();
+  const gaps: Gap[] = [];
+  const step = Math.max(10, Math.ceil(arns.length / 10));
+  let done = 0;
+  await mapLimit(arns, concurrency, async (TargetGroupArn) => {
+    try {
+      const out = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn }));
+      byArn.set(TargetGroupArn, out.TargetHealthDescriptions ?? []);
+    } catch (error) {
+      byArn.set(TargetGroupArn, []);
+      gaps.push({
+        source: "aws.targetGroups",
+        targetGroupArn: TargetGroupArn,
+        message: `DescribeTargetHealth failed: ${describeAwsError(error)}`,
+      });
+    }
+    done++;
+    if (done % step === 0 || done === arns.length) {
+      progress(`DescribeTargetHealth ${done}/${arns.length}`);
+    }
+  });
+  return { byArn, gaps };
+}
+
+const hasClusterTag = (tags: Tag[] | undefined, clusterName: string) =>
+  (tags ?? []).some((t) => t.Key === CLUSTER_TAG && t.Value === clusterName);
+
+export async function collectAws(
+  elbv2: ElasticLoadBalancingV2Client,
+  options: AwsCollectOptions,
+): Promise<AwsSection> {
+  const progress = options.onProgress ?? (() => {});
+  const concurrency = options.concurrency ?? 8;
+  const gaps: Gap[] = [];
+  const settle = <T>(source: string, promise: Promise<T[]>) =>
+    promise.catch((error: unknown) => {
+      gaps.push({ source, message: describeAwsError(error) });
+      return [] as T[];
+    });
+
+  const [allLoadBalancers, allTargetGroups, bound] = await Promise.all([
+    settle("aws.loadBalancers", listLoadBalancers(elbv2, progress)),
+    settle("aws.targetGroups", listTargetGroups(elbv2, progress)),
+    Promise.resolve(options.boundTargetGroupArns ?? []).then((arns) => new Set(arns)),
+  ]);
+
+  const { vpcId, clusterName } = options;
+  const inVpc = (item: { VpcId?: string }) => !vpcId || item.VpcId === vpcId;
+  const wanted = options.targetGroupArns ? new Set(options.targetGroupArns) : undefined;
+  // A binding ties a group to the cluster even outside its VPC (IP targets across peering);
+  // a cluster tag alone is trusted only inside the VPC, where no other cluster of that name lives.
+  const candidates = allTargetGroups.filter(
+    (tg) =>
+      tg.TargetGroupArn &&
+      (inVpc(tg) || bound.has(tg.TargetGroupArn)) &&
+      (!wanted || wanted.has(tg.TargetGroupArn)),
+  );
+
+  let tags = new Map<string, Tag[]>();
+  try {
+    tags = await readTags(
+      elbv2,
+      candidates.map((tg) => tg.TargetGroupArn as string),
+      concurrency,
+    );
+  } catch (error) {
+    // Without tags the scope is unknown, so the list as a whole could not be read.
+    gaps.push({
+      source: "aws.targetGroups",
+      message: `DescribeTags failed: ${describeAwsError(error)}`,
+    });
+    candidates.length = 0;
+  }
+
+  const scoped = candidates.filter((tg) => {
+    const arn = tg.TargetGroupArn as string;
+    return bound.has(arn) || (inVpc(tg) && hasClusterTag(tags.get(arn), clusterName));
+  });
+  for (const arn of wanted ?? []) {
+    if (!scoped.some((tg) => tg.TargetGroupArn === arn)) {
+      progress(`target group ${arn} is not in the cluster's scope (VPC, tag or binding); skipped`);
+    }
+  }
+
+  const health = await readTargetHealth(
+    elbv2,
+    scoped.map((tg) => tg.TargetGroupArn as string),
+    concurrency,
+    progress,
+  );
+  gaps.push(...health.gaps);
+
+  const targetGroups = scoped.map((tg) => {
+    const arn = tg.TargetGroupArn as string;
+    return toJson({
+      ...tg,
+      Tags: tags.get(arn) ?? [],
+      TargetHealthDescriptions: health.byArn.get(arn) ?? [],
+    });
+  });
+
+  const referenced = new Set(targetGroups.flatMap((tg) => tg.LoadBalancerArns ?? []));
+  const loadBalancers = allLoadBalancers
+    .filter(
+      (lb) => (lb.LoadBalancerArn && referenced.has(lb.LoadBalancerArn)) || (!wanted && inVpc(lb)),
+    )
+    .map(toJson);
+
+  return { loadBalancers, targetGroups, gaps };
+}

@@ -1,0 +1,97 @@
+/**
+ * One page of a Kubernetes list, read through the generated client but kept as the JSON the
+ * server sent: the client's typed models drop fields they do not know and rewrite timestamps,
+ * and the snapshot promises objects exactly as the API serves them.
+ */
+import {
+  ApiException,
+  Observable,
+  ResponseContext,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+} from "@kubernetes/client-node";
+
+export interface RawList {
+  metadata?: { continue?: string; resourceVersion?: string };
+  items?: Record<string, unknown>[] | null;
+}
+
+/** Calls `request` with per-call options that bound its time and capture the raw body. */
+export async function fetchRawList(
+  request: (options: ConfigurationOptions) => Promise<unknown>,
+  timeoutMs: number,
+): Promise<RawList> {
+  let raw: string | undefined;
+  const capture: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(AbortSignal.timeout(timeoutMs));
+      return new Observable(Promise.resolve(context));
+    },
+    post: (context) =>
+      new Observable(
+        context.body.text().then((text) => {
+          raw = text;
+          // The body stream is single-use; hand the client a replayable copy.
+          return new ResponseContext(context.httpStatusCode, context.headers, {
+            text: async () => text,
+            binary: async () => Buffer.from(text, "utf8"),
+          });
+        }),
+      ),
+  };
+  await request({ middleware: [capture], middlewareMergeStrategy: "append" });
+  if (raw === undefined) throw new Error("the list response had no body");
+  const parsed: unknown = JSON.parse(raw);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error("the list response is not a JSON object");
+  }
+  return parsed as RawList;
+}
+
+/** HTTP status of a failed call, if the server answered at all. */
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException && typeof error.code === "number" ? error.code : undefined;
+}
+
+const REASONS: Record<number, string> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "the server could not find the requested resource",
+  410: "the list continuation expired",
+  429: "too many requests",
+};
+
+function serverMessage(body: unknown): string | undefined {
+  let value: unknown = body;
+  if (typeof body === "string") {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return body.trim() || undefined;
+    }
+  }
+  if (value && typeof value === "object" && "message" in value) {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === "string" && message) return message;
+  }
+  return undefined;
+}
+
+const MAX_MESSAGE = 300;
+
+/** A short, one-line reason for a gap entry: the server's own words and the status code. */
+export function describeKubeError(error: unknown, timeoutMs: number): string {
+  let text: string;
+  const status = statusOf(error);
+  if (status !== undefined) {
+    const ex = error as ApiException<unknown>;
+    const reason = serverMessage(ex.body) ?? REASONS[status] ?? `HTTP ${status}`;
+    text = `${reason} (${status})`;
+  } else if (error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`)) {
+    text = `no answer within ${Math.round(timeoutMs / 1000)}s (timeout)`;
+  } else {
+    text = error instanceof Error ? error.message : String(error);
+  }
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
+}

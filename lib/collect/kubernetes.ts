@@ -1,0 +1,247 @@
+/**
+ * Kubernetes collector: one cluster-wide, paged list per kind the analysis joins. A kind that
+ * cannot be read (missing CRD, RBAC, server trouble) becomes an empty list plus a gap.
+ * Secrets and ConfigMaps are never read.
+ */
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  NetworkingV1Api,
+  type ConfigurationOptions,
+  type KubeConfig,
+} from "@kubernetes/client-node";
+import type { Gap } from "../snapshot/schema";
+import { mapLimit } from "./concurrency";
+import { describeKubeError, fetchRawList, statusOf, type RawList } from "./kube-page";
+
+export type KubeListName =
+  | "nodes"
+  | "services"
+  | "endpointSlices"
+  | "pods"
+  | "ingresses"
+  | "targetGroupBindings"
+  | "peerAuthentications";
+
+export type KubeObject = Record<string, unknown>;
+export type KubernetesLists = Record<KubeListName, KubeObject[]>;
+
+export interface KubernetesCollectOptions {
+  /** Items per page (`limit`); the API server caps it anyway. Default 500. */
+  pageSize?: number;
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Extra attempts after a 429, a 5xx or a network failure. Default 2. */
+  retries?: number;
+  /** First backoff before a retry, doubled each time. Default 500 ms. */
+  retryDelayMs?: number;
+  /** How many kinds are listed at the same time. Default 4. */
+  concurrency?: number;
+  onProgress?: (message: string) => void;
+}
+
+interface PageParams {
+  limit: number;
+  _continue?: string;
+}
+type PageRequest = (page: PageParams, options: ConfigurationOptions) => Promise<unknown>;
+
+/** One served version of a kind; alternatives are tried in order while the server answers 404. */
+interface Variant {
+  apiVersion: string;
+  kind: string;
+  request: PageRequest;
+}
+
+interface KindSpec {
+  list: KubeListName;
+  /** Plural the progress lines use. */
+  label: string;
+  variants: Variant[];
+}
+
+function kindSpecs(kc: KubeConfig): KindSpec[] {
+  const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const crd =
+    (group: string, version: string, plural: string): PageRequest =>
+    (page, options) =>
+      custom.listClusterCustomObject({ group, version, plural, ...page }, options);
+  return [
+    {
+      list: "nodes",
+      label: "nodes",
+      variants: [{ apiVersion: "v1", kind: "Node", request: (p, o) => core.listNode(p, o) }],
+    },
+    {
+      list: "services",
+      label: "services",
+      variants: [
+        {
+          apiVersion: "v1",
+          kind: "Service",
+          request: (p, o) => core.listServiceForAllNamespaces(p, o),
+        },
+      ],
+    },
+    {
+      list: "endpointSlices",
+      label: "endpointslices",
+      variants: [
+        {
+          apiVersion: "discovery.k8s.io/v1",
+          kind: "EndpointSlice",
+          request: (p, o) => discovery.listEndpointSliceForAllNamespaces(p, o),
+        },
+      ],
+    },
+    {
+      list: "pods",
+      label: "pods",
+      variants: [
+        { apiVersion: "v1", kind: "Pod", request: (p, o) => core.listPodForAllNamespaces(p, o) },
+      ],
+    },
+    {
+      list: "ingresses",
+      label: "ingresses",
+      variants: [
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          request: (p, o) => networking.listIngressForAllNamespaces(p, o),
+        },
+      ],
+    },
+    {
+      list: "targetGroupBindings",
+      label: "targetgroupbindings",
+      variants: [
+        {
+          apiVersion: "elbv2.k8s.aws/v1beta1",
+          kind: "TargetGroupBinding",
+          request: crd("elbv2.k8s.aws", "v1beta1", "targetgroupbindings"),
+        },
+      ],
+    },
+    {
+      list: "peerAuthentications",
+      label: "peerauthentications",
+      variants: ["v1", "v1beta1"].map((version) => ({
+        apiVersion: `security.istio.io/${version}`,
+        kind: "PeerAuthentication",
+        request: crd("security.istio.io", version, "peerauthentications"),
+      })),
+    },
+  ];
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+function isRetryable(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined) return RETRYABLE.has(status);
+  // No HTTP answer at all: a reset connection or a timeout is worth another try.
+  return error instanceof Error && !(error instanceof SyntaxError);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Settings {
+  pageSize: number;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  progress: (message: string) => void;
+}
+
+async function fetchWithRetry(variant: Variant, page: PageParams, s: Settings): Promise<RawList> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetchRawList((options) => variant.request(page, options), s.timeoutMs);
+    } catch (error) {
+      if (attempt >= s.retries || !isRetryable(error)) throw error;
+      await sleep(s.retryDelayMs * 2 ** attempt);
+    }
+  }
+}
+
+/** Every item of one variant, page by page; a stale continue token restarts the list once. */
+async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promise<KubeObject[]> {
+  let restarted = false;
+  for (;;) {
+    const items: KubeObject[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page: PageParams = { limit: s.pageSize };
+        if (token) page._continue = token;
+        const body = await fetchWithRetry(variant, page, s);
+        for (const item of body.items ?? []) {
+          // List items omit apiVersion/kind; custom resources carry their own, which win.
+          items.push({ apiVersion: variant.apiVersion, kind: variant.kind, ...item });
+        }
+        token = body.metadata?.continue || undefined;
+        if (token) s.progress(`listing ${spec.label}: ${items.length} so far`);
+      } while (token);
+      return items;
+    } catch (error) {
+      // 410: the continue token outlived the server's snapshot; a fresh list is consistent.
+      if (statusOf(error) === 410 && token && !restarted) {
+        restarted = true;
+        s.progress(`listing ${spec.label}: continuation expired, starting over`);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObject[]; gap?: Gap }> {
+  let lastError: unknown;
+  for (const variant of spec.variants) {
+    try {
+      return { items: await listVariant(spec, variant, s) };
+    } catch (error) {
+      lastError = error;
+      if (statusOf(error) !== 404) break;
+    }
+  }
+  const tried =
+    spec.variants.length > 1 ? ` [tried ${spec.variants.map((v) => v.apiVersion).join(", ")}]` : "";
+  return {
+    items: [],
+    gap: {
+      source: `kubernetes.${spec.list}`,
+      message: describeKubeError(lastError, s.timeoutMs) + tried,
+    },
+  };
+}
+
+export async function collectKubernetes(
+  kc: KubeConfig,
+  options: KubernetesCollectOptions = {},
+): Promise<{ lists: KubernetesLists; gaps: Gap[] }> {
+  const settings: Settings = {
+    pageSize: options.pageSize ?? 500,
+    timeoutMs: options.requestTimeoutMs ?? 30_000,
+    retries: options.retries ?? 2,
+    retryDelayMs: options.retryDelayMs ?? 500,
+    progress: options.onProgress ?? (() => {}),
+  };
+  const specs = kindSpecs(kc);
+  const results = await mapLimit(specs, options.concurrency ?? 4, (spec) =>
+    listKind(spec, settings),
+  );
+  const lists = {} as KubernetesLists;
+  const gaps: Gap[] = [];
+  specs.forEach((spec, i) => {
+    const result = results[i];
+    lists[spec.list] = result?.items ?? [];
+    if (result?.gap) gaps.push(result.gap);
+  });
+  return { lists, gaps };
+}

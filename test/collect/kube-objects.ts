@@ -1,0 +1,107 @@
+/** Kubernetes list items as the API server serves them (list items carry no apiVersion/kind). */
+import { PATHS, type Collection } from "./fake-apiserver";
+
+export const node = (name: string, instanceId: string) => ({
+  metadata: { name, uid: `uid-${name}`, creationTimestamp: "2026-11-01T08:00:00Z" },
+  spec: { providerID: `aws:///eu-west-1a/${instanceId}` },
+  status: { conditions: [{ type: "Ready", status: "True" }] },
+});
+
+export const pod = (namespace: string, name: string) => ({
+  metadata: { name, namespace, uid: `uid-${name}`, labels: { app: "web" } },
+  spec: {
+    nodeName: "node-a",
+    containers: [{ name: "web", image: "web:1", ports: [{ containerPort: 8080 }] }],
+    // A field no client model knows yet: the snapshot must keep it.
+    futureField: { keep: true },
+  },
+  status: { phase: "Running", podIP: "10.0.1.5", startTime: "2026-11-24T09:00:00Z" },
+});
+
+export const service = (namespace: string, name: string) => ({
+  metadata: { name, namespace },
+  spec: {
+    type: "NodePort",
+    selector: { app: "web" },
+    ports: [{ name: "http", port: 80, targetPort: 8080, nodePort: 31246, protocol: "TCP" }],
+  },
+});
+
+export const endpointSlice = (namespace: string, service: string) => ({
+  metadata: {
+    name: `${service}-abcde`,
+    namespace,
+    labels: { "kubernetes.io/service-name": service },
+  },
+  addressType: "IPv4",
+  endpoints: [{ addresses: ["10.0.1.5"], conditions: { ready: true }, nodeName: "node-a" }],
+  ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+});
+
+export const ingress = (namespace: string, name: string, service: string) => ({
+  metadata: { name, namespace },
+  spec: {
+    ingressClassName: "alb",
+    rules: [
+      {
+        http: {
+          paths: [
+            {
+              path: "/",
+              pathType: "Prefix",
+              backend: { service: { name: service, port: { number: 80 } } },
+            },
+          ],
+        },
+      },
+    ],
+  },
+});
+
+/** Custom resources keep apiVersion/kind in list items. */
+export const binding = (namespace: string, name: string, targetGroupARN: string) => ({
+  apiVersion: "elbv2.k8s.aws/v1beta1",
+  kind: "TargetGroupBinding",
+  metadata: { name, namespace },
+  spec: { targetGroupARN, targetType: "instance", serviceRef: { name: "web", port: 80 } },
+});
+
+export const peerAuthentication = (namespace: string, apiVersion: string) => ({
+  apiVersion,
+  kind: "PeerAuthentication",
+  metadata: { name: "default", namespace },
+  spec: { mtls: { mode: "STRICT" } },
+});
+
+export const range = <T>(n: number, make: (i: number) => T): T[] =>
+  Array.from({ length: n }, (_, i) => make(i));
+
+/** A small healthy cluster, keyed by the API paths the collector lists. */
+export function clusterCollections(
+  bindings: Record<string, unknown>[],
+): Record<string, Collection> {
+  return {
+    [PATHS.nodes]: { listKind: "NodeList", apiVersion: "v1", items: [node("node-a", "i-0aaa")] },
+    [PATHS.services]: {
+      listKind: "ServiceList",
+      apiVersion: "v1",
+      items: [service("shop", "web")],
+    },
+    [PATHS.endpointSlices]: {
+      listKind: "EndpointSliceList",
+      apiVersion: "discovery.k8s.io/v1",
+      items: [endpointSlice("shop", "web")],
+    },
+    [PATHS.pods]: { listKind: "PodList", apiVersion: "v1", items: [pod("shop", "web-1")] },
+    [PATHS.ingresses]: {
+      listKind: "IngressList",
+      apiVersion: "networking.k8s.io/v1",
+      items: [ingress("shop", "web", "web")],
+    },
+    [PATHS.targetGroupBindings]: {
+      listKind: "TargetGroupBindingList",
+      apiVersion: "elbv2.k8s.aws/v1beta1",
+      items: bindings,
+    },
+  };
+}
