@@ -1,0 +1,189 @@
+/**
+ * The audit Lambda: collect → analyze → sinks. Runs on the EventBridge schedule or on a manual
+ * `aws lambda invoke` with a small payload. `runAudit` takes every dependency as an argument
+ * so tests drive the whole flow without AWS; `handler` wires the real ones.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import middy from "@middy/core";
+import { z } from "zod";
+import type { AuditReport } from "../lib/analyze/finding";
+import { analyze } from "../lib/analyze/index";
+import { collectSnapshot, type CollectOptions } from "../lib/collect/index";
+import { CLUSTER_NAME_PATTERN, REGION_PATTERN, loadConfig, type AuditConfig } from "../lib/config";
+import { auditMetrics } from "../lib/report/metrics";
+import { renderMarkdown } from "../lib/report/markdown";
+import { publishNotifications, type SinkClients } from "../lib/sinks/index";
+import { emitMetrics } from "../lib/sinks/metrics";
+import type { Snapshot } from "../lib/snapshot/schema";
+
+export const SERVICE_NAME = "alb-health-auditor";
+
+export class PayloadError extends Error {
+  override name = "PayloadError";
+}
+
+/** The invocation failed because SNS, the sink alerting relies on, could not be reached. */
+export class PublishError extends Error {
+  override name = "PublishError";
+}
+
+const TARGET_GROUP_ARN =
+  /^arn:aws[\w-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/;
+
+/** What `aws lambda invoke --payload` may carry. Unknown keys are rejected to catch typos. */
+export const manualPayloadSchema = z
+  .object({
+    clusterName: z
+      .string()
+      .regex(CLUSTER_NAME_PATTERN, "is not a valid EKS cluster name")
+      .optional(),
+    region: z.string().regex(REGION_PATTERN, "is not an AWS region").optional(),
+    dryRun: z.boolean().optional(),
+    targetGroupArns: z
+      .array(z.string().regex(TARGET_GROUP_ARN, "is not a target group ARN"))
+      .min(1, "must list at least one ARN when present")
+      .optional(),
+    format: z.enum(["json", "markdown"]).optional(),
+  })
+  .strict();
+
+export type ManualPayload = z.infer<typeof manualPayloadSchema>;
+
+export interface AuditRequest extends ManualPayload {
+  trigger: "schedule" | "manual";
+}
+
+const isScheduledEvent = (event: unknown): boolean =>
+  typeof event === "object" &&
+  event !== null &&
+  (event as Record<string, unknown>)["detail-type"] === "Scheduled Event";
+
+export function parseRequest(event: unknown): AuditRequest {
+  if (isScheduledEvent(event)) return { trigger: "schedule" };
+  const parsed = manualPayloadSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const field = i.path.join(".");
+      if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.join(", ")}`;
+      if (i.code === "invalid_enum_value") return `${field} must be one of ${i.options.join(", ")}`;
+      return field ? `${field}: ${i.message}` : i.message;
+    });
+    throw new PayloadError(`Invalid payload: ${problems.join("; ")}`);
+  }
+  return { trigger: "manual", ...parsed.data };
+}
+
+export interface AuditDeps {
+  config: AuditConfig;
+  collect: (options: CollectOptions) => Promise<Snapshot>;
+  clients: SinkClients;
+  /** Milliseconds since the epoch; a fake clock makes AuditDurationMs exact in tests. */
+  now: () => number;
+  logger: Logger;
+}
+
+export type AuditResult = AuditReport | { report: AuditReport; markdown: string };
+
+export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditResult> {
+  const { config, logger } = deps;
+  const started = deps.now();
+  const request = parseRequest(event);
+  const clusterName = request.clusterName ?? config.clusterName;
+  const region = request.region ?? config.region;
+  const dryRun = request.dryRun ?? false;
+  logger.appendKeys({ cluster: clusterName });
+  logger.info("audit started", {
+    trigger: request.trigger,
+    region,
+    dryRun,
+    targetGroupArns: request.targetGroupArns?.length ?? "all",
+  });
+
+  const snapshot = await deps.collect({
+    clusterName,
+    region,
+    ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
+    onProgress: (message) => logger.debug(message),
+  });
+  const report = analyze(snapshot);
+  logger.info("audit analysed", {
+    targetGroups: report.summary.targetGroups,
+    unhealthyTargets: report.summary.unhealthyTargets,
+    bySeverity: report.summary.bySeverity,
+    byCode: report.summary.byCode,
+    gaps: report.summary.gaps,
+  });
+  const result: AuditResult =
+    request.format === "markdown" ? { report, markdown: renderMarkdown(report) } : report;
+
+  // A dry run is for trying the function out: no message, no metric on the dashboards.
+  if (dryRun) return result;
+
+  const outcomes = await publishNotifications(report, config, deps.clients, logger);
+  const failed = outcomes.filter((o) => o.status === "failed");
+  try {
+    emitMetrics(
+      auditMetrics({
+        report,
+        snapshot,
+        durationMs: deps.now() - started,
+        sinkFailures: failed.length,
+      }),
+      { namespace: config.metricsNamespace, serviceName: SERVICE_NAME },
+    );
+  } catch (error) {
+    logger.error("metrics could not be written", { reason: (error as Error).name });
+  }
+  logger.info("audit finished", {
+    sinks: Object.fromEntries(outcomes.map((o) => [o.sink, o.status])),
+  });
+
+  const sns = outcomes.find((o) => o.sink === "sns" && o.status === "failed");
+  if (sns) throw new PublishError(`Findings were not published to SNS: ${sns.reason}`);
+  return result;
+}
+
+const defaultLogger = new Logger({ serviceName: SERVICE_NAME });
+
+function awsClients(config: AuditConfig): SinkClients {
+  // The topic's own region, so a topic in another region than the function still works.
+  const snsRegion = config.snsTopicArn?.split(":")[3] ?? config.region;
+  return {
+    sns: new SNSClient({ region: snsRegion }),
+    ssm: new SSMClient({ region: config.region }),
+    secrets: new SecretsManagerClient({ region: config.region }),
+    fetch: (input, init) => globalThis.fetch(input, init),
+  };
+}
+
+/** The middy handler; tests pass fakes for any dependency, production passes none. */
+export function createHandler(overrides: Partial<AuditDeps> = {}) {
+  const logger = overrides.logger ?? defaultLogger;
+  let config = overrides.config;
+  let clients = overrides.clients;
+  return middy<unknown, AuditResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      try {
+        // Read once per container; a bad value fails every invocation with the same message.
+        config ??= loadConfig();
+        clients ??= awsClients(config);
+        return await runAudit(event, {
+          config,
+          clients,
+          logger,
+          collect: overrides.collect ?? collectSnapshot,
+          now: overrides.now ?? Date.now,
+        });
+      } catch (error) {
+        logger.error("audit failed", error as Error);
+        throw error;
+      }
+    });
+}
+
+export const handler = createHandler();

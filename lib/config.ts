@@ -1,0 +1,116 @@
+/**
+ * Lambda configuration from environment variables, validated once so a misconfigured deployment
+ * fails before it calls any API, with one message that names every bad variable.
+ */
+import { z } from "zod";
+import { SEVERITIES, type Severity } from "./analyze/finding";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+// Serverless writes unset parameters as empty strings; treat them as absent.
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    schema.optional(),
+  );
+
+const flag = (fallback: boolean) =>
+  optional(
+    z
+      .string()
+      .regex(/^(true|false|1|0)$/i, 'must be "true" or "false"')
+      .transform((v) => /^(true|1)$/i.test(v)),
+  ).transform((v) => v ?? fallback);
+
+export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+const envSchema = z
+  .object({
+    CLUSTER_NAME: z
+      .string({ required_error: "is required (the EKS cluster to audit)" })
+      .regex(CLUSTER_NAME_PATTERN, "is not a valid EKS cluster name"),
+    AWS_REGION: z
+      .string({ required_error: "is required (Lambda sets it)" })
+      .regex(REGION_PATTERN, "is not an AWS region"),
+    SNS_TOPIC_ARN: optional(
+      z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "is not an SNS topic ARN"),
+    ),
+    SLACK_WEBHOOK_PARAMETER: optional(
+      // A path, so the IAM policy in serverless.yml can name the parameter's ARN exactly.
+      z.string().regex(/^\/[\w.\-/]+$/, "must be an SSM parameter path starting with /"),
+    ),
+    SLACK_WEBHOOK_SECRET_ARN: optional(
+      z
+        .string()
+        .regex(
+          /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+          "is not a Secrets Manager secret ARN",
+        ),
+    ),
+    MIN_SEVERITY: optional(z.enum(SEVERITIES as [Severity, ...Severity[]])).transform(
+      (v): Severity => v ?? "warning",
+    ),
+    NOTIFY_WHEN_CLEAN: flag(false),
+    METRICS_NAMESPACE: optional(
+      z.string().regex(/^[\w./#:-]{1,255}$/, "is not a CloudWatch namespace"),
+    ).transform((v) => v ?? "AlbHealthAuditor"),
+    SLACK_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(60_000)).transform(
+      (v) => v ?? 5_000,
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_WEBHOOK_PARAMETER && env.SLACK_WEBHOOK_SECRET_ARN) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["SLACK_WEBHOOK_SECRET_ARN"],
+        message: "cannot be set together with SLACK_WEBHOOK_PARAMETER (choose one source)",
+      });
+    }
+  });
+
+export type SlackWebhookSource =
+  { kind: "ssm"; name: string } | { kind: "secretsmanager"; arn: string };
+
+export interface AuditConfig {
+  clusterName: string;
+  region: string;
+  snsTopicArn?: string;
+  slackWebhook?: SlackWebhookSource;
+  /** Findings below this severity are not sent to SNS or Slack (metrics count them all). */
+  minSeverity: Severity;
+  /** Send a message even when no finding reaches `minSeverity`. */
+  notifyWhenClean: boolean;
+  metricsNamespace: string;
+  slackTimeoutMs: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = i.path.join(".");
+      return i.code === "invalid_enum_value"
+        ? `${name} must be one of ${i.options.join(", ")}`
+        : `${name} ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  return {
+    clusterName: e.CLUSTER_NAME,
+    region: e.AWS_REGION,
+    ...(e.SNS_TOPIC_ARN ? { snsTopicArn: e.SNS_TOPIC_ARN } : {}),
+    ...(e.SLACK_WEBHOOK_PARAMETER
+      ? { slackWebhook: { kind: "ssm", name: e.SLACK_WEBHOOK_PARAMETER } as const }
+      : e.SLACK_WEBHOOK_SECRET_ARN
+        ? { slackWebhook: { kind: "secretsmanager", arn: e.SLACK_WEBHOOK_SECRET_ARN } as const }
+        : {}),
+    minSeverity: e.MIN_SEVERITY,
+    notifyWhenClean: e.NOTIFY_WHEN_CLEAN,
+    metricsNamespace: e.METRICS_NAMESPACE,
+    slackTimeoutMs: e.SLACK_TIMEOUT_MS,
+  };
+}
