@@ -1,8 +1,106 @@
-import type { Rule } from "../rule";
+import type { TargetGroupView } from "../model";
+import { makeFinding, type Rule } from "../rule";
+import { tgLabel, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+
+/** The Service a binding should name: the one the model resolved, else what the tags say. */
+function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: string } {
+  if (tgv.service) {
+    return {
+      ns: tgv.service.metadata.namespace ?? "default",
+      name: tgv.service.metadata.name,
+      port: tgv.servicePort ? String(tgv.servicePort.port) : "<service-port>",
+    };
+  }
+  const stack = tgv.tags["service.k8s.aws/stack"];
+  if (stack?.includes("/")) {
+    const [ns = "<namespace>", name = "<service-name>"] = stack.split("/");
+    return { ns, name, port: tgv.tags["service.k8s.aws/resource"] ?? "<service-port>" };
+  }
+  return {
+    ns: tgv.namespace ?? "<namespace>",
+    name: "<service-name>",
+    port: "<service-port>",
+  };
+}
+
+const yamlScalar = (v: string): string => (/^\d+$/.test(v) || v.startsWith("<") ? v : `"${v}"`);
+
+function remediation(tgv: TargetGroupView): string {
+  const svc = serviceGuess(tgv);
+  const owner =
+    tgv.manager === "ingress"
+      ? `Ingress stack ${tgv.tags["ingress.k8s.aws/stack"]}`
+      : tgv.manager === "service"
+        ? `Service ${tgv.tags["service.k8s.aws/stack"]}`
+        : undefined;
+  const detached = (tgv.tg.LoadBalancerArns ?? []).length === 0;
+  const del = `aws elbv2 delete-target-group --target-group-arn ${tgv.arn}`;
+  const yaml =
+    `kubectl apply -f - <<'EOF'\n` +
+    `apiVersion: elbv2.k8s.aws/v1beta1\n` +
+    `kind: TargetGroupBinding\n` +
+    `metadata:\n` +
+    `  name: ${tgv.name}\n` +
+    `  namespace: ${svc.ns}\n` +
+    `spec:\n` +
+    `  targetGroupARN: ${tgv.arn}\n` +
+    `  targetType: ${tgv.targetType}\n` +
+    `  serviceRef:\n` +
+    `    name: ${svc.name}\n` +
+    `    port: ${yamlScalar(svc.port)}\n` +
+    `EOF`;
+  const parts: string[] = [];
+  if (owner) {
+    parts.push(
+      `The controller creates this binding itself for ${owner}; check that object still exists and routes to the Service, and that the controller reconciles it:\n` +
+        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.name}`,
+    );
+  }
+  const bind = `To bind the group to its Service by hand:\n${yaml}`;
+  const orphan = `If nothing uses the group, delete it:\n${del}`;
+  // A group no load balancer forwards to is most likely a leftover: say so first.
+  parts.push(...(detached ? [orphan, bind] : [bind, orphan]));
+  return parts.join("\n");
+}
+
+/** BIND001: a group the controller made for this cluster that no TargetGroupBinding names. */
 export const unboundTargetGroup: Rule = {
   code: "BIND001",
-  inputs: [],
-  run: () => [],
+  inputs: ["aws.targetGroups", "kubernetes.targetGroupBindings"],
+  run: ({ model }) =>
+    model.targetGroups.flatMap((tgv) => {
+      if (tgv.tags[CLUSTER_TAG] !== model.cluster.name) return [];
+      if ((model.bindingsByArn.get(tgv.arn) ?? []).length > 0) return [];
+      const lbs = tgv.tg.LoadBalancerArns ?? [];
+      const detached = lbs.length === 0;
+      return [
+        makeFinding("BIND001", {
+          severity: "warning",
+          title: `${tgLabel(tgv)}: tagged for cluster ${model.cluster.name} but no TargetGroupBinding names it`,
+          targetGroupArn: tgv.arn,
+          resources: tgResources(tgv),
+          affectedTargets: [],
+          evidence: {
+            expected: { targetGroupBindings: `at least one with targetGroupARN ${tgv.arn}` },
+            actual: {
+              targetGroupBindings: 0,
+              [CLUSTER_TAG]: model.cluster.name,
+              loadBalancerArns: lbs,
+              registeredTargets: tgv.targets.length,
+            },
+          },
+          rootCause:
+            `Target group ${tgLabel(tgv)} carries ${CLUSTER_TAG}=${model.cluster.name}, so the AWS Load ` +
+            `Balancer Controller made it for this cluster, but no TargetGroupBinding names it: nothing ` +
+            `registers new pods or nodes in it or removes departed ones, so its targets drift until ` +
+            `they are all stale.` +
+            (detached
+              ? ` No load balancer forwards to it either, which points to a leftover of a deleted Ingress or Service.`
+              : ``),
+          remediation: remediation(tgv),
+        }),
+      ];
+    }),
 };

@@ -1,8 +1,121 @@
-import type { Rule } from "../rule";
+import type { Finding } from "../finding";
+import type { Model } from "../model";
+import { makeFinding, type Rule } from "../rule";
+import type { Service, ServicePort, TargetGroupBinding } from "../../snapshot/schema";
+import { affected, failingTargets, ref, tgLabel } from "../views";
 
-// PLACEHOLDER: implementation pending.
+/** Port by number, or by name (a numeric string also matches the number, as the controller does). */
+function findPort(service: Service, port: number | string): ServicePort | undefined {
+  const ports = service.spec?.ports ?? [];
+  if (typeof port === "number") return ports.find((p) => p.port === port);
+  return (
+    ports.find((p) => p.name === port) ??
+    (/^\d+$/.test(port) ? ports.find((p) => p.port === Number(port)) : undefined)
+  );
+}
+
+const portLabel = (p: ServicePort): string => (p.name ? `${p.name}:${p.port}` : String(p.port));
+
+/** The controller-made owner of a binding: edits to the binding itself would be reverted. */
+function ownerOf(binding: TargetGroupBinding): string | undefined {
+  const ingressStack = binding.metadata.labels?.["ingress.k8s.aws/stack"];
+  if (ingressStack?.includes("/")) {
+    const [ns, name] = ingressStack.split("/");
+    return `Ingress ${ingressStack} (kubectl -n ${ns} edit ingress ${name})`;
+  }
+  if (ingressStack) return `the Ingresses of group ${ingressStack}`;
+  const serviceStack = binding.metadata.labels?.["service.k8s.aws/stack"];
+  return serviceStack ? `Service ${serviceStack}` : undefined;
+}
+
+function remediationFor(
+  binding: TargetGroupBinding,
+  service: Service | undefined,
+  inNamespace: string[],
+): string {
+  const ns = binding.metadata.namespace ?? "default";
+  const { name: svcName, port } = binding.spec.serviceRef;
+  const ports = service?.spec?.ports ?? [];
+  const owner = ownerOf(binding);
+  if (owner) {
+    return service
+      ? `The controller made this binding from ${owner}; edits to the binding are reverted. ` +
+          `Add port ${port} back to Service ${ns}/${svcName}, or change the backend port there to one ` +
+          `the Service has (${ports.map(portLabel).join(", ") || "none"}).`
+      : `The controller made this binding from ${owner}; edits to the binding are reverted. ` +
+          `Re-create Service ${ns}/${svcName}, or change the backend there to an existing Service ` +
+          `(${inNamespace.join(", ") || `none in ${ns}`}).`;
+  }
+  const patch = (ref: { name?: string; port?: number | string }) =>
+    `kubectl -n ${ns} patch targetgroupbinding ${binding.metadata.name} --type merge -p '${JSON.stringify({ spec: { serviceRef: ref } })}'`;
+  if (service) {
+    const first = ports[0];
+    return first
+      ? `Point the binding at a port Service ${ns}/${svcName} has (${ports.map(portLabel).join(", ")}):\n` +
+          `${patch({ port: first.port })}\nor add port ${port} to the Service.`
+      : `Service ${ns}/${svcName} has no ports: add port ${port} to it.`;
+  }
+  const other = inNamespace[0];
+  return other
+    ? `Create Service ${ns}/${svcName}, or point the binding at an existing one (${inNamespace.join(", ")}):\n` +
+        patch({ name: other, port })
+    : `Create Service ${ns}/${svcName}: namespace ${ns} has no Service the binding could name.`;
+}
+
+function findingFor(
+  model: Model,
+  binding: TargetGroupBinding,
+  service: Service | undefined,
+): Finding {
+  const ns = binding.metadata.namespace ?? "default";
+  const name = binding.metadata.name;
+  const svcRef = binding.spec.serviceRef;
+  const arn = binding.spec.targetGroupARN;
+  const tgv = model.targetGroups.find((t) => t.arn === arn);
+  const label = tgv ? tgLabel(tgv) : (arn.split(":targetgroup/")[1]?.split("/")[0] ?? arn);
+  const inNamespace = model.snapshot.kubernetes.services
+    .filter((s) => (s.metadata.namespace ?? "default") === ns)
+    .map((s) => s.metadata.name)
+    .sort();
+  const ports = service?.spec?.ports ?? [];
+  const what = service
+    ? `port ${svcRef.port} of Service ${ns}/${svcRef.name}, which has ${ports.length > 0 ? `only ${ports.map(portLabel).join(", ")}` : "no ports"}`
+    : `Service ${ns}/${svcRef.name}, which does not exist`;
+  const remediation = remediationFor(binding, service, inNamespace);
+  const failing = tgv?.healthKnown ? failingTargets(tgv) : [];
+  return makeFinding("BIND002", {
+    severity: "critical",
+    title: `${label}: TargetGroupBinding ${ns}/${name} names ${service ? `missing port ${svcRef.port} of Service ${svcRef.name}` : `missing Service ${svcRef.name}`}`,
+    targetGroupArn: arn,
+    resources: [
+      ref("TargetGroupBinding", binding.metadata),
+      ...(service ? [ref("Service", service.metadata)] : []),
+    ],
+    affectedTargets: affected(failing),
+    evidence: {
+      expected: { serviceRef: { namespace: ns, name: svcRef.name, port: svcRef.port } },
+      actual: service
+        ? { servicePorts: ports.map((p) => ({ name: p.name ?? null, port: p.port })) }
+        : { servicesInNamespace: inNamespace },
+    },
+    rootCause:
+      `TargetGroupBinding ${ns}/${name} names ${what}. The AWS Load Balancer Controller cannot ` +
+      `resolve the backend, so it stops reconciling target group ${label}: new pods are never ` +
+      `registered and departed ones never removed.`,
+    remediation,
+    discriminator: service ? "port" : "service",
+  });
+}
+
+/** BIND002: a binding whose serviceRef names a Service or Service port that does not exist. */
 export const bindingBackendMissing: Rule = {
   code: "BIND002",
-  inputs: [],
-  run: () => [],
+  inputs: ["kubernetes.targetGroupBindings", "kubernetes.services"],
+  run: ({ model }) =>
+    model.snapshot.kubernetes.targetGroupBindings.flatMap((binding) => {
+      const ns = binding.metadata.namespace ?? "default";
+      const service = model.servicesByKey.get(`${ns}/${binding.spec.serviceRef.name}`);
+      if (service && findPort(service, binding.spec.serviceRef.port)) return [];
+      return [findingFor(model, binding, service)];
+    }),
 };
