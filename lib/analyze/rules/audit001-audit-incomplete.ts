@@ -1,8 +1,133 @@
-import type { Rule } from "../rule";
+import type { Finding } from "../finding";
+import type { Model } from "../model";
+import { makeFinding, type Rule } from "../rule";
+import type { Gap } from "../../snapshot/schema";
+import { tgLabel, tgResources } from "../views";
 
-// PLACEHOLDER: implementation pending.
+/** What each source is read with: the Kubernetes resource (for RBAC) or the AWS calls (for IAM). */
+const KUBE_RESOURCES: Record<string, { resource: string; group: string }> = {
+  "kubernetes.nodes": { resource: "nodes", group: "" },
+  "kubernetes.services": { resource: "services", group: "" },
+  "kubernetes.endpointSlices": { resource: "endpointslices", group: "discovery.k8s.io" },
+  "kubernetes.pods": { resource: "pods", group: "" },
+  "kubernetes.ingresses": { resource: "ingresses", group: "networking.k8s.io" },
+  "kubernetes.targetGroupBindings": { resource: "targetgroupbindings", group: "elbv2.k8s.aws" },
+  "kubernetes.peerAuthentications": {
+    resource: "peerauthentications",
+    group: "security.istio.io",
+  },
+};
+
+const AWS_ACTIONS: Record<string, string[]> = {
+  "aws.loadBalancers": ["elasticloadbalancing:DescribeLoadBalancers"],
+  "aws.targetGroups": [
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetHealth",
+  ],
+};
+
+const CRD_OWNERS: Record<string, string> = {
+  "elbv2.k8s.aws": "the AWS Load Balancer Controller",
+  "security.istio.io": "Istio",
+};
+
+const forbidden = (m: string) => /\b403\b|forbidden/i.test(m);
+const awsDenied = (m: string) => /AccessDenied|not authorized|UnauthorizedOperation/i.test(m);
+const notFound = (m: string) =>
+  /\b404\b|could not find the requested resource|no matches for kind/i.test(m);
+const absent = (m: string) => /absent from the snapshot/i.test(m);
+
+function fixFor(gap: Gap): string {
+  const kube = KUBE_RESOURCES[gap.source];
+  const actions = AWS_ACTIONS[gap.source];
+  const qualified = kube && (kube.group ? `${kube.resource}.${kube.group}` : kube.resource);
+  if (absent(gap.message)) {
+    return kube
+      ? `The snapshot was written without this list; add it (items of kubectl get ${qualified} --all-namespaces -o json) or collect live.`
+      : `The snapshot was written without this list; add it from the AWS CLI or collect live.`;
+  }
+  if (kube && forbidden(gap.message)) {
+    return (
+      `The auditor's Kubernetes identity may not list ${qualified}. Check it:\n` +
+      `kubectl auth can-i list ${qualified} --all-namespaces --as <auditor-user>\n` +
+      `and grant it in the auditor's ClusterRole (infra/):\n` +
+      `- apiGroups: ["${kube.group}"]\n  resources: ["${kube.resource}"]\n  verbs: ["get", "list"]`
+    );
+  }
+  if (kube && notFound(gap.message)) {
+    const owner = CRD_OWNERS[kube.group];
+    return (
+      `The ${qualified} API is not served: ${owner ?? "its CRD"} is not installed in this cluster, ` +
+      `so the checks that read it do not apply. Nothing to fix unless you expected ${owner ?? "it"} here ` +
+      `(kubectl get crd ${qualified}).`
+    );
+  }
+  if (actions && (awsDenied(gap.message) || forbidden(gap.message))) {
+    return `Allow the auditor's IAM role ${actions.join(", ")} (its policy in infra/).`;
+  }
+  return `A transient or unexpected error; run the audit again. If it persists, the message above says what failed.`;
+}
+
+function gapFinding(model: Model, gap: Gap, rules: readonly Rule[]): Finding {
+  const arn = typeof gap.targetGroupArn === "string" ? gap.targetGroupArn : null;
+  if (arn) {
+    const tgv = model.targetGroups.find((t) => t.arn === arn);
+    const label = tgv ? tgLabel(tgv) : arn;
+    return makeFinding("AUDIT001", {
+      severity: "warning",
+      title: `${label}: target health could not be read; the group is not audited`,
+      targetGroupArn: arn,
+      resources: tgv ? tgResources(tgv) : [],
+      affectedTargets: [],
+      evidence: {
+        expected: { targetHealth: "read" },
+        actual: { targetHealth: "unreadable", source: gap.source, message: gap.message },
+      },
+      rootCause:
+        `DescribeTargetHealth for target group ${label} failed (${gap.message}), so the target ` +
+        `health of this group could not be read; the group is not audited and its targets may be ` +
+        `failing unreported.`,
+      remediation: fixFor({ ...gap, source: "aws.targetGroups" }),
+      discriminator: gap.source,
+    });
+  }
+  const blocked = rules
+    .filter((r) => r.code !== "AUDIT001" && r.inputs.some((s) => s === gap.source))
+    .map((r) => r.code);
+  const checks = blocked.length > 0 ? blocked.join(", ") : "none";
+  return makeFinding("AUDIT001", {
+    severity: "warning",
+    title: `${gap.source} could not be read; checks not run: ${checks}`,
+    targetGroupArn: null,
+    resources: [],
+    affectedTargets: [],
+    evidence: {
+      expected: { [gap.source]: "read" },
+      actual: { [gap.source]: gap.message, checksNotRun: blocked },
+    },
+    rootCause:
+      `The auditor could not read ${gap.source} (${gap.message}). ` +
+      (blocked.length > 0
+        ? `The checks that need it did not run (${checks}), so a problem they detect would go unreported.`
+        : `No check depends on it alone, but findings that use it have less context.`),
+    remediation: fixFor(gap),
+    discriminator: gap.source,
+  });
+}
+
+/** AUDIT001: one finding per list that could not be read, naming the checks it kept from running. */
 export const auditIncomplete: Rule = {
   code: "AUDIT001",
   inputs: [],
-  run: () => [],
+  run: ({ model, rules }) => {
+    // One finding per source (and group): repeated gaps of one list merge their messages.
+    const merged = new Map<string, Gap>();
+    for (const gap of model.snapshot.gaps) {
+      const key = `${gap.source}|${typeof gap.targetGroupArn === "string" ? gap.targetGroupArn : ""}`;
+      const seen = merged.get(key);
+      merged.set(key, seen ? { ...seen, message: `${seen.message}; ${gap.message}` } : gap);
+    }
+    return [...merged.values()].map((gap) => gapFinding(model, gap, rules));
+  },
 };
