@@ -217,7 +217,8 @@ export async function collectAws(
     const arn = tg.TargetGroupArn as string;
     return bound.has(arn) || (inVpc(tg) && hasClusterTag(tags.get(arn), clusterName));
   });
-  for (const arn of wanted ?? []) {
+  const scopeKnown = !gaps.some((g) => g.source === "aws.targetGroups");
+  for (const arn of scopeKnown ? (wanted ?? []) : []) {
     if (!scoped.some((tg) => tg.TargetGroupArn === arn)) {
       progress(`target group ${arn} is not in the cluster's scope (VPC, tag or binding); skipped`);
     }

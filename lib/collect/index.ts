@@ -1,7 +1,7 @@
 /**
  * Live collection: DescribeCluster, then the Kubernetes lists and the AWS inventory side by
  * side (target health waits for the TargetGroupBindings, which widen the scope), then one
- * validated snapshot. See ../../docs and the snapshot spec for the format.
+ * snapshot, validated as the reader would validate a file (snapshot spec v1).
  */
 import { EKSClient } from "@aws-sdk/client-eks";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";

@@ -88,7 +88,7 @@ export function describeKubeError(error: unknown, timeoutMs: number): string {
     const reason = serverMessage(ex.body) ?? REASONS[status] ?? `HTTP ${status}`;
     text = `${reason} (${status})`;
   } else if (error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`)) {
-    text = `no answer within ${Math.round(timeoutMs / 1000)}s (timeout)`;
+    text = `no answer within ${timeoutMs / 1000}s (timeout)`;
   } else {
     text = error instanceof Error ? error.message : String(error);
   }

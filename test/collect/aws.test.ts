@@ -259,9 +259,17 @@ describe("collectAws", () => {
     serveTags({});
     serveHealth();
 
-    const result = await collectAws(client(), { clusterName: "prod", vpcId: VPC });
+    const progress: string[] = [];
+    const result = await collectAws(client(), {
+      clusterName: "prod",
+      vpcId: VPC,
+      targetGroupArns: [arn("wanted")],
+      onProgress: (m) => progress.push(m),
+    });
     expect(result.targetGroups).toEqual([]);
-    expect(result.loadBalancers.map((l) => l.LoadBalancerName)).toEqual(["a"]);
+    // The requested group is not known to be out of scope: the list was never read.
+    expect(progress.filter((m) => m.includes("not in the cluster's scope"))).toEqual([]);
+    expect(result.loadBalancers).toEqual([]);
     expect(result.gaps).toEqual([
       { source: "aws.targetGroups", message: "ThrottlingException: Rate exceeded" },
     ]);

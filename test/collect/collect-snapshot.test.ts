@@ -184,13 +184,11 @@ describe("collectSnapshot", () => {
   });
 
   it("fails with a clear message when IAM sign-in cannot find the cluster", async () => {
-    eks
-      .on(DescribeClusterCommand)
-      .rejects(
-        Object.assign(new Error("No cluster found for name: prod."), {
-          name: "ResourceNotFoundException",
-        }),
-      );
+    eks.on(DescribeClusterCommand).rejects(
+      Object.assign(new Error("No cluster found for name: prod."), {
+        name: "ResourceNotFoundException",
+      }),
+    );
     await expect(collectSnapshot(options())).rejects.toThrow(
       "DescribeCluster prod (eu-west-1) failed: ResourceNotFoundException: No cluster found for name: prod.",
     );
@@ -198,13 +196,11 @@ describe("collectSnapshot", () => {
   });
 
   it("uses a kubeconfig file and context, and scopes by tag alone when DescribeCluster is denied", async () => {
-    eks
-      .on(DescribeClusterCommand)
-      .rejects(
-        Object.assign(new Error("not authorized to perform eks:DescribeCluster"), {
-          name: "AccessDeniedException",
-        }),
-      );
+    eks.on(DescribeClusterCommand).rejects(
+      Object.assign(new Error("not authorized to perform eks:DescribeCluster"), {
+        name: "AccessDeniedException",
+      }),
+    );
     const progress: string[] = [];
     const snapshot = await collectSnapshot(
       options({

@@ -42,6 +42,8 @@ export interface CannedAnswer {
   times?: number;
   /** Answer this way only to requests that carry a continue token. */
   onContinue?: boolean;
+  /** Never answer (the client's timeout has to end the request). */
+  hang?: boolean;
 }
 
 export interface RecordedRequest {
@@ -100,6 +102,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       const canned = answers[url.pathname];
       if (canned && (canned.times ?? 1) > 0 && (!canned.onContinue || recorded.continue)) {
         if (canned.times !== undefined) canned.times--;
+        if (canned.hang) return;
         return send(canned.status, status(canned.status, canned.reason, canned.message));
       }
       const collection = options.collections[url.pathname];

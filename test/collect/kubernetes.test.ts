@@ -225,6 +225,26 @@ describe("collectKubernetes against an HTTPS API server", () => {
     );
   });
 
+  it("gives up on a request the server never answers", async () => {
+    const s = await start((o) => {
+      o.answers = {
+        [PATHS.ingresses]: { status: 0, reason: "", message: "", hang: true, times: 5 },
+      };
+    });
+    const { lists, gaps } = await collectKubernetes(connect(s.url), {
+      ...fast,
+      retries: 1,
+      requestTimeoutMs: 300,
+    });
+    expect(lists.ingresses).toEqual([]);
+    expect(gaps).toContainEqual({
+      source: "kubernetes.ingresses",
+      message: "no answer within 0.3s (timeout)",
+    });
+    expect(s.requests.filter((r) => r.path === PATHS.ingresses)).toHaveLength(2);
+    expect(lists.pods).toHaveLength(1);
+  });
+
   it("gives up on a kind that keeps failing with a server error", async () => {
     const s = await start((o) => {
       o.answers = {
