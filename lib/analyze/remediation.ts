@@ -50,6 +50,12 @@ export function annotationKeys(
 
 const shellQuote = (v: string) => (/^[\w./:@,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
 
+/** The CLI's shorthand splits on commas, so a code list ("200,204") must go as JSON. */
+const matcherFlag = (codes: string): string =>
+  codes.includes(",")
+    ? `--matcher ${shellQuote(JSON.stringify({ HttpCode: codes }))}`
+    : `--matcher HttpCode=${codes}`;
+
 /** Exact remediation text for a set of health-check settings on this target group. */
 export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettings): string {
   const pairs = entries(settings);
@@ -66,9 +72,7 @@ export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettin
     );
   }
   const flags = pairs
-    .map(([k, v]) =>
-      k === "successCodes" ? `--matcher HttpCode=${v}` : `${CLI_FLAGS[k]} ${shellQuote(v)}`,
-    )
+    .map(([k, v]) => (k === "successCodes" ? matcherFlag(v) : `${CLI_FLAGS[k]} ${shellQuote(v)}`))
     .join(" ");
   return (
     `This target group is not managed through annotations; change it directly:\n` +

@@ -63,6 +63,18 @@ describe("HC006 HealthCheckCodeMismatch", () => {
     expect(f!.remediation).toContain(`${SUCCESS_CODES}: "200,204"`);
   });
 
+  it("passes a code list to the AWS CLI as JSON for a group no controller manages", () => {
+    const [f] = run(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        answers("204")(s);
+        tgs(s)[0]!.Tags = [];
+      }),
+    );
+    expect(f?.remediation).toContain(
+      `aws elbv2 modify-target-group --target-group-arn ${APP_TG_ARN} --matcher '{"HttpCode":"200,204"}'`,
+    );
+  });
+
   it("widens a range matcher to cover a redirect the probe accepts", () => {
     const [f] = run(snapshotOf(healthyInstanceGatewayInput(), answers("301", "200-299")));
     expect(f?.evidence.expected.successCodes).toBe("200-299");
