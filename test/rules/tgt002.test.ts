@@ -8,6 +8,7 @@ import {
   healthyIpAppInput,
   k8s,
   snapshotOf,
+  target,
   tgs,
 } from "../support/scenarios";
 
@@ -20,9 +21,16 @@ describe("TGT002 MissingTarget", () => {
     expect(run(snapshotOf(healthyIpAppInput()))).toEqual([]);
   });
 
-  it("flags a ready endpoint whose address is not registered", () => {
+  it("flags a ready endpoint the controller never registered, beside the target it left", () => {
+    // Pod bbbbb came back on a new address; the old one is still registered and times out.
     const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
-      tgs(s)[0]!.TargetHealthDescriptions!.pop();
+      k8s(s).endpointSlices[0]!.endpoints![1]!.addresses = ["10.0.2.61"];
+      tgs(s)[0]!.TargetHealthDescriptions![1] = target(
+        "10.0.2.60",
+        8080,
+        "unhealthy",
+        "Target.Timeout",
+      );
     });
     const findings = run(snapshot);
     expect(findings).toHaveLength(1);
@@ -31,13 +39,13 @@ describe("TGT002 MissingTarget", () => {
     expect(f.severity).toBe("warning");
     expect(f.targetGroupArn).toBe(APP_TG_ARN);
     expect(f.title).toContain("k8s-shop-cart-0987654321");
-    expect(f.title).toContain("10.0.2.60");
+    expect(f.title).toContain("10.0.2.61");
     // The port is the container port the Service's named targetPort "http" resolves to.
     expect(f.affectedTargets).toEqual([
-      { id: "10.0.2.60", port: 8080, state: "unused", reason: "Target.NotRegistered" },
+      { id: "10.0.2.61", port: 8080, state: "unused", reason: "Target.NotRegistered" },
     ]);
-    expect(f.evidence.expected.registered).toEqual(["10.0.1.60", "10.0.2.60"]);
-    expect(f.evidence.actual.registered).toEqual(["10.0.1.60"]);
+    expect(f.evidence.expected.registered).toEqual(["10.0.1.60", "10.0.2.61"]);
+    expect(f.evidence.actual.registered).toEqual(["10.0.1.60", "10.0.2.60"]);
     expect(f.evidence.actual.pods).toEqual(["shop/cart-7c9d-bbbbb"]);
     expect(f.rootCause).toContain("TargetGroupBinding shop/k8s-shop-cart-0987654321");
     expect(f.remediation).toContain(
@@ -45,28 +53,43 @@ describe("TGT002 MissingTarget", () => {
     );
     expect(f.remediation).toContain("logs deployment/aws-load-balancer-controller");
     expect(f.remediation).toContain(
-      `aws elbv2 register-targets --target-group-arn ${APP_TG_ARN} --targets Id=10.0.2.60,Port=8080`,
+      `aws elbv2 register-targets --target-group-arn ${APP_TG_ARN} --targets Id=10.0.2.61,Port=8080`,
     );
+  });
+
+  it("flags every ready endpoint when the group has no target at all", () => {
+    const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
+      tgs(s)[0]!.TargetHealthDescriptions = [];
+    });
+    const findings = run(snapshot);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.affectedTargets.map((t) => t.id)).toEqual(["10.0.1.60", "10.0.2.60"]);
+  });
+
+  it("stays quiet while every registered target is healthy (precision rule)", () => {
+    const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
+      tgs(s)[0]!.TargetHealthDescriptions!.pop();
+    });
+    expect(run(snapshot)).toEqual([]);
   });
 
   it("does not expect a not-ready endpoint to be registered", () => {
     const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
-      tgs(s)[0]!.TargetHealthDescriptions!.pop();
+      tgs(s)[0]!.TargetHealthDescriptions = [];
       k8s(s).endpointSlices[0]!.endpoints![1]!.conditions = {
         ready: false,
         serving: false,
         terminating: true,
       };
     });
-    expect(run(snapshot)).toEqual([]);
+    expect(run(snapshot)[0]!.affectedTargets.map((t) => t.id)).toEqual(["10.0.1.60"]);
   });
 
   it("counts a target that is still registering as registered", () => {
     const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
-      tgs(s)[0]!.TargetHealthDescriptions![1]!.TargetHealth = {
-        State: "initial",
-        Reason: "Elb.RegistrationInProgress",
-      };
+      const d = tgs(s)[0]!.TargetHealthDescriptions!;
+      d[0] = target("10.0.1.60", 8080, "unhealthy", "Target.Timeout");
+      d[1]!.TargetHealth = { State: "initial", Reason: "Elb.RegistrationInProgress" };
     });
     expect(run(snapshot)).toEqual([]);
   });

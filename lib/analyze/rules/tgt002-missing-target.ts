@@ -22,6 +22,8 @@ const list = (ids: string[], max = 3): string =>
 /**
  * TGT002: ip mode, ready endpoints of the bound Service that the target group does not hold.
  * Only bound groups: without a binding nothing registers targets at all, which BIND001 reports.
+ * Only when the group is empty or has a failing target (precision rule): a pod that just became
+ * ready is registered seconds later, and a group whose targets all pass loses no traffic.
  */
 export const missingTarget: Rule = {
   code: "TGT002",
@@ -34,6 +36,7 @@ export const missingTarget: Rule = {
   run: ({ model }) =>
     model.targetGroups.flatMap((tgv) => {
       if (tgv.targetType !== "ip" || !tgv.healthKnown || !tgv.binding || !tgv.service) return [];
+      if (tgv.targets.length > 0 && !tgv.targets.some((t) => t.failing)) return [];
       // A draining or initial target is registered; only an absent one is missing.
       const registered = new Set(
         tgv.targets.filter((t) => t.reason !== "Target.NotRegistered").map((t) => t.id),
