@@ -133,6 +133,25 @@ export function podPorts(tgv: TargetGroupView): Set<number> {
   return ports;
 }
 
+/**
+ * Ip mode: the Istio agent ports that serve the probes Istio rewrote (`/app-health/...`). A
+ * check there reaches a health endpoint too, by another route, so it is no wrong port.
+ */
+export function istioAgentPorts(tgv: TargetGroupView): Set<number> {
+  const ports = new Set<number>();
+  if (!isIp(tgv)) return ports;
+  for (const pod of tgv.backingPods) {
+    for (const c of pod.spec.containers) {
+      for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+        const get = probe?.httpGet;
+        const port = get?.path?.startsWith("/app-health/") && resolveContainerPort(c, get.port);
+        if (typeof port === "number") ports.add(port);
+      }
+    }
+  }
+  return ports;
+}
+
 export const nodePorts = (tgv: TargetGroupView): Set<number> =>
   new Set(
     (tgv.service?.spec?.ports ?? []).flatMap((sp) =>

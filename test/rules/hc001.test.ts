@@ -178,6 +178,18 @@ describe("HC001 HealthCheckPortNotHealthPort", () => {
     expect(f!.remediation).toContain("Service shop/cart");
   });
 
+  it("does not call Istio's agent port a wrong port: it serves the rewritten probes", () => {
+    const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
+      const tg = tgs(s)[0]!;
+      Object.assign(tg, { HealthCheckPort: "15020", HealthCheckPath: "/app-health/cart/readyz" });
+      for (const d of tg.TargetHealthDescriptions!) {
+        d.HealthCheckPort = "15020";
+        d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
+      }
+    });
+    expect(run(snapshot)).toEqual([]);
+  });
+
   it("gives the AWS CLI command for a group no controller manages", () => {
     const [f] = run(
       snapshotOf(healthyInstanceGatewayInput(), (s) => {

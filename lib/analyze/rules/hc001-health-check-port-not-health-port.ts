@@ -8,6 +8,7 @@ import {
   healthReach,
   isInstance,
   isIp,
+  istioAgentPorts,
   liveCheck,
   portOrPorts,
   serviceLabel,
@@ -89,10 +90,10 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   const considered = failingWith(tgv);
   const checked = checkedPortsOf(considered);
   const traffic = trafficPorts(tgv);
+  const agent = istioAgentPorts(tgv);
   // Only a traffic port that is not the health port: a port that is neither is HC004's case.
-  if (checked.length === 0 || !checked.every((p) => traffic.has(p) && !reach.ports.includes(p))) {
-    return undefined;
-  }
+  const wrong = (p: number) => traffic.has(p) && !reach.ports.includes(p) && !agent.has(p);
+  if (checked.length === 0 || !checked.every(wrong)) return undefined;
 
   const he = reach.endpoint;
   const live = liveCheck(tgv);
