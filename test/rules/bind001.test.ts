@@ -44,7 +44,8 @@ describe("BIND001 UnboundTargetGroup", () => {
       { kind: "Service", namespace: "istio-system", name: "istio-ingressgateway" },
       { kind: "Ingress", namespace: "istio-system", name: "gateway" },
     ]);
-    expect(f.remediation).toContain("Ingress stack istio-system/gateway");
+    expect(f.remediation).toContain("for Ingress istio-system/gateway");
+    expect(f.remediation).toContain("kubectl -n istio-system get ingress gateway -o yaml");
     expect(f.remediation).toContain(
       [
         "kind: TargetGroupBinding",

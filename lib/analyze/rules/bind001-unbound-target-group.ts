@@ -27,14 +27,27 @@ function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: s
 
 const yamlScalar = (v: string): string => (/^\d+$/.test(v) || v.startsWith("<") ? v : `"${v}"`);
 
+/** The object the controller made this group for, from its stack tags, and how to look at it. */
+function ownerOf(tgv: TargetGroupView): { label: string; check?: string } | undefined {
+  const stack =
+    tgv.manager === "ingress"
+      ? tgv.tags["ingress.k8s.aws/stack"]
+      : tgv.manager === "service"
+        ? tgv.tags["service.k8s.aws/stack"]
+        : undefined;
+  if (!stack) return undefined;
+  const kind = tgv.manager === "ingress" ? "ingress" : "service";
+  if (!stack.includes("/")) return { label: `the Ingresses of group ${stack}` };
+  const [ns, name] = stack.split("/");
+  return {
+    label: `${kind === "ingress" ? "Ingress" : "Service"} ${stack}`,
+    check: `kubectl -n ${ns} get ${kind} ${name} -o yaml`,
+  };
+}
+
 function remediation(tgv: TargetGroupView): string {
   const svc = serviceGuess(tgv);
-  const owner =
-    tgv.manager === "ingress"
-      ? `Ingress stack ${tgv.tags["ingress.k8s.aws/stack"]}`
-      : tgv.manager === "service"
-        ? `Service ${tgv.tags["service.k8s.aws/stack"]}`
-        : undefined;
+  const owner = ownerOf(tgv);
   const detached = (tgv.tg.LoadBalancerArns ?? []).length === 0;
   const del = `aws elbv2 delete-target-group --target-group-arn ${tgv.arn}`;
   const yaml =
@@ -54,7 +67,8 @@ function remediation(tgv: TargetGroupView): string {
   const parts: string[] = [];
   if (owner) {
     parts.push(
-      `The controller creates this binding itself for ${owner}; check that object still exists and routes to the Service, and that the controller reconciles it:\n` +
+      `The controller creates this binding itself for ${owner.label}; check that it still exists and routes to the Service, and that the controller reconciles it:\n` +
+        (owner.check ? `${owner.check}\n` : "") +
         `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.name}`,
     );
   }
