@@ -10,11 +10,10 @@ export class ConfigError extends Error {
 }
 
 // Serverless writes unset parameters as empty strings; treat them as absent.
+const blankAsMissing = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const required = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(blankAsMissing, schema);
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
-  z.preprocess(
-    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-    schema.optional(),
-  );
+  z.preprocess(blankAsMissing, schema.optional());
 
 const flag = (fallback: boolean) =>
   optional(
@@ -29,12 +28,16 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const envSchema = z
   .object({
-    CLUSTER_NAME: z
-      .string({ required_error: "is required (the EKS cluster to audit)" })
-      .regex(CLUSTER_NAME_PATTERN, "is not a valid EKS cluster name"),
-    AWS_REGION: z
-      .string({ required_error: "is required (Lambda sets it)" })
-      .regex(REGION_PATTERN, "is not an AWS region"),
+    CLUSTER_NAME: required(
+      z
+        .string({ required_error: "is required (the EKS cluster to audit)" })
+        .regex(CLUSTER_NAME_PATTERN, "is not a valid EKS cluster name"),
+    ),
+    AWS_REGION: required(
+      z
+        .string({ required_error: "is required (Lambda sets it)" })
+        .regex(REGION_PATTERN, "is not an AWS region"),
+    ),
     SNS_TOPIC_ARN: optional(
       z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "is not an SNS topic ARN"),
     ),

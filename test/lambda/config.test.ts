@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../lib/config";
+
+const base = { CLUSTER_NAME: "shop-prod", AWS_REGION: "eu-west-1" };
+const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findings";
+const SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:alb-audit/slack-AbCdEf";
+
+describe("loadConfig", () => {
+  it("applies defaults and leaves unset sinks out", () => {
+    expect(loadConfig(base)).toEqual({
+      clusterName: "shop-prod",
+      region: "eu-west-1",
+      minSeverity: "warning",
+      notifyWhenClean: false,
+      metricsNamespace: "AlbHealthAuditor",
+      slackTimeoutMs: 5_000,
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      ...base,
+      SNS_TOPIC_ARN: TOPIC,
+      SLACK_WEBHOOK_SECRET_ARN: SECRET,
+      MIN_SEVERITY: "critical",
+      NOTIFY_WHEN_CLEAN: "TRUE",
+      METRICS_NAMESPACE: "Platform/AlbAudit",
+      SLACK_TIMEOUT_MS: "2500",
+    });
+    expect(config).toEqual({
+      clusterName: "shop-prod",
+      region: "eu-west-1",
+      snsTopicArn: TOPIC,
+      slackWebhook: { kind: "secretsmanager", arn: SECRET },
+      minSeverity: "critical",
+      notifyWhenClean: true,
+      metricsNamespace: "Platform/AlbAudit",
+      slackTimeoutMs: 2_500,
+    });
+  });
+
+  it("treats the empty strings of unset serverless params as absent", () => {
+    const config = loadConfig({
+      ...base,
+      SLACK_WEBHOOK_PARAMETER: "/alb-health-auditor/slack-webhook",
+      SLACK_WEBHOOK_SECRET_ARN: "",
+      MIN_SEVERITY: " ",
+    });
+    expect(config.slackWebhook).toEqual({ kind: "ssm", name: "/alb-health-auditor/slack-webhook" });
+    expect(config.minSeverity).toBe("warning");
+  });
+
+  it("names every problem in one ConfigError", () => {
+    const attempt = () =>
+      loadConfig({
+        AWS_REGION: "eu-west-1",
+        SNS_TOPIC_ARN: "alb-findings",
+        SLACK_WEBHOOK_PARAMETER: "slack-webhook",
+        NOTIFY_WHEN_CLEAN: "yes",
+      });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      "Invalid configuration: CLUSTER_NAME is required (the EKS cluster to audit); " +
+        "SNS_TOPIC_ARN is not an SNS topic ARN; " +
+        "SLACK_WEBHOOK_PARAMETER must be an SSM parameter path starting with /; " +
+        'NOTIFY_WHEN_CLEAN must be "true" or "false"',
+    );
+  });
+
+  it("refuses two Slack sources", () => {
+    expect(() =>
+      loadConfig({ ...base, SLACK_WEBHOOK_PARAMETER: "/a/b", SLACK_WEBHOOK_SECRET_ARN: SECRET }),
+    ).toThrow("SLACK_WEBHOOK_SECRET_ARN cannot be set together with SLACK_WEBHOOK_PARAMETER");
+  });
+
+  it.each([
+    [{ CLUSTER_NAME: "shop prod" }, "CLUSTER_NAME is not a valid EKS cluster name"],
+    [{ AWS_REGION: "Ireland" }, "AWS_REGION is not an AWS region"],
+    [{ MIN_SEVERITY: "high" }, "MIN_SEVERITY must be one of critical, warning, info"],
+    [{ SLACK_TIMEOUT_MS: "0" }, "SLACK_TIMEOUT_MS"],
+  ])("rejects %j", (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});

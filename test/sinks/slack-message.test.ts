@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { SLACK_LIMITS, buildSlackMessage, type SlackBlock } from "../../lib/report/slack";
+import { finding, reportOf } from "./reports";
+
+const textOf = (b: SlackBlock): string =>
+  b.type === "context" ? b.elements.map((e) => e.text).join(" ") : b.text.text;
+
+function expectWithinLimits(blocks: SlackBlock[]) {
+  expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+  for (const b of blocks) {
+    if (b.type === "header")
+      expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
+    if (b.type === "section")
+      expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+  }
+}
+
+describe("buildSlackMessage", () => {
+  it("has a header, a section per critical/warning finding with its fix, and a context line", () => {
+    const report = reportOf([
+      finding({
+        code: "HC001",
+        severity: "critical",
+        title: "Port 31246 is checked",
+        remediation: "Set healthcheck-port 31127",
+      }),
+      finding({
+        code: "TP001",
+        severity: "warning",
+        remediation: "Use externalTrafficPolicy: Cluster",
+      }),
+      finding({ code: "TGT001", severity: "info" }),
+    ]);
+    const { text, blocks } = buildSlackMessage(report, { minSeverity: "info" });
+
+    expect(blocks.map((b) => b.type)).toEqual([
+      "header",
+      "section",
+      "section",
+      "section",
+      "context",
+    ]);
+    expect(textOf(blocks[0]!)).toContain("shop-prod: 1 critical, 1 warning, 1 info");
+    expect(text).toBe("ALB health on shop-prod: 1 critical, 1 warning, 1 info");
+    expect(textOf(blocks[2]!)).toMatch(/^:red_circle: \*HC001 · Port 31246 is checked\*/);
+    expect(textOf(blocks[2]!)).toContain("*Target group:* `k8s-shop-cart`");
+    expect(textOf(blocks[2]!)).toContain("*Fix:* Set healthcheck-port 31127");
+    expect(textOf(blocks[3]!)).toContain("TP001");
+    expect(blocks.map(textOf).join("\n")).not.toContain("TGT001");
+    expect(textOf(blocks[4]!)).toContain("1 lower-severity finding(s) not shown");
+  });
+
+  it("leaves out warnings when MIN_SEVERITY is critical", () => {
+    const report = reportOf([
+      finding({ code: "HC001", severity: "critical" }),
+      finding({ code: "TP001", severity: "warning" }),
+    ]);
+    const sections = buildSlackMessage(report, { minSeverity: "critical" }).blocks.filter(
+      (b) => b.type === "section",
+    );
+    expect(sections.map(textOf).join("\n")).not.toContain("TP001");
+    expect(sections.map(textOf).join("\n")).toContain("HC001");
+  });
+
+  it("stops at 50 blocks with an '… and N more' section", () => {
+    const report = reportOf(Array.from({ length: 60 }, () => finding()));
+    const { blocks } = buildSlackMessage(report, { minSeverity: "warning" });
+    expectWithinLimits(blocks);
+    expect(blocks).toHaveLength(50);
+    const findingSections = blocks.filter(
+      (b) => b.type === "section" && textOf(b).includes("TGT005"),
+    );
+    expect(findingSections).toHaveLength(46);
+    expect(textOf(blocks[48]!)).toBe("… and 14 more findings (see the JSON report on SNS)");
+    expect(blocks[49]!.type).toBe("context");
+  });
+
+  it("uses all 47 finding slots when exactly that many fit", () => {
+    const { blocks } = buildSlackMessage(reportOf(Array.from({ length: 47 }, () => finding())), {
+      minSeverity: "warning",
+    });
+    expect(blocks).toHaveLength(50);
+    expect(blocks.map(textOf).join("\n")).not.toContain("more findings");
+  });
+
+  it("cuts a long fix to fit 3000 characters and keeps the code block closed", () => {
+    const yaml = Array.from({ length: 400 }, (_, i) => `  key${i}: value-${i}`).join("\n");
+    const { blocks } = buildSlackMessage(
+      reportOf([finding({ remediation: `metadata:\n${yaml}` })]),
+      {
+        minSeverity: "warning",
+      },
+    );
+    expectWithinLimits(blocks);
+    const section = textOf(blocks[2]!);
+    expect(section.length).toBeLessThanOrEqual(3000);
+    expect(section.length).toBeGreaterThan(2900);
+    expect(section).toMatch(/…```$/);
+    expect(section).toContain("*Fix:*\n```metadata:");
+  });
+
+  it("cuts a long header to 150 characters and escapes mrkdwn control characters", () => {
+    const report = reportOf(
+      [finding({ title: "a <b> & c", remediation: "x > y" })],
+      "c".repeat(140),
+    );
+    const { blocks } = buildSlackMessage(report, { minSeverity: "warning" });
+    expectWithinLimits(blocks);
+    expect(textOf(blocks[0]!)).toHaveLength(150);
+    expect(textOf(blocks[0]!).endsWith("…")).toBe(true);
+    expect(textOf(blocks[2]!)).toContain("a &lt;b&gt; &amp; c");
+    expect(textOf(blocks[2]!)).toContain("x &gt; y");
+  });
+
+  it("lists at most five failing targets in a section", () => {
+    const affectedTargets = Array.from({ length: 8 }, (_, i) => ({
+      id: `i-${i}`,
+      port: 31246,
+      state: "unhealthy",
+      reason: "Target.Timeout",
+    }));
+    const { blocks } = buildSlackMessage(reportOf([finding({ affectedTargets })]), {
+      minSeverity: "warning",
+    });
+    expect(textOf(blocks[2]!)).toContain(
+      "*Failing targets:* 8 (i-0:31246, i-1:31246, i-2:31246, i-3:31246, i-4:31246, … and 3 more)",
+    );
+  });
+});
