@@ -201,7 +201,7 @@ function findingFor(group: Group): Finding {
     },
     rootCause:
       `${w.kind === "Pod" ? `${subject} runs` : `The pods of ${subject} run`} an Istio sidecar and ${decidedBy.join(", ")} makes port ${ports.join(", ")} STRICT. ` +
-      `Its ${probes.map(probeText).join("; ")} ${probes.length > 1 ? "were" : "was"} not rewritten to the Istio agent because ${cause}, ` +
+      `The ${probes.map(probeText).join("; ")} ${probes.length > 1 ? "were" : "was"} not rewritten to the Istio agent because ${cause}, ` +
       `so the kubelet probes the sidecar in plaintext without a mesh certificate and is refused: ${effect}.`,
     remediation:
       `${rewriteFix(w, current)}\n` +
