@@ -91,12 +91,11 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
   const { summary, cluster } = report;
   const counts = countsLine(summary.bySeverity);
   const headline = `ALB health on ${cluster.name}: ${counts || "no findings"}`;
-  const icon =
-    summary.bySeverity.critical > 0
-      ? ":rotating_light:"
-      : shown.length
-        ? ":warning:"
-        : ":white_check_mark:";
+  const icon = shown.some((f) => f.severity === "critical")
+    ? ":rotating_light:"
+    : shown.length
+      ? ":warning:"
+      : ":white_check_mark:";
 
   const overview = [
     `*Cluster:* \`${escapeMrkdwn(cluster.name)}\` (${escapeMrkdwn(cluster.region)})`,
@@ -118,13 +117,12 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
     const rest = shown.length - sectionCount;
     sections.push({
       type: "section",
-      text: { type: "mrkdwn", text: `… and ${rest} more findings (see the JSON report on SNS)` },
+      text: { type: "mrkdwn", text: `… and ${rest} more findings not shown here` },
     });
   }
 
-  const header = truncate(`${headline}`, SLACK_LIMITS.headerText);
   return {
-    text: header,
+    text: escapeMrkdwn(headline),
     blocks: [
       {
         type: "header",

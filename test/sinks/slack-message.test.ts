@@ -71,7 +71,7 @@ describe("buildSlackMessage", () => {
       (b) => b.type === "section" && textOf(b).includes("TGT005"),
     );
     expect(findingSections).toHaveLength(46);
-    expect(textOf(blocks[48]!)).toBe("… and 14 more findings (see the JSON report on SNS)");
+    expect(textOf(blocks[48]!)).toBe("… and 14 more findings not shown here");
     expect(blocks[49]!.type).toBe("context");
   });
 
@@ -110,6 +110,12 @@ describe("buildSlackMessage", () => {
     expect(textOf(blocks[0]!).endsWith("…")).toBe(true);
     expect(textOf(blocks[2]!)).toContain("a &lt;b&gt; &amp; c");
     expect(textOf(blocks[2]!)).toContain("x &gt; y");
+  });
+
+  it("says all clear when there is nothing to show", () => {
+    const { blocks } = buildSlackMessage(reportOf([]), { minSeverity: "warning" });
+    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "context"]);
+    expect(textOf(blocks[0]!)).toBe(":white_check_mark: ALB health on shop-prod: no findings");
   });
 
   it("lists at most five failing targets in a section", () => {
