@@ -1,6 +1,6 @@
 /** Pieces of findings that many rules build the same way. */
 import type { AffectedTarget, ResourceRef, Severity } from "./finding";
-import type { TargetGroupView, TargetView } from "./model";
+import type { Model, TargetGroupView, TargetView } from "./model";
 
 export const ref = (kind: string, meta: { name: string; namespace?: string }): ResourceRef => ({
   kind,
@@ -31,3 +31,9 @@ export const severityByFailing = (tgv: TargetGroupView): Severity =>
   tgv.targets.length > 0 && tgv.targets.every((t) => t.failing) ? "critical" : "warning";
 
 export const tgLabel = (tgv: TargetGroupView): string => tgv.name;
+
+export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+
+/** A group this cluster owns: bound by a TargetGroupBinding or tagged with the cluster's name. */
+export const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
+  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;

@@ -1,8 +1,6 @@
 import type { TargetGroupView } from "../model";
 import { makeFinding, type Rule } from "../rule";
-import { tgLabel, tgResources } from "../views";
-
-const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+import { tgLabel, tgResources, CLUSTER_TAG } from "../views";
 
 /** The Service a binding should name: the one the model resolved, else what the tags say. */
 function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: string } {

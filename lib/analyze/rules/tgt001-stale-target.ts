@@ -1,13 +1,7 @@
 import type { Finding } from "../finding";
 import type { Model, TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
-import { affected, tgLabel, tgResources } from "../views";
-
-const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
-
-/** Only groups this cluster owns can hold targets that "left the cluster". */
-const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
-  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;
+import { affected, tgLabel, tgResources, tiedToCluster } from "../views";
 
 /**
  * Draining targets are already on their way out, and `Target.NotRegistered` is AWS saying the

@@ -1,14 +1,10 @@
 import type { Finding } from "../finding";
 import type { Node, LoadBalancer } from "../../snapshot/schema";
-import type { Model, TargetGroupView, TargetView } from "../model";
+import type { TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, tgLabel, tgResources } from "../views";
+import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
 
-const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
 const SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
-
-const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
-  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;
 
 /** The node's zone label, else the zone in its providerID (`aws:///<zone>/<instance>`). */
 function zoneOfNode(node: Node | undefined): string | undefined {

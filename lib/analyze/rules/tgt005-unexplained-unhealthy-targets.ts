@@ -1,12 +1,7 @@
 import type { Finding } from "../finding";
-import type { Model, TargetGroupView, TargetView } from "../model";
+import type { TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, tgLabel, tgResources } from "../views";
-
-const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
-
-const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
-  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;
+import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
 
 /** A target is explained when an earlier finding on the same group lists it (same port if both say). */
 function explainedBy(prior: readonly Finding[], tgv: TargetGroupView, t: TargetView): boolean {
