@@ -155,6 +155,30 @@ describe("analyze", () => {
     expect(report.summary.suppressedByCode).toEqual({ TGT001: 1, TGT004: 1 });
   });
 
+  it("honours the annotation on a workload's pod template for cluster-wide findings", () => {
+    const snapshot = snapshotOf(bothInput(), (s) => {
+      for (const pod of k8s(s).pods.filter((p) => p.metadata.namespace === "shop")) {
+        pod.metadata.ownerReferences = [
+          { kind: "ReplicaSet", name: "cart-7c9d", controller: true },
+        ];
+        pod.metadata.labels = { ...pod.metadata.labels, "pod-template-hash": "7c9d" };
+        pod.metadata.annotations = {
+          ...pod.metadata.annotations,
+          "alb-health-auditor/ignore": "MESH002",
+        };
+      }
+    });
+    const deployment: ResourceRef = { kind: "Deployment", namespace: "shop", name: "cart" };
+    const other: ResourceRef = { kind: "Deployment", namespace: "shop", name: "payments" };
+    const { rule } = fixed("MIX", [
+      finding("MESH002", "warning", null, [deployment]),
+      finding("MESH002", "warning", null, [other]),
+    ]);
+    const report = analyze(snapshot, { rules: [rule] });
+    expect(report.findings.map((f) => f.resources[0]?.name)).toEqual(["payments"]);
+    expect(report.summary.suppressedByCode).toEqual({ MESH002: 1 });
+  });
+
   it("skips a rule whose input is a gap, but not for a gap of one group's health", () => {
     const pods = fixed("TGT003", [finding("TGT003", "critical", GW_TG_ARN)], ["kubernetes.pods"]);
     const tgsRule = fixed(

@@ -11,7 +11,7 @@ import {
   type ResourceRef,
   type Severity,
 } from "./finding";
-import { ignoredCodes } from "./k8s";
+import { ignoredCodes, workloadOf } from "./k8s";
 import { buildModel, type Model } from "./model";
 import type { Rule } from "./rule";
 import { RULES } from "./rules";
@@ -27,26 +27,49 @@ export function blockedRules(model: Model, rules: readonly Rule[]): Rule[] {
   return rules.filter((r) => r.inputs.some((source) => model.gapSources.has(source)));
 }
 
-function objectMeta(model: Model, r: ResourceRef) {
-  const key = `${r.namespace ?? "default"}/${r.name}`;
-  switch (r.kind) {
-    case "Service":
-      return model.servicesByKey.get(key)?.metadata;
-    case "Ingress":
-      return model.ingressesByKey.get(key)?.metadata;
-    case "TargetGroupBinding":
-      return model.snapshot.kubernetes.targetGroupBindings.find(
-        (b) => b.metadata.name === r.name && (b.metadata.namespace ?? "default") === r.namespace,
-      )?.metadata;
-    case "Pod":
-      return model.podsByKey.get(key)?.metadata;
-    default:
-      return undefined;
-  }
+type Meta = Parameters<typeof ignoredCodes>[0];
+
+/**
+ * Finds the object a finding names, to read its ignore annotation. A workload (Deployment, ...)
+ * is not in the snapshot; its pods carry the annotation from the pod template.
+ */
+function suppressionLookup(model: Model): (r: ResourceRef) => Meta[] {
+  let podsByWorkload: Map<string, Meta[]> | undefined;
+  const workloadKey = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
+  return (r) => {
+    const ns = r.namespace ?? "default";
+    const key = `${ns}/${r.name}`;
+    switch (r.kind) {
+      case "Service":
+        return [model.servicesByKey.get(key)?.metadata];
+      case "Ingress":
+        return [model.ingressesByKey.get(key)?.metadata];
+      case "TargetGroupBinding":
+        return [
+          model.snapshot.kubernetes.targetGroupBindings.find(
+            (b) => b.metadata.name === r.name && (b.metadata.namespace ?? "default") === ns,
+          )?.metadata,
+        ];
+      case "Pod":
+        return [model.podsByKey.get(key)?.metadata];
+      default: {
+        if (!podsByWorkload) {
+          podsByWorkload = new Map();
+          for (const pod of model.snapshot.kubernetes.pods) {
+            const w = workloadOf(pod);
+            const k = workloadKey(w.kind, w.namespace, w.name);
+            podsByWorkload.set(k, [...(podsByWorkload.get(k) ?? []), pod.metadata]);
+          }
+        }
+        return podsByWorkload.get(workloadKey(r.kind, ns, r.name)) ?? [];
+      }
+    }
+  };
 }
 
-export const isSuppressed = (model: Model, f: Finding): boolean =>
-  f.resources.some((r) => ignoredCodes(objectMeta(model, r)).has(f.code));
+export function isSuppressed(model: Model, f: Finding, lookup = suppressionLookup(model)): boolean {
+  return f.resources.some((r) => lookup(r).some((meta) => ignoredCodes(meta).has(f.code)));
+}
 
 /** Report order: severity, then code, then target group. */
 export function compareFindings(a: Finding, b: Finding): number {
@@ -73,8 +96,10 @@ export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): Audit
   const all = runRules(model, options.rules);
   const kept: Finding[] = [];
   const suppressedByCode: Record<string, number> = {};
+  const lookup = suppressionLookup(model);
   for (const f of all) {
-    if (isSuppressed(model, f)) suppressedByCode[f.code] = (suppressedByCode[f.code] ?? 0) + 1;
+    if (isSuppressed(model, f, lookup))
+      suppressedByCode[f.code] = (suppressedByCode[f.code] ?? 0) + 1;
     else kept.push(f);
   }
   kept.sort(compareFindings);

@@ -65,6 +65,23 @@ describe("AUDIT001 AuditIncomplete", () => {
     expect(f.remediation).toContain("kubectl get crd peerauthentications.security.istio.io");
   });
 
+  it("stays quiet about a missing PeerAuthentication API when no pod runs Istio", () => {
+    const noIstio = (s: SnapshotInput) => {
+      for (const pod of k8s(s).pods) pod.spec.containers[0]!.name = "nginx-ingress-controller";
+      s.gaps = [{ source: "kubernetes.peerAuthentications", message: "not found (404)" }];
+    };
+    expect(run(snapshotOf(healthyInstanceGatewayInput(), noIstio))).toEqual([]);
+    // Without the pods, nobody can tell that the mesh is absent: the gap is reported.
+    const podsUnknown = snapshotOf(healthyInstanceGatewayInput(), (s) => {
+      noIstio(s);
+      s.gaps!.push({ source: "kubernetes.pods", message: "forbidden (403)" });
+    });
+    expect(run(podsUnknown).map((f) => f.evidence.expected)).toEqual([
+      { "kubernetes.peerAuthentications": "read" },
+      { "kubernetes.pods": "read" },
+    ]);
+  });
+
   it("points a forbidden list at the auditor's RBAC", () => {
     const snapshot = snapshotOf(
       healthyInstanceGatewayInput(),

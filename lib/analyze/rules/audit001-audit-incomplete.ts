@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { istioProxy } from "../k8s";
 import type { Model } from "../model";
 import { makeFinding, type Rule } from "../rule";
 import type { Gap } from "../../snapshot/schema";
@@ -116,6 +117,17 @@ function gapFinding(model: Model, gap: Gap, rules: readonly Rule[]): Finding {
   });
 }
 
+/**
+ * A cluster without Istio serves no PeerAuthentication API (404), and with no sidecar anywhere
+ * the mesh checks have nothing to look at: reporting that gap would alarm every non-Istio
+ * cluster on every run, so it stays quiet (the gap still counts in the summary).
+ */
+const meshAbsent = (model: Model, gap: Gap): boolean =>
+  gap.source === "kubernetes.peerAuthentications" &&
+  notFound(gap.message) &&
+  !model.gapSources.has("kubernetes.pods") &&
+  !model.snapshot.kubernetes.pods.some((pod) => istioProxy(pod) !== undefined);
+
 /** AUDIT001: one finding per list that could not be read, naming the checks it kept from running. */
 export const auditIncomplete: Rule = {
   code: "AUDIT001",
@@ -128,6 +140,8 @@ export const auditIncomplete: Rule = {
       const seen = merged.get(key);
       merged.set(key, seen ? { ...seen, message: `${seen.message}; ${gap.message}` } : gap);
     }
-    return [...merged.values()].map((gap) => gapFinding(model, gap, rules));
+    return [...merged.values()]
+      .filter((gap) => !meshAbsent(model, gap))
+      .map((gap) => gapFinding(model, gap, rules));
   },
 };

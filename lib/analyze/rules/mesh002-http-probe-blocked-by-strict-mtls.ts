@@ -25,6 +25,8 @@ import {
   isPodReady,
   keyOf,
   resolveContainerPort,
+  workloadOf,
+  type Workload,
 } from "../k8s";
 import type { Model } from "../model";
 import { makeFinding, type Rule } from "../rule";
@@ -42,31 +44,6 @@ interface BlockedProbe {
   path: string;
   scheme: string;
   decision: EffectiveMtls;
-}
-
-interface Workload {
-  kind: string;
-  name: string;
-  namespace: string;
-}
-
-interface OwnerReference {
-  kind?: string;
-  name?: string;
-  controller?: boolean;
-}
-
-/** The object that manages the pod: its controller, a ReplicaSet's Deployment, or the pod itself. */
-function workloadOf(pod: Pod): Workload {
-  const namespace = pod.metadata.namespace ?? "default";
-  const owners = (pod.metadata as { ownerReferences?: OwnerReference[] }).ownerReferences ?? [];
-  const owner = owners.find((o) => o.controller) ?? owners[0];
-  if (!owner?.kind || !owner.name) return { kind: "Pod", name: pod.metadata.name, namespace };
-  const hash = pod.metadata.labels?.["pod-template-hash"];
-  if (owner.kind === "ReplicaSet" && hash && owner.name.endsWith(`-${hash}`)) {
-    return { kind: "Deployment", name: owner.name.slice(0, -hash.length - 1), namespace };
-  }
-  return { kind: owner.kind, name: owner.name, namespace };
 }
 
 function blockedProbes(model: Model, pod: Pod): BlockedProbe[] {
