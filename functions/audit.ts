@@ -150,12 +150,14 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
 const defaultLogger = new Logger({ serviceName: SERVICE_NAME });
 
 function awsClients(config: AuditConfig): SinkClients {
-  // The topic's own region, so a topic in another region than the function still works.
-  const snsRegion = config.snsTopicArn?.split(":")[3] ?? config.region;
+  // A topic or secret in another region than the function is reached in its own region.
+  const regionOf = (arn: string | undefined) => arn?.split(":")[3] ?? config.region;
+  const secretArn =
+    config.slackWebhook?.kind === "secretsmanager" ? config.slackWebhook.arn : undefined;
   return {
-    sns: new SNSClient({ region: snsRegion }),
+    sns: new SNSClient({ region: regionOf(config.snsTopicArn) }),
     ssm: new SSMClient({ region: config.region }),
-    secrets: new SecretsManagerClient({ region: config.region }),
+    secrets: new SecretsManagerClient({ region: regionOf(secretArn) }),
     fetch: (input, init) => globalThis.fetch(input, init),
   };
 }
