@@ -34,7 +34,9 @@ type Meta = Parameters<typeof ignoredCodes>[0];
  * is not in the snapshot; its pods carry the annotation from the pod template.
  */
 function suppressionLookup(model: Model): (r: ResourceRef) => Meta[] {
+  // Indexed on first use: a list scan per finding would make suppression quadratic.
   let podsByWorkload: Map<string, Meta[]> | undefined;
+  let bindingsByKey: Map<string, Meta> | undefined;
   const workloadKey = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
   return (r) => {
     const ns = r.namespace ?? "default";
@@ -45,11 +47,14 @@ function suppressionLookup(model: Model): (r: ResourceRef) => Meta[] {
       case "Ingress":
         return [model.ingressesByKey.get(key)?.metadata];
       case "TargetGroupBinding":
-        return [
-          model.snapshot.kubernetes.targetGroupBindings.find(
-            (b) => b.metadata.name === r.name && (b.metadata.namespace ?? "default") === ns,
-          )?.metadata,
-        ];
+        if (!bindingsByKey) {
+          bindingsByKey = new Map();
+          for (const b of model.snapshot.kubernetes.targetGroupBindings) {
+            const k = `${b.metadata.namespace ?? "default"}/${b.metadata.name}`;
+            if (!bindingsByKey.has(k)) bindingsByKey.set(k, b.metadata);
+          }
+        }
+        return [bindingsByKey.get(key)];
       case "Pod":
         return [model.podsByKey.get(key)?.metadata];
       default: {
@@ -58,7 +63,9 @@ function suppressionLookup(model: Model): (r: ResourceRef) => Meta[] {
           for (const pod of model.snapshot.kubernetes.pods) {
             const w = workloadOf(pod);
             const k = workloadKey(w.kind, w.namespace, w.name);
-            podsByWorkload.set(k, [...(podsByWorkload.get(k) ?? []), pod.metadata]);
+            const bucket = podsByWorkload.get(k);
+            if (bucket) bucket.push(pod.metadata);
+            else podsByWorkload.set(k, [pod.metadata]);
           }
         }
         return podsByWorkload.get(workloadKey(r.kind, ns, r.name)) ?? [];
