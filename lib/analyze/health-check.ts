@@ -4,7 +4,7 @@
  * target group really has. Instance targets are nodes (the check lands on a nodePort and
  * kube-proxy forwards it); ip targets are pods (the check lands on a container port).
  */
-import type { Container, Pod, Probe, ServicePort } from "../snapshot/schema";
+import type { Container, Pod, Probe, ServicePort, Source } from "../snapshot/schema";
 import {
   keyOf,
   probeEndpoint,
@@ -16,6 +16,15 @@ import type { TargetGroupView, TargetView } from "./model";
 import { anyHealthy, failingTargets } from "./views";
 
 /** Reasons AWS gives when the check got a wrong answer or none: what a wrong setting produces. */
+/** What a rule comparing the health check with the backing pods reads. */
+export const HEALTH_CHECK_INPUTS: readonly Source[] = [
+  "aws.targetGroups",
+  "kubernetes.services",
+  "kubernetes.endpointSlices",
+  "kubernetes.pods",
+  "kubernetes.targetGroupBindings",
+];
+
 export const CHECK_FAILURE_REASONS: ReadonlySet<string> = new Set([
   "Target.ResponseCodeMismatch",
   "Target.Timeout",

@@ -1,7 +1,7 @@
 import type { Source } from "../snapshot/schema";
 import { catalogEntry } from "./catalog";
 import { fingerprintOf, type Finding } from "./finding";
-import type { Model } from "./model";
+import type { Model, TargetGroupView } from "./model";
 
 export interface RuleContext {
   model: Model;
@@ -31,5 +31,22 @@ export function makeFinding(code: string, draft: FindingDraft): Finding {
     name: catalogEntry(code).name,
     ...rest,
     fingerprint: fingerprintOf(code, rest.targetGroupArn, rest.resources, discriminator),
+  };
+}
+
+/** A rule that judges each target group on its own and raises at most one finding for it. */
+export function perTargetGroup(
+  code: string,
+  inputs: readonly Source[],
+  check: (tgv: TargetGroupView, model: Model) => Finding | undefined,
+): Rule {
+  return {
+    code,
+    inputs,
+    run: ({ model }) =>
+      model.targetGroups.flatMap((tgv) => {
+        const finding = check(tgv, model);
+        return finding ? [finding] : [];
+      }),
   };
 }

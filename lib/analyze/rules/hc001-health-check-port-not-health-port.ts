@@ -15,11 +15,12 @@ import {
   servicePortForCheckedPort,
   trafficPorts,
   type HealthReach,
+  HEALTH_CHECK_INPUTS,
 } from "../health-check";
 import { keyOf } from "../k8s";
 import type { Model, TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, perTargetGroup } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
 const NODE_PORT_RANGE = [30000, 32767] as const;
@@ -144,18 +145,4 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   });
 }
 
-export const healthCheckPortNotHealthPort: Rule = {
-  code: "HC001",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.pods",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      const finding = check(tgv, model);
-      return finding ? [finding] : [];
-    }),
-};
+export const healthCheckPortNotHealthPort = perTargetGroup("HC001", HEALTH_CHECK_INPUTS, check);

@@ -7,10 +7,11 @@ import {
   portOrPorts,
   reasonsOf,
   serviceLabel,
+  HEALTH_CHECK_INPUTS,
 } from "../health-check";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, perTargetGroup } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
 /** What each wrong pairing does on the wire, for the root cause. */
@@ -57,18 +58,4 @@ function check(tgv: TargetGroupView): Finding | undefined {
   });
 }
 
-export const healthCheckProtocolMismatch: Rule = {
-  code: "HC003",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.pods",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      const finding = check(tgv);
-      return finding ? [finding] : [];
-    }),
-};
+export const healthCheckProtocolMismatch = perTargetGroup("HC003", HEALTH_CHECK_INPUTS, check);

@@ -7,11 +7,12 @@ import {
   nodePorts,
   podPorts,
   serviceLabel,
+  HEALTH_CHECK_INPUTS,
 } from "../health-check";
 import { keyOf } from "../k8s";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, perTargetGroup } from "../rule";
 import type { ServicePort } from "../../snapshot/schema";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
@@ -118,18 +119,4 @@ function check(tgv: TargetGroupView): Finding | undefined {
   });
 }
 
-export const healthCheckPortStale: Rule = {
-  code: "HC004",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.pods",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      const finding = check(tgv);
-      return finding ? [finding] : [];
-    }),
-};
+export const healthCheckPortStale = perTargetGroup("HC004", HEALTH_CHECK_INPUTS, check);

@@ -2,7 +2,7 @@ import type { Finding } from "../finding";
 import { healthPod, isIp, matcherCodes, parseMatcher } from "../health-check";
 import { keyOf, targetContainer } from "../k8s";
 import type { TargetGroupView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, perTargetGroup } from "../rule";
 import type { ObjectMeta, TargetGroup } from "../../snapshot/schema";
 import { tgResources } from "../views";
 
@@ -257,17 +257,13 @@ function check(tgv: TargetGroupView): Finding | undefined {
   });
 }
 
-export const healthCheckAnnotationNotApplied: Rule = {
-  code: "HC005",
-  inputs: [
+export const healthCheckAnnotationNotApplied = perTargetGroup(
+  "HC005",
+  [
     "aws.targetGroups",
     "kubernetes.services",
     "kubernetes.ingresses",
     "kubernetes.targetGroupBindings",
   ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      const finding = check(tgv);
-      return finding ? [finding] : [];
-    }),
-};
+  check,
+);

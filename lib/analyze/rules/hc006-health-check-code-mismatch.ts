@@ -7,10 +7,11 @@ import {
   parseMatcher,
   portOrPorts,
   serviceLabel,
+  HEALTH_CHECK_INPUTS,
 } from "../health-check";
 import type { TargetGroupView, TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, perTargetGroup } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
 const CODE_MISMATCH: ReadonlySet<string> = new Set(["Target.ResponseCodeMismatch"]);
@@ -113,18 +114,4 @@ function check(tgv: TargetGroupView): Finding | undefined {
   });
 }
 
-export const healthCheckCodeMismatch: Rule = {
-  code: "HC006",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.pods",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      const finding = check(tgv);
-      return finding ? [finding] : [];
-    }),
-};
+export const healthCheckCodeMismatch = perTargetGroup("HC006", HEALTH_CHECK_INPUTS, check);
