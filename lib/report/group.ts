@@ -29,13 +29,15 @@ export function groupByTargetGroup(report: AuditReport): FindingGroup[] {
   return [...groups.values()];
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 export function summaryLine(report: AuditReport): string {
   const s = report.summary;
   const sev = `${s.bySeverity.critical} critical, ${s.bySeverity.warning} warning, ${s.bySeverity.info} info`;
   const suppressed = s.suppressed > 0 ? `, ${s.suppressed} suppressed` : "";
   return (
-    `${s.targetGroups} target groups (${s.targetGroupsAudited} audited), ` +
-    `${s.unhealthyTargets}/${s.targets} targets failing; ${s.findings} findings: ${sev}${suppressed}`
+    `${count(s.targetGroups, "target group")} (${s.targetGroupsAudited} audited), ` +
+    `${s.unhealthyTargets}/${s.targets} targets failing; ${count(s.findings, "finding")}: ${sev}${suppressed}`
   );
 }
 
