@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PHASE, RESULT } from "./analysis-common";
 import { median, table } from "./table";
@@ -107,6 +107,8 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 
 function node(args: string[], what: string): string {
   const run = spawnSync(process.execPath, args, {
+    // `--import tsx` resolves from the working directory: the repository root.
+    cwd: here(".."),
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,
     stdio: ["ignore", "pipe", "inherit"],
@@ -123,7 +125,7 @@ export function measureSize(
 ): AnalysisRow {
   mkdirSync(outDir, { recursive: true });
   const file = join(
-    outDir,
+    resolve(outDir),
     `analysis-${size.targetGroups}-${size.nodes}-${size.pods}-s${seed}.json`,
   );
   node(
@@ -273,7 +275,7 @@ export function runAnalysisBench(options: {
     sizes = ANALYSIS_SIZES,
     seed = 1,
     faults = 0.1,
-    outDir = "bench/out",
+    outDir = here("out"),
     log = () => {},
   } = options;
   const rows: AnalysisRow[] = [];

@@ -7,10 +7,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, release } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ANALYSIS_SIZES, analysisTable, runAnalysisBench, type AnalysisSize } from "./analysis";
 
-const RESULTS = "bench/results.json";
+const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 
 function parseSizes(spec: string): AnalysisSize[] {
   return spec.split(",").map((part) => {
