@@ -139,6 +139,10 @@ const APP_WORDS = [
   "quotes",
 ];
 
+/** A seed per independent stream of choices, mixed so nearby seeds give unrelated streams. */
+const streamSeed = (seed: number, stream: number): number =>
+  (Math.imul(seed + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream, 0xc2b2ae35)) >>> 0;
+
 const octets = (base: number, n: number) => `${base + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
 
 export const uuid = (prng: Prng): string =>
@@ -166,9 +170,9 @@ function planNodes(prng: Prng, count: number, region: string, zones: string[]) {
 }
 
 /** Which target groups get which fault: a seeded choice, kinds in turn so a run mixes them all. */
-function planFaults(prng: Prng, options: GeneratorOptions): Map<number, FaultKind> {
+function planFaults(rng: Prng, options: GeneratorOptions): Map<number, FaultKind> {
   const count = Math.min(options.targetGroups, Math.round(options.faults * options.targetGroups));
-  const chosen = prng.shuffle([...Array(options.targetGroups).keys()]).slice(0, count);
+  const chosen = rng.shuffle([...Array(options.targetGroups).keys()]).slice(0, count);
   const kinds = FAULT_ORDER.filter(
     // Nodes without endpoints need a node group of two or more nodes.
     (k) => k !== "etp-local-nodes-without-endpoints" || options.nodes >= 2,
@@ -176,18 +180,37 @@ function planFaults(prng: Prng, options: GeneratorOptions): Map<number, FaultKin
   return new Map(chosen.map((tg, i) => [tg, kinds[i % kinds.length] as FaultKind]));
 }
 
-function flavourFor(prng: Prng, fault: FaultKind | undefined): Flavour {
-  switch (fault) {
-    case "wrong-health-check-port":
-      return prng.chance(0.5) ? "gateway" : "app-admin";
-    case "etp-local-nodes-without-endpoints":
-    case "stale-node-port":
-      return prng.chance(0.5) ? "gateway" : "nodeport-app";
-    default: {
-      const r = prng.next();
-      return r < 0.075 ? "gateway" : r < 0.15 ? "nodeport-app" : r < 0.6 ? "app" : "app-admin";
-    }
+/** The workloads that can show each fault, used in turn so every one of them is exercised. */
+const FAULT_FLAVOURS: Record<FaultKind, Flavour[]> = {
+  "wrong-health-check-port": ["gateway", "app-admin"],
+  "etp-local-nodes-without-endpoints": ["gateway", "nodeport-app"],
+  "stale-node-port": ["nodeport-app", "gateway"],
+  "stale-target": ["app", "gateway", "app-admin", "nodeport-app"],
+  "pods-not-ready": ["app", "nodeport-app", "app-admin", "gateway"],
+};
+
+/** Shares of the fault-free target groups: mostly pod-IP targets, some NodePort gateways and apps. */
+function healthyFlavourAt(x: number): Flavour {
+  return x < 0.075 ? "gateway" : x < 0.15 ? "nodeport-app" : x < 0.6 ? "app" : "app-admin";
+}
+
+/**
+ * Flavour per target group in fixed proportions (placed at random), so a small cluster and a
+ * large one have the same mix and per-object costs compare between them.
+ */
+function planFlavours(rng: Prng, tgCount: number, faults: Map<number, FaultKind>): Flavour[] {
+  const out: (Flavour | undefined)[] = new Array<Flavour | undefined>(tgCount);
+  const turn = new Map<FaultKind, number>();
+  for (const [tg, kind] of faults) {
+    const k = turn.get(kind) ?? 0;
+    turn.set(kind, k + 1);
+    const choices = FAULT_FLAVOURS[kind];
+    out[tg] = choices[k % choices.length];
   }
+  const free = [...out.keys()].filter((i) => out[i] === undefined);
+  const pool = rng.shuffle(free.map((_, i) => healthyFlavourAt((i + 0.5) / free.length)));
+  free.forEach((tg, i) => (out[tg] = pool[i]));
+  return out as Flavour[];
 }
 
 /** Replicas per workload summing to exactly `total`, each at least one, sizes varied. */
@@ -213,29 +236,31 @@ export function planCluster(options: GeneratorOptions): ClusterPlan {
     throw new Error("need a target group, a node, and at least one pod per target group");
   }
   if (!(options.faults >= 0 && options.faults <= 1)) throw new Error("faults must be in 0..1");
-  const prng = new Prng(options.seed);
+  // Separate streams: the layout of N target groups does not shift when nodes or pods change.
+  const layout = new Prng(streamSeed(options.seed, 1));
+  const prng = new Prng(streamSeed(options.seed, 2));
+  const placement = new Prng(streamSeed(options.seed, 3));
   const region = "eu-west-1";
   const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
   const account = "123456789012";
   const { nodes, groups: nodeGroups } = planNodes(prng, nodeCount, region, zones);
 
+  // Three namespaces in five run Istio sidecars; one in five of all is STRICT.
   const namespaces: NamespacePlan[] = [];
   const nsCount = Math.max(1, Math.ceil(tgCount / TGS_PER_NAMESPACE));
   for (let i = 0; i < nsCount; i += 1) {
-    const istio = prng.chance(0.6);
-    namespaces.push({ name: `team-${i}`, istio, strict: istio && prng.chance(0.35) });
+    namespaces.push({ name: `team-${i}`, istio: i % 5 < 3, strict: i % 5 === 0 });
   }
 
-  const faults = planFaults(prng, options);
+  const faults = planFaults(layout, options);
   const internalCount = Math.min(Math.ceil(tgCount / 2), podCount - tgCount);
-  const flavours: Flavour[] = [];
-  for (let t = 0; t < tgCount; t += 1) flavours.push(flavourFor(prng, faults.get(t)));
+  const flavours = planFlavours(layout, tgCount, faults);
   for (let i = 0; i < internalCount; i += 1) flavours.push("internal");
   // About 70% of the pods sit behind a load balancer, the rest serve inside the cluster.
   const weights = flavours.map(
-    (f) => (0.5 + prng.next()) * (f === "internal" ? 0.3 / internalCount : 0.7 / tgCount),
+    (f) => (0.5 + layout.next()) * (f === "internal" ? 0.3 / internalCount : 0.7 / tgCount),
   );
-  const replicas = allocateReplicas(prng, weights, podCount);
+  const replicas = allocateReplicas(layout, weights, podCount);
 
   const nodePortPool = prng.shuffle(
     [...Array(NODE_PORT_MAX - NODE_PORT_MIN + 1).keys()].map((i) => i + NODE_PORT_MIN),
@@ -261,6 +286,7 @@ export function planCluster(options: GeneratorOptions): ClusterPlan {
   let podCounter = 0;
   let instanceCounter = 0;
   let userCounter = 0;
+  let appCounter = 0;
   flavours.forEach((flavour, w) => {
     const isTg = w < tgCount;
     const ns = namespaces[w % nsCount] as NamespacePlan;
@@ -278,7 +304,7 @@ export function planCluster(options: GeneratorOptions): ClusterPlan {
         : group;
     const templateHash = prng.hex(10);
     const pods: PodPlan[] = [];
-    const offset = prng.int(0, Math.max(0, hosts.length - 1));
+    const offset = placement.int(0, Math.max(0, hosts.length - 1));
     for (let r = 0; r < (replicas[w] as number); r += 1) {
       let podName = `${name}-${templateHash}-${prng.suffix(5)}`;
       while (podNames.has(`${ns.name}/${podName}`))
@@ -290,15 +316,16 @@ export function planCluster(options: GeneratorOptions): ClusterPlan {
         ip: `10.${octets(64, podCounter++)}`,
         node: instance
           ? (hosts[(offset + r) % hosts.length] as NodePlan)
-          : (nodes[prng.int(0, nodes.length - 1)] as NodePlan),
+          : (nodes[placement.int(0, nodes.length - 1)] as NodePlan),
         ready: fault !== "pods-not-ready",
       });
     }
 
     let tg: TargetGroupPlan | undefined;
     if (isTg) {
-      const manager = flavour === "app" && prng.chance(0.12) ? "user" : "ingress";
-      const grouped = manager === "ingress" && prng.chance(0.85);
+      // One app in eight has a target group made outside the cluster (Terraform) and bound by hand.
+      const manager = flavour === "app" && appCounter++ % 8 === 7 ? "user" : "ingress";
+      const grouped = manager === "ingress" && layout.chance(0.85);
       const ingressGroup = grouped ? ns.name : undefined;
       const lbKey =
         manager === "user"

@@ -17,8 +17,18 @@ type Size = Pick<GeneratorOptions, "targetGroups" | "nodes" | "pods">;
 const FAULTS = 0.25;
 const SEED = 3;
 
-/** Slack for the random mix of workloads: a fixed per-object cost may vary this much. */
-const TOLERANCE = 1.35;
+/**
+ * Slack for the random parts of the mix (replica counts, IngressGroup sizes): a fixed
+ * per-object cost varies by up to about 1.3 between the two sizes over seeds 1–6, while a cost
+ * that grows with the cluster gives about 4 (and a quadratic total about 16 instead of 4).
+ */
+const TOLERANCE = 1.5;
+
+/**
+ * A list the small run barely reads (a rule path its mix did not take, e.g. no unhealthy
+ * sidecar target to look up mTLS for) gives no ratio worth judging; the grand total still does.
+ */
+const MIN_READS_PER_OBJECT = 5;
 
 /**
  * No object of bounded size may be read more often than this. Generous on purpose (the busiest,
@@ -46,8 +56,10 @@ const mean = (xs: readonly number[]) => total(xs) / Math.max(1, xs.length);
 const cases: { name: string; small: Size; large: Size; perObject: string[] }[] = [
   {
     name: "four times everything (target groups, nodes, pods)",
-    small: { targetGroups: 20, nodes: 50, pods: 500 },
-    large: { targetGroups: 80, nodes: 200, pods: 2000 },
+    // Multiples of 40 target groups: whole namespaces (8 groups each) in whole sets of five
+    // (three with Istio, one STRICT), so both sizes have the same mix.
+    small: { targetGroups: 40, nodes: 100, pods: 1000 },
+    large: { targetGroups: 160, nodes: 400, pods: 4000 },
     perObject: [
       "targetGroups",
       "services",
@@ -86,8 +98,9 @@ describe.each(cases)("analysis reads on $name", ({ small, large, perObject }) =>
     expect(growth).toBeGreaterThan(3);
     expect(all(b.reads) / all(a.reads)).toBeLessThan(growth * TOLERANCE);
     for (const [list, counts] of Object.entries(b.reads)) {
-      const before = total(a.reads[list] ?? []);
-      expect(total(counts) / Math.max(1, before), list).toBeLessThan(growth * TOLERANCE);
+      const before = a.reads[list] ?? [];
+      if (mean(before) < MIN_READS_PER_OBJECT) continue;
+      expect(total(counts) / total(before), list).toBeLessThan(growth * TOLERANCE);
     }
   });
 
