@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "./analyze/finding";
+import type { SlackRetryOptions } from "./sinks/slack";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -25,6 +26,7 @@ const flag = (fallback: boolean) =>
 
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+export const DEFAULT_REPEAT_INTERVAL_HOURS = 24;
 
 const envSchema = z
   .object({
@@ -63,6 +65,13 @@ const envSchema = z
     SLACK_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(60_000)).transform(
       (v) => v ?? 5_000,
     ),
+    ALERT_TABLE_NAME: optional(z.string().regex(/^[\w.-]{3,255}$/, "is not a DynamoDB table name")),
+    REPEAT_INTERVAL_HOURS: optional(
+      z.coerce
+        .number({ invalid_type_error: "must be a number of hours" })
+        .positive("must be above 0")
+        .max(8_760, "must be at most 8760 (a year)"),
+    ).transform((v) => v ?? DEFAULT_REPEAT_INTERVAL_HOURS),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_PARAMETER && env.SLACK_WEBHOOK_SECRET_ARN) {
@@ -88,6 +97,15 @@ export interface AuditConfig {
   notifyWhenClean: boolean;
   metricsNamespace: string;
   slackTimeoutMs: number;
+  /**
+   * DynamoDB table of the alert state (lib/alerts). Unset: no state, every run sends every
+   * finding at or above `minSeverity`, as before alerting existed.
+   */
+  alertTable?: string;
+  /** An open finding is notified again after this many hours. Default 24. */
+  repeatIntervalHours?: number;
+  /** Slack retries of 429 and 5xx answers; defaults in lib/sinks/slack.ts. */
+  slackRetry?: SlackRetryOptions;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
@@ -115,5 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifyWhenClean: e.NOTIFY_WHEN_CLEAN,
     metricsNamespace: e.METRICS_NAMESPACE,
     slackTimeoutMs: e.SLACK_TIMEOUT_MS,
+    ...(e.ALERT_TABLE_NAME ? { alertTable: e.ALERT_TABLE_NAME } : {}),
+    repeatIntervalHours: e.REPEAT_INTERVAL_HOURS,
   };
 }

@@ -9,8 +9,8 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { AuditReport } from "../analyze/finding";
 import type { AuditConfig } from "../config";
-import { buildSlackMessage } from "../report/slack";
-import { buildSnsMessage, publishable } from "../report/sns";
+import { buildSlackMessage, type SlackMessage } from "../report/slack";
+import { buildSnsMessage, publishable, type SnsMessage } from "../report/sns";
 import { safeReason, type SinkName } from "./errors";
 import { publishToSns } from "./sns";
 import { postToSlack } from "./slack";
@@ -34,42 +34,157 @@ export interface SinkOutcome {
 
 type NotifyConfig = Pick<
   AuditConfig,
-  "snsTopicArn" | "slackWebhook" | "minSeverity" | "notifyWhenClean" | "slackTimeoutMs"
+  | "snsTopicArn"
+  | "slackWebhook"
+  | "minSeverity"
+  | "notifyWhenClean"
+  | "slackTimeoutMs"
+  | "slackRetry"
 >;
 
+/** One notification, rendered for both sinks. */
+export interface OutgoingMessage {
+  /** What it is, for the logs: "report", "findings", "resolved". */
+  kind: string;
+  sns: SnsMessage;
+  slack: SlackMessage;
+}
+
+export interface Delivery {
+  outcomes: SinkOutcome[];
+  /**
+   * Per message: whether the sink alerting relies on took it (SNS when configured, else
+   * Slack; true when neither is). The alert state records a notification only then.
+   */
+  delivered: boolean[];
+}
+
+interface SinkRun {
+  sent: boolean[];
+  failure?: string;
+}
+
 async function sendToSns(
-  report: AuditReport,
-  config: NotifyConfig,
+  messages: OutgoingMessage[],
+  topicArn: string,
   clients: SinkClients,
   logger: Logger,
-) {
-  const message = buildSnsMessage(report, { minSeverity: config.minSeverity });
-  if (message.omitted > 0) {
-    logger.warn("SNS message truncated to fit the size limit", {
-      published: message.published,
-      omitted: message.omitted,
-    });
+): Promise<SinkRun> {
+  const run: SinkRun = { sent: [] };
+  for (const { kind, sns: message } of messages) {
+    if (message.omitted > 0) {
+      logger.warn("SNS message truncated to fit the size limit", {
+        kind,
+        published: message.published,
+        omitted: message.omitted,
+      });
+    }
+    try {
+      const messageId = await publishToSns(clients.sns, topicArn, message);
+      logger.info("published to SNS", {
+        kind,
+        messageId,
+        findings: message.published,
+        severity: message.attributes.severity?.StringValue,
+      });
+      run.sent.push(true);
+    } catch (error) {
+      run.failure ??= safeReason(error);
+      run.sent.push(false);
+    }
   }
-  const messageId = await publishToSns(clients.sns, config.snsTopicArn!, message);
-  logger.info("published to SNS", {
-    messageId,
-    findings: message.published,
-    severity: message.attributes.severity?.StringValue,
-  });
+  return run;
 }
 
 async function sendToSlack(
-  report: AuditReport,
+  messages: OutgoingMessage[],
   config: NotifyConfig,
   clients: SinkClients,
   logger: Logger,
-) {
-  const url = await readWebhookUrl(config.slackWebhook!, clients);
-  const message = buildSlackMessage(report, { minSeverity: config.minSeverity });
-  await postToSlack(url, message, { fetch: clients.fetch, timeoutMs: config.slackTimeoutMs });
-  logger.info("posted to Slack", { blocks: message.blocks.length });
+): Promise<SinkRun> {
+  let url: string;
+  try {
+    url = await readWebhookUrl(config.slackWebhook!, clients);
+  } catch (error) {
+    return { sent: messages.map(() => false), failure: safeReason(error) };
+  }
+  const run: SinkRun = { sent: [] };
+  for (const { kind, slack: message } of messages) {
+    try {
+      await postToSlack(url, message, {
+        fetch: clients.fetch,
+        timeoutMs: config.slackTimeoutMs,
+        retry: config.slackRetry,
+      });
+      logger.info("posted to Slack", { kind, blocks: message.blocks.length });
+      run.sent.push(true);
+    } catch (error) {
+      run.failure ??= safeReason(error);
+      run.sent.push(false);
+    }
+  }
+  return run;
 }
 
+/**
+ * Sends each message to every configured sink. SNS and Slack run side by side, so Slack's
+ * retries never hold up SNS; within a sink the messages go in order.
+ */
+export async function sendMessages(
+  messages: OutgoingMessage[],
+  config: NotifyConfig,
+  clients: SinkClients,
+  logger: Logger,
+): Promise<Delivery> {
+  const plan: { sink: SinkOutcome["sink"]; configured: boolean; send: () => Promise<SinkRun> }[] = [
+    {
+      sink: "sns",
+      configured: config.snsTopicArn !== undefined,
+      send: () => sendToSns(messages, config.snsTopicArn!, clients, logger),
+    },
+    {
+      sink: "slack",
+      configured: config.slackWebhook !== undefined,
+      send: () => sendToSlack(messages, config, clients, logger),
+    },
+  ];
+  const runs = await Promise.all(
+    plan.map(async ({ sink, configured, send }) => {
+      if (!configured) {
+        return {
+          sink,
+          run: undefined,
+          outcome: { sink, status: "skipped", reason: "not configured" } as SinkOutcome,
+        };
+      }
+      if (messages.length === 0) {
+        return {
+          sink,
+          run: undefined,
+          outcome: { sink, status: "skipped", reason: "nothing to send" } as SinkOutcome,
+        };
+      }
+      const run = await send();
+      if (run.failure !== undefined) {
+        logger.error("sink failed", { sink, reason: run.failure });
+        return {
+          sink,
+          run,
+          outcome: { sink, status: "failed", reason: run.failure } as SinkOutcome,
+        };
+      }
+      return { sink, run, outcome: { sink, status: "sent" } as SinkOutcome };
+    }),
+  );
+  const primary =
+    runs.find((r) => r.run !== undefined && r.sink === "sns") ?? runs.find((r) => r.run);
+  return {
+    outcomes: runs.map((r) => r.outcome),
+    delivered: messages.map((_, i) => primary?.run?.sent[i] ?? true),
+  };
+}
+
+/** Without alert state: one message with every finding at or above `minSeverity`. */
 export async function publishNotifications(
   report: AuditReport,
   config: NotifyConfig,
@@ -77,32 +192,18 @@ export async function publishNotifications(
   logger: Logger,
 ): Promise<SinkOutcome[]> {
   const quiet = publishable(report, config.minSeverity).length === 0 && !config.notifyWhenClean;
-  const plan: { sink: SinkOutcome["sink"]; configured: boolean; send: () => Promise<void> }[] = [
-    {
-      sink: "sns",
-      configured: config.snsTopicArn !== undefined,
-      send: () => sendToSns(report, config, clients, logger),
-    },
-    {
-      sink: "slack",
-      configured: config.slackWebhook !== undefined,
-      send: () => sendToSlack(report, config, clients, logger),
-    },
-  ];
-  return Promise.all(
-    plan.map(async ({ sink, configured, send }): Promise<SinkOutcome> => {
-      if (!configured) return { sink, status: "skipped", reason: "not configured" };
-      if (quiet) {
-        return { sink, status: "skipped", reason: `no finding at or above ${config.minSeverity}` };
-      }
-      try {
-        await send();
-        return { sink, status: "sent" };
-      } catch (error) {
-        const reason = safeReason(error);
-        logger.error("sink failed", { sink, reason });
-        return { sink, status: "failed", reason };
-      }
-    }),
-  );
+  if (quiet) {
+    const reason = `no finding at or above ${config.minSeverity}`;
+    return (["sns", "slack"] as const).map((sink) =>
+      (sink === "sns" ? config.snsTopicArn : config.slackWebhook) === undefined
+        ? { sink, status: "skipped", reason: "not configured" }
+        : { sink, status: "skipped", reason },
+    );
+  }
+  const message: OutgoingMessage = {
+    kind: "report",
+    sns: buildSnsMessage(report, { minSeverity: config.minSeverity }),
+    slack: buildSlackMessage(report, { minSeverity: config.minSeverity }),
+  };
+  return (await sendMessages([message], config, clients, logger)).outcomes;
 }

@@ -14,6 +14,7 @@ describe("loadConfig", () => {
       notifyWhenClean: false,
       metricsNamespace: "AlbHealthAuditor",
       slackTimeoutMs: 5_000,
+      repeatIntervalHours: 24,
     });
   });
 
@@ -26,6 +27,8 @@ describe("loadConfig", () => {
       NOTIFY_WHEN_CLEAN: "TRUE",
       METRICS_NAMESPACE: "Platform/AlbAudit",
       SLACK_TIMEOUT_MS: "2500",
+      ALERT_TABLE_NAME: "alb-health-auditor-prod-alerts",
+      REPEAT_INTERVAL_HOURS: "0.5",
     });
     expect(config).toEqual({
       clusterName: "shop-prod",
@@ -36,6 +39,8 @@ describe("loadConfig", () => {
       notifyWhenClean: true,
       metricsNamespace: "Platform/AlbAudit",
       slackTimeoutMs: 2_500,
+      alertTable: "alb-health-auditor-prod-alerts",
+      repeatIntervalHours: 0.5,
     });
   });
 
@@ -78,6 +83,9 @@ describe("loadConfig", () => {
     [{ AWS_REGION: "Ireland" }, "AWS_REGION is not an AWS region"],
     [{ MIN_SEVERITY: "high" }, "MIN_SEVERITY must be one of critical, warning, info"],
     [{ SLACK_TIMEOUT_MS: "0" }, "SLACK_TIMEOUT_MS"],
+    [{ ALERT_TABLE_NAME: "a b" }, "ALERT_TABLE_NAME is not a DynamoDB table name"],
+    [{ REPEAT_INTERVAL_HOURS: "0" }, "REPEAT_INTERVAL_HOURS must be above 0"],
+    [{ REPEAT_INTERVAL_HOURS: "daily" }, "REPEAT_INTERVAL_HOURS must be a number of hours"],
   ])("rejects %j", (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });

@@ -71,6 +71,7 @@ function config(overrides: Partial<AuditConfig> = {}): AuditConfig {
     notifyWhenClean: false,
     metricsNamespace: "AlbHealthAuditor",
     slackTimeoutMs: 2_000,
+    slackRetry: { baseDelayMs: 10 },
     ...overrides,
   };
 }
@@ -295,13 +296,14 @@ describe("sink failures", () => {
     )) as AuditReport;
 
     expect(report.findings).toHaveLength(1);
-    expect(slack.bodies).toHaveLength(1);
+    // A 5xx is retried, a bounded number of times.
+    expect(slack.bodies).toHaveLength(3);
     expect(publishes()).toHaveLength(1);
     expect(emfMetric("SinkFailures", { Cluster: CLUSTER })).toEqual([1]);
     const failure = output.json().find((o) => o.message === "sink failed");
     expect(failure).toMatchObject({
       sink: "slack",
-      reason: "slack: webhook answered 500 (no_service)",
+      reason: "slack: webhook answered 500 (no_service); gave up after 3 attempts",
     });
     expect(output.text()).not.toContain(slack.secretPath);
   });
