@@ -18,6 +18,7 @@ import type {
   TargetGroup,
   TargetGroupBinding,
 } from "../snapshot/schema";
+import { HEALTH_SOURCE_PREFILTER } from "../snapshot/schema";
 import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
 
 export interface EndpointView {
@@ -72,6 +73,12 @@ export interface TargetGroupView {
   targets: TargetView[];
   /** False when the target health of this group could not be read (a gap names it). */
   healthKnown: boolean;
+  /**
+   * The collector's health prefilter skipped DescribeTargetHealth because CloudWatch showed
+   * healthy hosts and no unhealthy one: `targets` is empty because it was not listed, and the
+   * group counts as every target healthy.
+   */
+  healthyPerCloudWatch: boolean;
   healthEndpoint?: HealthEndpoint;
   /** `HealthCheckPort` when it is a number; null for `traffic-port`. */
   fixedHealthCheckPort: number | null;
@@ -370,6 +377,7 @@ export function buildModel(snapshot: Snapshot): Model {
       backingPods,
       targets,
       healthKnown: !healthGaps.has(tg.TargetGroupArn) && !gapSources.has("aws.targetGroups"),
+      healthyPerCloudWatch: tg.HealthSource === HEALTH_SOURCE_PREFILTER && targets.length === 0,
       healthEndpoint: pickHealthEndpoint(backingPods, servicePort),
       fixedHealthCheckPort,
     };

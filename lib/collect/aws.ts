@@ -1,8 +1,11 @@
 /**
  * AWS collector: the region's load balancers and target groups (paged), the tags of the
  * candidate groups (batches of 20), and the target health of every group in scope (one call
- * per group, bounded concurrency). Objects stay in the SDK's output shapes.
+ * per group, bounded concurrency). Objects stay in the SDK's output shapes. Every ELB call
+ * waits for the client-side rate limit; the optional health prefilter (./prefilter) skips
+ * DescribeTargetHealth for groups CloudWatch reports healthy.
  */
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
@@ -14,8 +17,23 @@ import {
   type TargetGroup,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Gap } from "../snapshot/schema";
 import { chunks, mapLimit } from "./concurrency";
+import { HEALTH_SOURCE_PREFILTER, type Gap } from "../snapshot/schema";
+import {
+  configHash,
+  emptyReadCounts,
+  flagOf,
+  judgeMetrics,
+  planRun,
+  readHostCounts,
+  type CloudWatchHealth,
+  type HostCounts,
+  type PrefilterOptions,
+  type PrefilterPlan,
+  type PrefilterState,
+  type PrefilterStats,
+} from "./prefilter";
+import { TokenBucket, elbCallsPerSecond, limitClientCalls } from "./rate-limit";
 
 export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
 const PAGE_SIZE = 400;
@@ -29,6 +47,9 @@ export function createElbv2Client(region: string): ElasticLoadBalancingV2Client 
 export type CollectedTargetGroup = TargetGroup & {
   Tags: Tag[];
   TargetHealthDescriptions: TargetHealthDescription[];
+  /** Set when the prefilter left the targets unlisted (TargetHealthDescriptions is then []). */
+  HealthSource?: typeof HEALTH_SOURCE_PREFILTER;
+  CloudWatchHealth?: CloudWatchHealth;
 };
 
 export interface AwsCollectOptions {
@@ -41,6 +62,20 @@ export interface AwsCollectOptions {
   targetGroupArns?: string[];
   /** DescribeTargetHealth / DescribeTags calls in flight. Default 8. */
   concurrency?: number;
+  /**
+   * ELB calls per second, retries included (Infinity: no limit). Default ELB_CALLS_PER_SECOND
+   * from the environment, else 5: half the refill of the account's bucket.
+   */
+  elbCallsPerSecond?: number;
+  /** Calls that may go at once after a quiet spell. Default one second's worth. */
+  elbBurst?: number;
+  /** A ready bucket (shared between collections, or on a fake clock); wins over the rate. */
+  elbRateLimiter?: TokenBucket;
+  /** Health prefilter; needs `cloudwatch`. Ignored when `targetGroupArns` names the groups. */
+  prefilter?: PrefilterOptions;
+  cloudwatch?: CloudWatchClient;
+  /** Clock for the metric window. */
+  now?: () => Date;
   onProgress?: (message: string) => void;
 }
 
@@ -48,6 +83,8 @@ export interface AwsSection {
   loadBalancers: LoadBalancer[];
   targetGroups: CollectedTargetGroup[];
   gaps: Gap[];
+  /** When the prefilter ran: the state for the next run, and what it decided. */
+  prefilter?: { state: PrefilterState; stats: PrefilterStats };
 }
 
 const MAX_MESSAGE = 300;
@@ -166,12 +203,79 @@ export async function readTargetHealth(
 const hasClusterTag = (tags: Tag[] | undefined, clusterName: string) =>
   (tags ?? []).some((t) => t.Key === CLUSTER_TAG && t.Value === clusterName);
 
+function rateLimiter(options: AwsCollectOptions): TokenBucket | undefined {
+  if (options.elbRateLimiter) return options.elbRateLimiter;
+  const rate = elbCallsPerSecond(options.elbCallsPerSecond);
+  return Number.isFinite(rate) ? new TokenBucket(rate, options.elbBurst) : undefined;
+}
+
+/** Which groups to list, and the CloudWatch summary of those left unlisted. */
+async function prefilterGroups(
+  scoped: TargetGroup[],
+  plan: PrefilterPlan,
+  options: AwsCollectOptions,
+  progress: (message: string) => void,
+): Promise<{
+  skipped: Map<string, CloudWatchHealth>;
+  stats: PrefilterStats;
+  hashes: Map<string, string>;
+}> {
+  const stats: PrefilterStats = {
+    run: plan.run,
+    fullSweep: plan.fullSweep,
+    read: emptyReadCounts(),
+    skipped: 0,
+    metricCalls: 0,
+  };
+  const hashes = new Map(scoped.map((tg) => [tg.TargetGroupArn as string, configHash(tg)]));
+  const flags = new Map(
+    scoped.map((tg) => {
+      const arn = tg.TargetGroupArn as string;
+      return [arn, flagOf(arn, hashes.get(arn) as string, plan)];
+    }),
+  );
+  // Metric queries only for the groups nothing else already sends to DescribeTargetHealth.
+  const unflagged = scoped.filter((tg) => flags.get(tg.TargetGroupArn as string) === undefined);
+  let counts: HostCounts | undefined;
+  if (unflagged.length > 0 && options.cloudwatch) {
+    try {
+      counts = await readHostCounts(
+        options.cloudwatch,
+        unflagged,
+        (options.now ?? (() => new Date()))(),
+        options.prefilter?.windowMinutes,
+      );
+      stats.metricCalls = counts.calls;
+    } catch (error) {
+      stats.metricsFailed = describeAwsError(error);
+      progress(
+        `warning: GetMetricData failed (${stats.metricsFailed}); listing every target group`,
+      );
+    }
+  } else if (unflagged.length > 0) {
+    stats.metricsFailed = "no CloudWatch client";
+  }
+  const skipped = new Map<string, CloudWatchHealth>();
+  for (const tg of scoped) {
+    const arn = tg.TargetGroupArn as string;
+    const verdict = flags.get(arn) ?? judgeMetrics(arn, counts);
+    if (typeof verdict === "string") stats.read[verdict]++;
+    else skipped.set(arn, verdict);
+  }
+  stats.skipped = skipped.size;
+  progress(
+    `prefilter run ${plan.run}${plan.fullSweep ? " (full sweep)" : ""}: listing ${scoped.length - skipped.size} of ${scoped.length} target groups, ${skipped.size} healthy per CloudWatch`,
+  );
+  return { skipped, stats, hashes };
+}
+
 export async function collectAws(
   elbv2: ElasticLoadBalancingV2Client,
   options: AwsCollectOptions,
 ): Promise<AwsSection> {
   const progress = options.onProgress ?? (() => {});
   const concurrency = options.concurrency ?? 8;
+  limitClientCalls(elbv2, rateLimiter(options));
   const gaps: Gap[] = [];
   const settle = <T>(source: string, promise: Promise<T[]>) =>
     promise.catch((error: unknown) => {
@@ -188,6 +292,8 @@ export async function collectAws(
   const { vpcId, clusterName } = options;
   const inVpc = (item: { VpcId?: string }) => !vpcId || item.VpcId === vpcId;
   const wanted = options.targetGroupArns ? new Set(options.targetGroupArns) : undefined;
+  // A manual audit of named groups lists them whatever CloudWatch says.
+  const plan = options.prefilter?.enabled && !wanted ? planRun(options.prefilter) : undefined;
   // A binding ties a group to the cluster even outside its VPC (IP targets across peering);
   // a cluster tag alone is trusted only inside the VPC, where no other cluster of that name lives.
   const candidates = allTargetGroups.filter(
@@ -197,13 +303,21 @@ export async function collectAws(
       (!wanted || wanted.has(tg.TargetGroupArn)),
   );
 
+  // With the prefilter, tags are read again only for new groups and groups being swept.
+  const cachedTags = plan?.previous?.tags ?? {};
+  const tagsToRead = candidates
+    .map((tg) => tg.TargetGroupArn as string)
+    .filter((arn) => !plan || !cachedTags[arn] || plan.sweeps(arn));
   let tags = new Map<string, Tag[]>();
   try {
-    tags = await readTags(
-      elbv2,
-      candidates.map((tg) => tg.TargetGroupArn as string),
-      concurrency,
-    );
+    tags = await readTags(elbv2, tagsToRead, concurrency);
+    if (plan) {
+      for (const tg of candidates) {
+        const arn = tg.TargetGroupArn as string;
+        const cached = cachedTags[arn];
+        if (!tags.has(arn) && cached) tags.set(arn, cached);
+      }
+    }
   } catch (error) {
     // Without tags the scope is unknown, so the list as a whole could not be read.
     gaps.push({
@@ -224,20 +338,27 @@ export async function collectAws(
     }
   }
 
+  const filtered =
+    plan && scopeKnown ? await prefilterGroups(scoped, plan, options, progress) : undefined;
+  const skipped = filtered?.skipped ?? new Map<string, CloudWatchHealth>();
   const health = await readTargetHealth(
     elbv2,
-    scoped.map((tg) => tg.TargetGroupArn as string),
+    scoped.map((tg) => tg.TargetGroupArn as string).filter((arn) => !skipped.has(arn)),
     concurrency,
     progress,
   );
   gaps.push(...health.gaps);
 
-  const targetGroups = scoped.map((tg) => {
+  const targetGroups = scoped.map((tg): CollectedTargetGroup => {
     const arn = tg.TargetGroupArn as string;
+    const cloudWatch = skipped.get(arn);
     return toJson({
       ...tg,
       Tags: tags.get(arn) ?? [],
       TargetHealthDescriptions: health.byArn.get(arn) ?? [],
+      ...(cloudWatch
+        ? { HealthSource: HEALTH_SOURCE_PREFILTER, CloudWatchHealth: cloudWatch }
+        : {}),
     });
   });
 
@@ -248,5 +369,19 @@ export async function collectAws(
     )
     .map(toJson);
 
-  return { loadBalancers, targetGroups, gaps };
+  let prefilter: AwsSection["prefilter"];
+  if (plan && filtered && scopeKnown) {
+    const state: PrefilterState = {
+      runCount: plan.run,
+      configHashes: Object.fromEntries(filtered.hashes),
+      tags: Object.fromEntries(
+        candidates.flatMap((tg) => {
+          const t = tags.get(tg.TargetGroupArn as string);
+          return t ? [[tg.TargetGroupArn as string, t]] : [];
+        }),
+      ),
+    };
+    prefilter = { state, stats: filtered.stats };
+  }
+  return { loadBalancers, targetGroups, gaps, ...(prefilter ? { prefilter } : {}) };
 }

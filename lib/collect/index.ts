@@ -3,6 +3,7 @@
  * side (target health waits for the TargetGroupBindings, which widen the scope), then one
  * snapshot, validated as the reader would validate a file (snapshot spec v1).
  */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EKSClient } from "@aws-sdk/client-eks";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -17,6 +18,7 @@ import {
 } from "./eks-cluster";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
 import { collectKubernetes, type KubernetesCollectOptions } from "./kubernetes";
+import type { PrefilterOptions } from "./prefilter";
 import { validateLists } from "./validate";
 
 export interface CollectOptions {
@@ -39,6 +41,14 @@ export interface CollectOptions {
   credentials?: EksTokenOptions["credentials"];
   /** AWS calls in flight (DescribeTargetHealth, DescribeTags). Default 8. */
   concurrency?: number;
+  /** ELB calls per second (Infinity: no limit). Default ELB_CALLS_PER_SECOND, else 5. */
+  elbCallsPerSecond?: number;
+  /**
+   * Health prefilter: list targets only where CloudWatch shows trouble (see ./prefilter). The
+   * caller keeps the state between runs: `previous` in, `onState` out.
+   */
+  prefilter?: PrefilterOptions;
+  cloudwatch?: CloudWatchClient;
   /** Paging, timeouts and retries of the Kubernetes lists. */
   kubernetes?: Omit<KubernetesCollectOptions, "onProgress">;
   /** Clock for `capturedAt` and token signing. */
@@ -124,9 +134,16 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     boundTargetGroupArns: kube.then((k) => boundArns(k.lists.targetGroupBindings)),
     targetGroupArns: options.targetGroupArns,
     concurrency: options.concurrency,
+    elbCallsPerSecond: options.elbCallsPerSecond,
+    prefilter: options.prefilter,
+    cloudwatch:
+      options.cloudwatch ??
+      (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined),
+    now,
     onProgress: progress,
   });
   const [k, a] = await Promise.all([kube, aws]);
+  if (a.prefilter) options.prefilter?.onState?.(a.prefilter.state);
 
   const gaps: Gap[] = [...k.gaps, ...a.gaps];
   const lists = validateLists(
@@ -144,6 +161,8 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
 }
 
 export { collectAws, createElbv2Client } from "./aws";
+export type { PrefilterOptions, PrefilterState } from "./prefilter";
+export { ELB_RATE_ENV, TokenBucket } from "./rate-limit";
 export { collectKubernetes } from "./kubernetes";
 export { describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
 export { createEksTokenProvider, signEksToken } from "./eks-token";

@@ -34,6 +34,9 @@ export const targetHealthDescriptionSchema = obj({
   TargetHealth: obj({ State: optStr, Reason: optStr, Description: optStr }).optional(),
 });
 
+/** `HealthSource` of a group whose targets the live collector left unlisted (healthy per CloudWatch). */
+export const HEALTH_SOURCE_PREFILTER = "cloudwatch-prefilter";
+
 export const targetGroupSchema = obj({
   TargetGroupArn: str,
   TargetGroupName: optStr,
@@ -53,6 +56,15 @@ export const targetGroupSchema = obj({
   LoadBalancerArns: z.array(str).optional(),
   Tags: z.array(tagSchema).optional(),
   TargetHealthDescriptions: z.array(targetHealthDescriptionSchema).optional(),
+  // Written by the live collector's health prefilter: "cloudwatch-prefilter" means the targets
+  // were not listed because CloudWatch showed healthy hosts and no unhealthy one.
+  HealthSource: optStr,
+  CloudWatchHealth: obj({
+    UnHealthyHostCount: optNum,
+    HealthyHostCount: optNum,
+    StartTime: optStr,
+    EndTime: optStr,
+  }).optional(),
 });
 
 // ---------------------------------------------------------------- Kubernetes (API JSON)

@@ -100,7 +100,9 @@ export const unboundTargetGroup: Rule = {
               targetGroupBindings: 0,
               [CLUSTER_TAG]: model.cluster.name,
               loadBalancerArns: lbs,
-              registeredTargets: tgv.targets.length,
+              registeredTargets: tgv.healthyPerCloudWatch
+                ? `not listed (${tgv.tg.CloudWatchHealth?.HealthyHostCount ?? "some"} healthy per CloudWatch)`
+                : tgv.targets.length,
             },
           },
           rootCause:

@@ -70,7 +70,9 @@ function check(tgv: TargetGroupView): Finding | undefined {
   if (known.size === 0 || known.has(fixed)) return undefined;
 
   const failing = failingTargets(tgv);
-  const healthy = tgv.targets.filter((t) => t.healthy).length;
+  const healthy = tgv.healthyPerCloudWatch
+    ? (tgv.tg.CloudWatchHealth?.HealthyHostCount ?? 1)
+    : tgv.targets.filter((t) => t.healthy).length;
   const { port, sp } = currentPort(tgv);
   const sources = declaredIn(tgv, fixed);
   const staleIngresses = sources.filter((s) => s.startsWith("Ingress "));

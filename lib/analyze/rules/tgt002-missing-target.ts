@@ -36,6 +36,8 @@ export const missingTarget: Rule = {
   run: ({ model }) =>
     model.targetGroups.flatMap((tgv) => {
       if (tgv.targetType !== "ip" || !tgv.healthKnown || !tgv.binding || !tgv.service) return [];
+      // Unlisted by the prefilter: registered hosts pass, and which ones is not known.
+      if (tgv.healthyPerCloudWatch) return [];
       if (tgv.targets.length > 0 && !tgv.targets.some((t) => t.failing)) return [];
       // A draining or initial target is registered; only an absent one is missing.
       const registered = new Set(

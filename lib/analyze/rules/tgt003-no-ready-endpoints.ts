@@ -199,6 +199,7 @@ function check(
   if (tgv.endpoints.some((e) => e.ready)) return undefined;
   // AWS saying every target passes contradicts "nothing is ready"; trust what serves traffic.
   if (tgv.targets.length > 0 && tgv.targets.every((t) => t.healthy)) return undefined;
+  if (tgv.healthyPerCloudWatch) return undefined;
 
   const ns = svc.metadata.namespace ?? "default";
   const selector = svc.spec?.selector ?? {};

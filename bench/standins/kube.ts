@@ -1,0 +1,148 @@
+/**
+ * A local stand-in for the Kubernetes API server: HTTPS with the test CA, bearer token, and
+ * cluster-wide lists paged by `limit`/`continue` like the real server, with the latency and
+ * throttling (429) of ./faults. It serves the Kubernetes lists of one snapshot.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { SnapshotInput } from "../../lib/snapshot/schema";
+import { Faults, type FaultOptions } from "./faults";
+
+const tls = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../test/fixtures/tls/${name}`, import.meta.url)), "utf8");
+
+export const CA_DATA = Buffer.from(tls("ca.pem")).toString("base64");
+const TOKEN = "bench-token";
+
+type Lists = Required<SnapshotInput["kubernetes"]>;
+
+/** List path, list kind and the snapshot list it serves; custom resources keep apiVersion/kind. */
+const ROUTES: {
+  path: string;
+  listKind: string;
+  apiVersion: string;
+  list: keyof Lists;
+  crd?: boolean;
+}[] = [
+  { path: "/api/v1/nodes", listKind: "NodeList", apiVersion: "v1", list: "nodes" },
+  { path: "/api/v1/services", listKind: "ServiceList", apiVersion: "v1", list: "services" },
+  {
+    path: "/apis/discovery.k8s.io/v1/endpointslices",
+    listKind: "EndpointSliceList",
+    apiVersion: "discovery.k8s.io/v1",
+    list: "endpointSlices",
+  },
+  { path: "/api/v1/pods", listKind: "PodList", apiVersion: "v1", list: "pods" },
+  {
+    path: "/apis/networking.k8s.io/v1/ingresses",
+    listKind: "IngressList",
+    apiVersion: "networking.k8s.io/v1",
+    list: "ingresses",
+  },
+  {
+    path: "/apis/elbv2.k8s.aws/v1beta1/targetgroupbindings",
+    listKind: "TargetGroupBindingList",
+    apiVersion: "elbv2.k8s.aws/v1beta1",
+    list: "targetGroupBindings",
+    crd: true,
+  },
+  {
+    path: "/apis/security.istio.io/v1/peerauthentications",
+    listKind: "PeerAuthenticationList",
+    apiVersion: "security.istio.io/v1",
+    list: "peerAuthentications",
+    crd: true,
+  },
+];
+
+export interface KubeStandIn {
+  url: string;
+  faults: Faults;
+  kubeConfig(): KubeConfig;
+  close(): Promise<void>;
+}
+
+export async function startKubeStandIn(
+  lists: SnapshotInput["kubernetes"],
+  faults: FaultOptions = {},
+): Promise<KubeStandIn> {
+  const f = new Faults(faults);
+  const routes = new Map(
+    ROUTES.map((r) => {
+      const items = ((lists as Partial<Lists>)[r.list] ?? []) as Record<string, unknown>[];
+      // Built-in kinds come without apiVersion/kind in list items; custom resources keep theirs.
+      const served = r.crd ? items : items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
+      return [r.path, { ...r, items: served }];
+    }),
+  );
+  const server: Server = createServer(
+    { cert: tls("server.pem"), key: tls("server-key.pem") },
+    (req, res) => {
+      void (async () => {
+        const url = new URL(req.url ?? "/", "https://127.0.0.1");
+        const send = (code: number, body: unknown) => {
+          res.writeHead(code, { "content-type": "application/json" });
+          res.end(JSON.stringify(body));
+        };
+        const status = (code: number, reason: string, message: string) =>
+          send(code, {
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            reason,
+            message,
+            code,
+          });
+        if (req.headers.authorization !== `Bearer ${TOKEN}`)
+          return status(401, "Unauthorized", "Unauthorized");
+        const route = routes.get(url.pathname);
+        if (!(await f.admit(`kube:${route?.list ?? url.pathname}`))) {
+          return status(429, "TooManyRequests", "too many requests, please try again later");
+        }
+        if (!route)
+          return status(404, "NotFound", "the server could not find the requested resource");
+        const offset = Number(
+          Buffer.from(url.searchParams.get("continue") ?? "", "base64url").toString() || 0,
+        );
+        const limit = Number(url.searchParams.get("limit") || route.items.length);
+        const next = offset + limit < route.items.length;
+        send(200, {
+          kind: route.listKind,
+          apiVersion: route.apiVersion,
+          metadata: {
+            resourceVersion: "1",
+            ...(next
+              ? { continue: Buffer.from(String(offset + limit)).toString("base64url") }
+              : {}),
+          },
+          items: route.items.slice(offset, offset + limit),
+        });
+      })();
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `https://127.0.0.1:${port}`;
+  return {
+    url,
+    faults: f,
+    kubeConfig: () => {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: "bench", server: url, caData: CA_DATA, skipTLSVerify: false }],
+        users: [{ name: "bench", token: TOKEN }],
+        contexts: [{ name: "bench", cluster: "bench", user: "bench" }],
+        currentContext: "bench",
+      });
+      return kc;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
