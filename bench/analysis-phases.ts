@@ -1,0 +1,57 @@
+/**
+ * Where analysis time goes, phase by phase:
+ *   node --expose-gc --import tsx bench/analysis-phases.ts SNAPSHOT.json [RUNS]
+ * Times building the topology model, each rule on that model, and suppression plus sorting
+ * (the rest of `analyze`), as medians over RUNS after one warm-up run.
+ */
+import { readFileSync } from "node:fs";
+import { analyze } from "../lib/analyze/index";
+import { buildModel } from "../lib/analyze/model";
+import type { Finding } from "../lib/analyze/finding";
+import { RULES } from "../lib/analyze/rules";
+import { parseSnapshot } from "../lib/snapshot/read";
+import { median, table } from "./table";
+
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+function main(): void {
+  const [file, runsArg] = process.argv.slice(2);
+  if (!file) throw new Error("usage: analysis-phases.ts SNAPSHOT.json [RUNS]");
+  const runs = Math.max(1, Number(runsArg ?? 5));
+  const snapshot = parseSnapshot(JSON.parse(readFileSync(file, "utf8")));
+  analyze(snapshot);
+
+  const samples = new Map<string, number[]>();
+  const record = (phase: string, ms: number) =>
+    samples.set(phase, [...(samples.get(phase) ?? []), ms]);
+  const time = <T>(phase: string, fn: () => T): [T, number] => {
+    const t = performance.now();
+    const out = fn();
+    const ms = performance.now() - t;
+    record(phase, ms);
+    return [out, ms];
+  };
+  for (let r = 0; r < runs; r += 1) {
+    collect();
+    const [model, modelMs] = time("model", () => buildModel(snapshot));
+    const prior: Finding[] = [];
+    let rulesMs = 0;
+    for (const rule of RULES) {
+      const [found, ms] = time(rule.code, () => rule.run({ model, prior, rules: RULES }));
+      prior.push(...found);
+      rulesMs += ms;
+    }
+    collect();
+    const [, wholeMs] = time("analyze (all)", () => analyze(snapshot));
+    // What analyze spends beyond the model and the rules: suppression, sorting, the summary.
+    record("suppression, sort, summary", wholeMs - modelMs - rulesMs);
+  }
+  const whole = median(samples.get("analyze (all)") ?? []);
+  const rows = [...samples]
+    .map(([phase, ms]) => [phase, median(ms)] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([phase, ms]) => [phase, ms.toFixed(1), `${((100 * ms) / whole).toFixed(0)}%`]);
+  console.log(table(["phase", "median ms", "share"], rows));
+}
+
+main();
