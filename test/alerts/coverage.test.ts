@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { coverageOf } from "../../lib/alerts/coverage";
+import { covers } from "../../lib/alerts/decide";
+import { analyze } from "../../lib/analyze/index";
+import { k8s } from "../support/scenarios";
+import { APP_TG_ARN, GW_TG_ARN, breakGateway, snapshotWith } from "./scenarios";
+
+const coverageFor = (...edits: Parameters<typeof snapshotWith>) => {
+  const snapshot = snapshotWith(...edits);
+  return { coverage: coverageOf(snapshot, analyze(snapshot)), snapshot };
+};
+
+describe("coverageOf", () => {
+  it("sees everything when nothing was missing", () => {
+    const { coverage } = coverageFor(breakGateway);
+    expect(coverage.blockedCodes.size).toBe(0);
+    expect(coverage.unauditedTargetGroups.size).toBe(0);
+    expect(coverage.targetGroupsListed).toBe(true);
+    expect(coverage.scope).toBeUndefined();
+    expect(coverage.suppressed.size).toBe(0);
+  });
+
+  it("names a target group whose health could not be read", () => {
+    const { coverage } = coverageFor((s) => {
+      s.gaps = [
+        {
+          source: "aws.targetGroups",
+          targetGroupArn: GW_TG_ARN,
+          message: "DescribeTargetHealth failed: ThrottlingException: Rate exceeded",
+        },
+      ];
+    });
+    expect([...coverage.unauditedTargetGroups]).toEqual([GW_TG_ARN]);
+    expect(coverage.targetGroupsListed).toBe(true);
+    expect(covers(coverage, { code: "HC001", targetGroupArn: GW_TG_ARN })).toBe(false);
+    expect(covers(coverage, { code: "TGT005", targetGroupArn: APP_TG_ARN })).toBe(true);
+  });
+
+  it("knows no target group when their list could not be read", () => {
+    const { coverage } = coverageFor((s) => {
+      s.gaps = [{ source: "aws.targetGroups", message: "AccessDenied" }];
+    });
+    expect(coverage.targetGroupsListed).toBe(false);
+  });
+
+  it("lists the rules a Kubernetes gap kept from running, never AUDIT001", () => {
+    const { coverage } = coverageFor((s) => {
+      k8s(s).pods = [];
+      s.gaps = [{ source: "kubernetes.pods", message: "no answer within 30s (timeout)" }];
+    });
+    expect(coverage.blockedCodes.has("MESH002")).toBe(true);
+    expect(coverage.blockedCodes.has("HC001")).toBe(true);
+    expect(coverage.blockedCodes.has("AUDIT001")).toBe(false);
+  });
+
+  it("finds the fingerprints an ignore annotation silenced", () => {
+    const open = analyze(snapshotWith(breakGateway)).findings[0]!;
+    const { coverage, snapshot } = coverageFor(breakGateway, (s) => {
+      k8s(s).services[0]!.metadata.annotations!["alb-health-auditor/ignore"] = "HC001";
+    });
+    expect(analyze(snapshot).findings).toEqual([]);
+    expect([...coverage.suppressed]).toEqual([open.fingerprint]);
+  });
+
+  it("carries the target groups a limited run was asked for", () => {
+    const snapshot = snapshotWith();
+    const coverage = coverageOf(snapshot, analyze(snapshot), [APP_TG_ARN]);
+    expect(covers(coverage, { code: "HC001", targetGroupArn: GW_TG_ARN })).toBe(false);
+    expect(covers(coverage, { code: "HC001", targetGroupArn: APP_TG_ARN })).toBe(true);
+  });
+});
