@@ -1,0 +1,141 @@
+/** The DynamoDB store against a local DynamoDB-compatible server (real wire protocol). */
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AlertRecord } from "../../lib/alerts/decide";
+import { AlertStore, partitionKey } from "../../lib/alerts/state";
+import { startLocalDynamo, type LocalDynamo } from "./local-dynamodb";
+
+const PK = partitionKey("shop-prod", "eu-west-1");
+const T0 = new Date("2026-11-24T10:00:00Z");
+const DAY = 86_400_000;
+const TG = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/a/aaaa";
+
+let dynamo: LocalDynamo;
+let table: string;
+let store: AlertStore;
+
+const record = (fingerprint: string, fields: Partial<AlertRecord> = {}): AlertRecord => ({
+  fingerprint,
+  code: "HC001",
+  title: "k8s-istiosys-gw: health check on the traffic port",
+  severity: "critical",
+  targetGroupArn: TG,
+  firstSeen: T0.toISOString(),
+  lastSeen: T0.toISOString(),
+  ...fields,
+});
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+beforeEach(async () => {
+  table = await dynamo.createTable();
+  store = new AlertStore(dynamo.client, table);
+});
+
+describe("AlertStore events", () => {
+  it("claims an event id once; a second delivery of it is refused", async () => {
+    expect(await store.claimEvent(PK, "evt-1", T0)).toBe(true);
+    expect(await store.claimEvent(PK, "evt-1", new Date(T0.getTime() + 1_000))).toBe(false);
+    expect(await store.claimEvent(PK, "evt-2", T0)).toBe(true);
+    expect(await store.claimEvent(partitionKey("other", "eu-west-1"), "evt-1", T0)).toBe(true);
+  });
+
+  it("lets exactly one of two simultaneous deliveries win", async () => {
+    const results = await Promise.all([
+      store.claimEvent(PK, "evt-race", T0),
+      store.claimEvent(PK, "evt-race", T0),
+    ]);
+    expect(results.sort()).toEqual([false, true]);
+  });
+
+  it("forgets a claim after its retention, even before TTL removes the item", async () => {
+    await store.claimEvent(PK, "evt-1", T0);
+    expect(await store.claimEvent(PK, "evt-1", new Date(T0.getTime() + DAY - 1_000))).toBe(false);
+    expect(await store.claimEvent(PK, "evt-1", new Date(T0.getTime() + DAY + 1_000))).toBe(true);
+  });
+
+  it("writes the claim with a TTL", async () => {
+    await store.claimEvent(PK, "evt-1", T0);
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: PK }, sk: { S: "event#evt-1" } } }),
+    );
+    expect(Item?.expiresAt?.N).toBe(String((T0.getTime() + DAY) / 1000));
+  });
+});
+
+describe("AlertStore findings", () => {
+  it("stores records and reads them back exactly", async () => {
+    const records = [
+      record("a1", { notifiedAt: T0.toISOString(), notifiedSeverity: "warning" }),
+      record("b2", { targetGroupArn: null, code: "MESH002", severity: "info" }),
+    ];
+    await store.apply(PK, { put: records, delete: [] });
+    const loaded = await store.load(PK, T0);
+    expect(loaded.sort((x, y) => x.fingerprint.localeCompare(y.fingerprint))).toEqual(records);
+  });
+
+  it("replaces a record on put and removes it on delete", async () => {
+    await store.apply(PK, { put: [record("a1"), record("b2")], delete: [] });
+    const later = new Date(T0.getTime() + 60_000).toISOString();
+    await store.apply(PK, {
+      put: [record("a1", { lastSeen: later, notifiedAt: later, notifiedSeverity: "critical" })],
+      delete: ["b2"],
+    });
+    expect(await store.load(PK, T0)).toEqual([
+      record("a1", { lastSeen: later, notifiedAt: later, notifiedSeverity: "critical" }),
+    ]);
+  });
+
+  it("keeps clusters apart and never returns event claims as findings", async () => {
+    const other = partitionKey("shop-staging", "eu-west-1");
+    await store.apply(PK, { put: [record("a1")], delete: [] });
+    await store.apply(other, { put: [record("z9")], delete: [] });
+    await store.claimEvent(PK, "evt-1", T0);
+    expect((await store.load(PK, T0)).map((r) => r.fingerprint)).toEqual(["a1"]);
+    expect((await store.load(other, T0)).map((r) => r.fingerprint)).toEqual(["z9"]);
+  });
+
+  it("sets the TTL from the last sighting and skips expired items TTL has not removed yet", async () => {
+    const short = new AlertStore(dynamo.client, table, { retentionMs: DAY });
+    await short.apply(PK, { put: [record("a1")], delete: [] });
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: PK }, sk: { S: "finding#a1" } } }),
+    );
+    expect(Item?.expiresAt?.N).toBe(String((T0.getTime() + DAY) / 1000));
+    expect(await short.load(PK, new Date(T0.getTime() + DAY - 1_000))).toHaveLength(1);
+    expect(await short.load(PK, new Date(T0.getTime() + DAY + 1_000))).toEqual([]);
+  });
+
+  it("reads every page", async () => {
+    const paged = new AlertStore(dynamo.client, table, { pageSize: 2 });
+    const many = ["a", "b", "c", "d", "e"].map((fp) => record(fp));
+    await paged.apply(PK, { put: many, delete: [] });
+    expect((await paged.load(PK, T0)).map((r) => r.fingerprint).sort()).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+    ]);
+  });
+
+  it("passes over an item it cannot read instead of failing the run", async () => {
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: PK }, sk: { S: "finding#bad" }, severity: { S: "sev1" } },
+      }),
+    );
+    await store.apply(PK, { put: [record("a1")], delete: [] });
+    expect((await store.load(PK, T0)).map((r) => r.fingerprint)).toEqual(["a1"]);
+  });
+
+  it("fails loudly when the table does not exist", async () => {
+    const missing = new AlertStore(dynamo.client, "no-such-table");
+    await expect(missing.load(PK, T0)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+});
