@@ -31,6 +31,10 @@ export interface SlackMessage {
 export interface SlackOptions {
   /** Findings below this severity are left out; info never gets a section of its own. */
   minSeverity: Severity;
+  /** A line (mrkdwn) above a finding's heading, by fingerprint: why it is sent now. */
+  labels?: ReadonlyMap<string, string>;
+  /** More remarks (mrkdwn) for the context line. */
+  notes?: readonly string[];
 }
 
 const ICON: Record<Severity, string> = {
@@ -62,8 +66,9 @@ const countsLine = (counts: Partial<Record<Severity, number>>): string =>
     .map((s) => `${counts[s]} ${s}`)
     .join(", ");
 
-function findingSection(f: Finding): SlackBlock {
+function findingSection(f: Finding, label?: string): SlackBlock {
   const lines = [`${ICON[f.severity]} *${f.code} · ${escapeMrkdwn(f.title)}*`];
+  if (label) lines.unshift(label);
   if (f.targetGroupArn) lines.push(`*Target group:* \`${targetGroupName(f.targetGroupArn)}\``);
   if (f.affectedTargets.length > 0) {
     const ids = f.affectedTargets.slice(0, 5).map((t) => (t.port ? `${t.id}:${t.port}` : t.id));
@@ -108,11 +113,14 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
   const hidden = report.findings.length - shown.length;
   if (hidden > 0) notes.push(`${hidden} lower-severity finding(s) not shown`);
   if (summary.suppressed > 0) notes.push(`${summary.suppressed} suppressed`);
+  notes.push(...(options.notes ?? []));
 
   const fixed = 3; // header, overview, context
   const fits = shown.length <= SLACK_LIMITS.blocks - fixed;
   const sectionCount = fits ? shown.length : SLACK_LIMITS.blocks - fixed - 1;
-  const sections = shown.slice(0, sectionCount).map(findingSection);
+  const sections = shown
+    .slice(0, sectionCount)
+    .map((f) => findingSection(f, options.labels?.get(f.fingerprint)));
   if (!fits) {
     const rest = shown.length - sectionCount;
     sections.push({

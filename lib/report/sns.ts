@@ -28,6 +28,10 @@ export interface SnsOptions {
   minSeverity: Severity;
   /** Override for tests; defaults to the SNS limit. */
   maxBytes?: number;
+  /** More attributes (the alert state's `event`, ...), counted against the size limit. */
+  attributes?: Record<string, SnsAttribute>;
+  /** More top-level fields of the body, after the report's. */
+  extra?: Record<string, unknown>;
 }
 
 /** Findings at or above `minSeverity`, in report order. */
@@ -73,6 +77,7 @@ export function buildSnsMessage(report: AuditReport, options: SnsOptions): SnsMe
   if (codes.length > 0) {
     attributes.codes = { DataType: "String.Array", StringValue: JSON.stringify(codes) };
   }
+  Object.assign(attributes, options.attributes);
 
   const subject = subjectOf(report, findings, highest);
   const budget =
@@ -86,6 +91,7 @@ export function buildSnsMessage(report: AuditReport, options: SnsOptions): SnsMe
     return JSON.stringify({
       ...report,
       minSeverity: options.minSeverity,
+      ...options.extra,
       findings: kept,
       ...(omitted > 0
         ? {
