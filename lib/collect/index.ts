@@ -17,6 +17,7 @@ import {
   type EksClusterInfo,
 } from "./eks-cluster";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
+import { stopAtDeadline } from "./deadline";
 import { collectKubernetes, type KubernetesCollectOptions } from "./kubernetes";
 import type { PrefilterOptions } from "./prefilter";
 import { validateLists } from "./validate";
@@ -53,6 +54,11 @@ export interface CollectOptions {
   kubernetes?: Omit<KubernetesCollectOptions, "onProgress">;
   /** Clock for `capturedAt` and token signing. */
   now?: () => Date;
+  /**
+   * The collection deadline (./deadline): calls still unanswered when it fires fail, and what
+   * they would have read becomes a gap. DescribeCluster failing that way fails the collection.
+   */
+  signal?: AbortSignal;
 }
 
 // A warm Lambda reuses its token across scheduled runs instead of signing every time.
@@ -85,6 +91,7 @@ async function connect(
   progress: (message: string) => void,
 ): Promise<{ kc: KubeConfig; cluster?: EksClusterInfo }> {
   const eks = options.eks ?? new EKSClient({ region: options.region });
+  stopAtDeadline(eks, options.signal);
   const ownConnection =
     options.kubeConfig !== undefined ||
     options.kubeconfig !== undefined ||
@@ -127,8 +134,17 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   const capturedAt = now().toISOString();
   const { kc, cluster } = await connect(options, progress);
 
-  const kube = collectKubernetes(kc, { ...options.kubernetes, onProgress: progress });
-  const aws = collectAws(options.elbv2 ?? createElbv2Client(options.region), {
+  const kube = collectKubernetes(kc, {
+    ...options.kubernetes,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: progress,
+  });
+  const elbv2 = options.elbv2 ?? createElbv2Client(options.region);
+  const cloudwatch =
+    options.cloudwatch ??
+    (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined);
+  for (const client of [elbv2, cloudwatch]) if (client) stopAtDeadline(client, options.signal);
+  const aws = collectAws(elbv2, {
     clusterName: options.clusterName,
     vpcId: cluster?.vpcId,
     boundTargetGroupArns: kube.then((k) => boundArns(k.lists.targetGroupBindings)),
@@ -136,9 +152,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     concurrency: options.concurrency,
     elbCallsPerSecond: options.elbCallsPerSecond,
     prefilter: options.prefilter,
-    cloudwatch:
-      options.cloudwatch ??
-      (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined),
+    cloudwatch,
     now,
     onProgress: progress,
   });
@@ -164,5 +178,6 @@ export { collectAws, createElbv2Client } from "./aws";
 export type { PrefilterOptions, PrefilterState } from "./prefilter";
 export { ELB_RATE_ENV, TokenBucket } from "./rate-limit";
 export { collectKubernetes } from "./kubernetes";
+export { DeadlineError, collectionDeadline } from "./deadline";
 export { describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
 export { createEksTokenProvider, signEksToken } from "./eks-token";

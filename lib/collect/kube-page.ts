@@ -20,11 +20,14 @@ export interface RawList {
 export async function fetchRawList(
   request: (options: ConfigurationOptions) => Promise<unknown>,
   timeoutMs: number,
+  /** Ends the request early (the collection deadline). */
+  signal?: AbortSignal,
 ): Promise<RawList> {
   let raw: string | undefined;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const capture: ObservableMiddleware = {
     pre: (context) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
+      context.setSignal(signal ? AbortSignal.any([timeout, signal]) : timeout);
       return new Observable(Promise.resolve(context));
     },
     post: (context) =>

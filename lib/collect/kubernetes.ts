@@ -13,6 +13,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
+import { abortReason, sleepUnless } from "./deadline";
 import { describeKubeError, fetchRawList, statusOf, type RawList } from "./kube-page";
 
 export type KubeListName =
@@ -38,6 +39,8 @@ export interface KubernetesCollectOptions {
   retryDelayMs?: number;
   /** How many kinds are listed at the same time. Default 4. */
   concurrency?: number;
+  /** The collection deadline: a kind not listed when it fires becomes a gap. */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
@@ -148,23 +151,23 @@ function isRetryable(error: unknown): boolean {
   return error instanceof Error && !(error instanceof SyntaxError);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Settings {
   pageSize: number;
   timeoutMs: number;
   retries: number;
   retryDelayMs: number;
+  signal?: AbortSignal;
   progress: (message: string) => void;
 }
 
 async function fetchWithRetry(variant: Variant, page: PageParams, s: Settings): Promise<RawList> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchRawList((options) => variant.request(page, options), s.timeoutMs);
+      return await fetchRawList((options) => variant.request(page, options), s.timeoutMs, s.signal);
     } catch (error) {
+      if (s.signal?.aborted) throw s.signal.reason;
       if (attempt >= s.retries || !isRetryable(error)) throw error;
-      await sleep(s.retryDelayMs * 2 ** attempt);
+      await sleepUnless(s.retryDelayMs * 2 ** attempt, s.signal);
     }
   }
 }
@@ -216,7 +219,9 @@ async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObjec
     items: [],
     gap: {
       source: `kubernetes.${spec.list}`,
-      message: describeKubeError(lastError, s.timeoutMs) + tried,
+      message:
+        (s.signal?.aborted ? abortReason(s.signal) : describeKubeError(lastError, s.timeoutMs)) +
+        tried,
     },
   };
 }
@@ -230,6 +235,7 @@ export async function collectKubernetes(
     timeoutMs: options.requestTimeoutMs ?? 30_000,
     retries: options.retries ?? 2,
     retryDelayMs: options.retryDelayMs ?? 500,
+    ...(options.signal ? { signal: options.signal } : {}),
     progress: options.onProgress ?? (() => {}),
   };
   const specs = kindSpecs(kc);

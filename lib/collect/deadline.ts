@@ -1,0 +1,94 @@
+/**
+ * A collection deadline: an AbortSignal that fires when collection has to stop so the Lambda
+ * can still analyse and send before its own timeout. AWS calls and Kubernetes lists still
+ * unanswered then fail with a DeadlineError, and the collectors turn them into gaps like any
+ * other failed read.
+ */
+export class DeadlineError extends Error {
+  override name = "DeadlineExceeded";
+}
+
+export interface Deadline {
+  signal: AbortSignal;
+  /** Stops the timer once collection is over. */
+  clear: () => void;
+}
+
+/** A signal that aborts with a DeadlineError after `ms`. */
+export function collectionDeadline(ms: number): Deadline {
+  const controller = new AbortController();
+  const seconds = Math.max(0, Math.round(ms / 100) / 10);
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new DeadlineError(`not answered within the collection deadline (${seconds}s)`),
+      ),
+    Math.max(0, ms),
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** The reason a signal fired, as a one-line message. */
+export function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : "aborted";
+}
+
+/** Rejects with the signal's reason once it fires; resolves with `work` otherwise. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Waits `ms`, or less when the signal fires (then rejects with its reason). */
+export function sleepUnless(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const sleep = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return untilAborted(sleep, signal).finally(() => clearTimeout(timer));
+}
+
+interface StackLike {
+  add(middleware: unknown, options: { step: "initialize"; name: string; priority?: "high" }): void;
+}
+
+const MIDDLEWARE_NAME = "albAuditCollectionDeadline";
+const attached = new WeakMap<object, { signal?: AbortSignal }>();
+
+/**
+ * Makes every call of an AWS SDK client fail with the signal's reason once it fires, waiting
+ * retries included (the step runs before the SDK's retry loop). Calling again swaps the signal
+ * without stacking a second step, so a client reused across collections is fine.
+ */
+export function stopAtDeadline(
+  client: { middlewareStack: object },
+  signal: AbortSignal | undefined,
+): void {
+  const stack = client.middlewareStack;
+  const existing = attached.get(stack);
+  if (existing) {
+    existing.signal = signal;
+    return;
+  }
+  const holder: { signal?: AbortSignal } = { signal };
+  attached.set(stack, holder);
+  const middleware =
+    (next: (args: object) => Promise<object>) =>
+    (args: object): Promise<object> => {
+      const signal = holder.signal;
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      return untilAborted(next(args), signal);
+    };
+  (stack as StackLike).add(middleware, {
+    step: "initialize",
+    name: MIDDLEWARE_NAME,
+    priority: "high",
+  });
+}
