@@ -230,6 +230,44 @@ export const gapSchema = obj({ source: str, message: str, targetGroupArn: optStr
 
 const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).optional();
 
+/** The item schema of every list, keyed by section then list name. */
+export const LIST_SCHEMAS = {
+  aws: { loadBalancers: loadBalancerSchema, targetGroups: targetGroupSchema },
+  kubernetes: {
+    nodes: nodeSchema,
+    services: serviceSchema,
+    endpointSlices: endpointSliceSchema,
+    pods: podSchema,
+    ingresses: ingressSchema,
+    targetGroupBindings: targetGroupBindingSchema,
+    peerAuthentications: peerAuthenticationSchema,
+  },
+} as const;
+
+/**
+ * The document without its list items, which the reader checks one by one: validating the
+ * whole document at once would build a second copy of it, doubling peak memory on large clusters.
+ */
+export const envelopeSchema = obj({
+  version: z.literal(1),
+  capturedAt: z.string().datetime({ offset: true }),
+  cluster: obj({ name: str, region: str }),
+  aws: obj({
+    loadBalancers: list(z.unknown()),
+    targetGroups: list(z.unknown()),
+  }),
+  kubernetes: obj({
+    nodes: list(z.unknown()),
+    services: list(z.unknown()),
+    endpointSlices: list(z.unknown()),
+    pods: list(z.unknown()),
+    ingresses: list(z.unknown()),
+    targetGroupBindings: list(z.unknown()),
+    peerAuthentications: list(z.unknown()),
+  }),
+  gaps: z.array(gapSchema).optional(),
+});
+
 export const snapshotSchema = obj({
   version: z.literal(1),
   capturedAt: z.string().datetime({ offset: true }),
