@@ -83,18 +83,25 @@ export interface HealthEndpoint extends HttpEndpoint {
   fromIstioAppProber: boolean;
 }
 
+type AppProbers = Record<string, { httpGet?: Probe["httpGet"] }>;
+const appProbersCache = new WeakMap<Pod, AppProbers>();
+
 /** The original probes Istio recorded before rewriting them, keyed by /app-health/... path. */
-export function istioAppProbers(pod: Pod): Record<string, { httpGet?: Probe["httpGet"] }> {
+export function istioAppProbers(pod: Pod): AppProbers {
+  const cached = appProbersCache.get(pod);
+  if (cached) return cached;
   const raw = istioProxy(pod)?.env?.find((e) => e.name === "ISTIO_KUBE_APP_PROBERS")?.value;
-  if (!raw) return {};
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    return parsed && typeof parsed === "object"
-      ? (parsed as Record<string, { httpGet?: Probe["httpGet"] }>)
-      : {};
-  } catch {
-    return {};
+  let probers: AppProbers = {};
+  if (raw) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (parsed && typeof parsed === "object") probers = parsed as AppProbers;
+    } catch {
+      // A malformed value means no original is known; the rewritten probe is used as is.
+    }
   }
+  appProbersCache.set(pod, probers);
+  return probers;
 }
 
 const normaliseScheme = (scheme: string | undefined): "HTTP" | "HTTPS" =>
