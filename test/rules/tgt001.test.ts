@@ -57,6 +57,22 @@ describe("TGT001 StaleTarget", () => {
     });
   });
 
+  it("samples the cluster's instances in evidence instead of listing a large cluster whole", () => {
+    const snapshot = snapshotOf(healthyInstanceGatewayInput(), (s) => {
+      for (let i = 0; i < 40; i++) {
+        const id = `i-1${String(i).padStart(16, "0")}`;
+        k8s(s).nodes.push({
+          metadata: { name: `extra-${i}` },
+          spec: { providerID: `aws:///eu-west-1a/${id}` },
+        });
+      }
+      tgs(s)[0]!.TargetHealthDescriptions!.push(target("i-0deadbeef0000000", 31246));
+    });
+    const [f] = run(snapshot);
+    expect(f!.evidence.expected.clusterNodeCount).toBe(43);
+    expect(f!.evidence.expected.clusterNodeInstances).toHaveLength(20);
+  });
+
   it("lists every stale target of a group in one finding", () => {
     const snapshot = snapshotOf(healthyInstanceGatewayInput(), (s) => {
       // The third node left the cluster; a fourth stale instance is unhealthy.

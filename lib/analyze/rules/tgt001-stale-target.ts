@@ -3,6 +3,8 @@ import type { Model, TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
 import { affected, tgLabel, tgResources, tiedToCluster } from "../views";
 
+const EVIDENCE_SAMPLE = 20;
+
 /**
  * Draining targets are already on their way out, and `Target.NotRegistered` is AWS saying the
  * target is not in the group at all: neither is drift the controller failed to clean up.
@@ -53,9 +55,15 @@ function findingFor(model: Model, tgv: TargetGroupView, stale: TargetView[]): Fi
   const what = ipMode
     ? `${n === 1 ? "IP is" : "IPs are"} in no EndpointSlice of Service ${svc}`
     : `${n === 1 ? "instance is" : "instances are"} no node of cluster ${model.cluster.name}`;
+  // The full membership list would grow every finding with the cluster; a sample and the count
+  // prove the point.
+  const members = ipMode
+    ? tgv.endpoints.map((e) => e.address)
+    : [...model.nodesByInstanceId.keys()];
+  const sample = members.sort().slice(0, EVIDENCE_SAMPLE);
   const expected = ipMode
-    ? { staleTargets: [], serviceEndpointAddresses: tgv.endpoints.map((e) => e.address).sort() }
-    : { staleTargets: [], clusterNodeInstances: [...model.nodesByInstanceId.keys()].sort() };
+    ? { staleTargets: [], serviceEndpointAddresses: sample, serviceEndpointCount: members.length }
+    : { staleTargets: [], clusterNodeInstances: sample, clusterNodeCount: members.length };
   const rootCause = ipMode
     ? `${list(ids)} ${n === 1 ? "is" : "are"} registered in target group ${tgLabel(tgv)} but no ` +
       `EndpointSlice of Service ${svc} lists ${n === 1 ? "it" : "them"}: the pod behind the ` +
