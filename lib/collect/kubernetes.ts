@@ -1,7 +1,7 @@
 /**
  * Kubernetes collector: one cluster-wide, paged list per kind the analysis joins. A kind that
  * cannot be read (missing CRD, RBAC, server trouble) becomes an empty list plus a gap.
- * Secrets and ConfigMaps are never read.
+ * Secrets and ConfigMaps are never read, and inline values of pods are blanked (./redact).
  */
 import {
   CoreV1Api,
@@ -14,6 +14,7 @@ import {
 import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
+import { redactPod } from "./redact";
 import { describeKubeError, fetchRawList, statusOf, type RawList } from "./kube-page";
 
 export type KubeListName =
@@ -185,7 +186,8 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
         const body = await fetchWithRetry(variant, page, s);
         for (const item of body.items ?? []) {
           // List items omit apiVersion/kind; custom resources carry their own, which win.
-          items.push({ apiVersion: variant.apiVersion, kind: variant.kind, ...item });
+          const object = { apiVersion: variant.apiVersion, kind: variant.kind, ...item };
+          items.push(spec.list === "pods" ? redactPod(object) : object);
         }
         token = body.metadata?.continue || undefined;
         if (token) s.progress(`listing ${spec.label}: ${items.length} so far`);
