@@ -18,7 +18,12 @@ export interface FaultOptions {
 export interface RequestCount {
   requests: number;
   throttled: number;
+  /** Of the throttled: refused because the account bucket was empty. */
+  bucketEmpty: number;
 }
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
+export const epochMs = () => performance.timeOrigin + performance.now();
 
 export class Faults {
   private readonly prng: Prng;
@@ -28,9 +33,15 @@ export class Faults {
   firstAt?: number;
   lastAt?: number;
 
-  constructor(private readonly options: FaultOptions = {}) {
+  constructor(private options: FaultOptions = {}) {
     this.prng = new Prng(options.seed ?? 7);
     this.tokens = options.accountBucket?.capacity ?? 0;
+  }
+
+  /** New latency, throttling or bucket settings; the counts start over. */
+  configure(options: FaultOptions): void {
+    this.options = options;
+    this.reset();
   }
 
   private bucketAllows(): boolean {
@@ -49,19 +60,19 @@ export class Faults {
 
   /** Waits the request's latency and says whether to refuse it as throttled. */
   async admit(label: string, how: { throttle?: boolean; bucket?: boolean } = {}): Promise<boolean> {
-    const count = this.counts.get(label) ?? { requests: 0, throttled: 0 };
+    const count = this.counts.get(label) ?? { requests: 0, throttled: 0, bucketEmpty: 0 };
     this.counts.set(label, count);
     count.requests++;
-    this.firstAt ??= performance.now();
+    this.firstAt ??= epochMs();
+    const empty = (how.throttle ?? true) && (how.bucket ?? true) && !this.bucketAllows();
     const throttled =
-      (how.throttle ?? true) &&
-      (((how.bucket ?? true) && !this.bucketAllows()) ||
-        this.prng.next() < (this.options.throttleRate ?? 0));
+      empty || ((how.throttle ?? true) && this.prng.next() < (this.options.throttleRate ?? 0));
     if (throttled) count.throttled++;
+    if (empty) count.bucketEmpty++;
     const [min, max] = this.options.latencyMs ?? [0, 0];
     const delay = min + this.prng.next() * (max - min);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    this.lastAt = performance.now();
+    this.lastAt = epochMs();
     return !throttled;
   }
 
@@ -74,12 +85,17 @@ export class Faults {
   }
 
   total(filter: (label: string) => boolean = () => true): RequestCount {
-    const out = { requests: 0, throttled: 0 };
+    const out = { requests: 0, throttled: 0, bucketEmpty: 0 };
     for (const [label, c] of this.counts) {
       if (!filter(label)) continue;
       out.requests += c.requests;
       out.throttled += c.throttled;
+      out.bucketEmpty += c.bucketEmpty;
     }
     return out;
+  }
+
+  snapshot(): { counts: Record<string, RequestCount>; firstAt?: number; lastAt?: number } {
+    return { counts: Object.fromEntries(this.counts), firstAt: this.firstAt, lastAt: this.lastAt };
   }
 }

@@ -15,7 +15,7 @@ const tls = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../test/fixtures/tls/${name}`, import.meta.url)), "utf8");
 
 export const CA_DATA = Buffer.from(tls("ca.pem")).toString("base64");
-const TOKEN = "bench-token";
+export const KUBE_TOKEN = "bench-token";
 
 type Lists = Required<SnapshotInput["kubernetes"]>;
 
@@ -61,6 +61,8 @@ const ROUTES: {
 export interface KubeStandIn {
   url: string;
   faults: Faults;
+  /** TLS connections accepted so far. */
+  connections(): number;
   kubeConfig(): KubeConfig;
   close(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function startKubeStandIn(
             message,
             code,
           });
-        if (req.headers.authorization !== `Bearer ${TOKEN}`)
+        if (req.headers.authorization !== `Bearer ${KUBE_TOKEN}`)
           return status(401, "Unauthorized", "Unauthorized");
         const route = routes.get(url.pathname);
         if (!(await f.admit(`kube:${route?.list ?? url.pathname}`))) {
@@ -123,17 +125,20 @@ export async function startKubeStandIn(
       })();
     },
   );
+  let connections = 0;
+  server.on("secureConnection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const url = `https://127.0.0.1:${port}`;
   return {
     url,
     faults: f,
+    connections: () => connections,
     kubeConfig: () => {
       const kc = new KubeConfig();
       kc.loadFromOptions({
         clusters: [{ name: "bench", server: url, caData: CA_DATA, skipTLSVerify: false }],
-        users: [{ name: "bench", token: TOKEN }],
+        users: [{ name: "bench", token: KUBE_TOKEN }],
         contexts: [{ name: "bench", cluster: "bench", user: "bench" }],
         currentContext: "bench",
       });

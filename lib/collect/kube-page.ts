@@ -3,6 +3,7 @@
  * server sent: the client's typed models drop fields they do not know and rewrite timestamps,
  * and the snapshot promises objects exactly as the API serves them.
  */
+import { Agent } from "node:https";
 import {
   ApiException,
   Observable,
@@ -16,28 +17,50 @@ export interface RawList {
   items?: Record<string, unknown>[] | null;
 }
 
+/**
+ * One keep-alive connection for the pages of a collection: the client makes a new agent, and
+ * so a new TLS handshake, for every request.
+ */
+export interface Connection {
+  agent?: Agent;
+}
+
+// What the client gets to parse instead of the page: its typed copy would be thrown away.
+const EMPTY_LIST = '{"items":[]}';
+
 /** Calls `request` with per-call options that bound its time and capture the raw body. */
 export async function fetchRawList(
   request: (options: ConfigurationOptions) => Promise<unknown>,
   timeoutMs: number,
   /** Ends the request early (the collection deadline). */
   signal?: AbortSignal,
+  connection?: Connection,
 ): Promise<RawList> {
   let raw: string | undefined;
   const timeout = AbortSignal.timeout(timeoutMs);
   const capture: ObservableMiddleware = {
     pre: (context) => {
       context.setSignal(signal ? AbortSignal.any([timeout, signal]) : timeout);
+      const agent = context.getAgent();
+      // Same TLS settings (CA, client certificate) as the client's own agent, kept open.
+      if (connection && agent instanceof Agent) {
+        connection.agent ??= new Agent({ ...agent.options, keepAlive: true });
+        context.setAgent(connection.agent);
+      }
       return new Observable(Promise.resolve(context));
     },
     post: (context) =>
       new Observable(
         context.body.text().then((text) => {
           raw = text;
-          // The body stream is single-use; hand the client a replayable copy.
+          // The body stream is single-use; hand the client a replayable copy. A page it would
+          // parse and convert to typed models only to be discarded (a second JSON.parse and a
+          // deep copy per item) becomes an empty list; an error keeps its body for the message.
+          const ok = context.httpStatusCode >= 200 && context.httpStatusCode < 300;
+          const replay = ok ? EMPTY_LIST : text;
           return new ResponseContext(context.httpStatusCode, context.headers, {
-            text: async () => text,
-            binary: async () => Buffer.from(text, "utf8"),
+            text: async () => replay,
+            binary: async () => Buffer.from(replay, "utf8"),
           });
         }),
       ),

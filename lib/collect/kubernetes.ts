@@ -15,7 +15,13 @@ import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
 import { redactPod } from "./redact";
-import { describeKubeError, fetchRawList, statusOf, type RawList } from "./kube-page";
+import {
+  describeKubeError,
+  fetchRawList,
+  statusOf,
+  type Connection,
+  type RawList,
+} from "./kube-page";
 
 export type KubeListName =
   | "nodes"
@@ -158,13 +164,19 @@ interface Settings {
   retries: number;
   retryDelayMs: number;
   signal?: AbortSignal;
+  connection: Connection;
   progress: (message: string) => void;
 }
 
 async function fetchWithRetry(variant: Variant, page: PageParams, s: Settings): Promise<RawList> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchRawList((options) => variant.request(page, options), s.timeoutMs, s.signal);
+      return await fetchRawList(
+        (options) => variant.request(page, options),
+        s.timeoutMs,
+        s.signal,
+        s.connection,
+      );
     } catch (error) {
       if (s.signal?.aborted) throw s.signal.reason;
       if (attempt >= s.retries || !isRetryable(error)) throw error;
@@ -238,12 +250,13 @@ export async function collectKubernetes(
     retries: options.retries ?? 2,
     retryDelayMs: options.retryDelayMs ?? 500,
     ...(options.signal ? { signal: options.signal } : {}),
+    connection: {},
     progress: options.onProgress ?? (() => {}),
   };
   const specs = kindSpecs(kc);
   const results = await mapLimit(specs, options.concurrency ?? 4, (spec) =>
     listKind(spec, settings),
-  );
+  ).finally(() => settings.connection.agent?.destroy());
   const lists = {} as KubernetesLists;
   const gaps: Gap[] = [];
   specs.forEach((spec, i) => {
