@@ -5,19 +5,27 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import middy from "@middy/core";
 import { z } from "zod";
+import { AlertStore, notifyChanges, type AlertSummary } from "../lib/alerts/index";
 import type { AuditReport } from "../lib/analyze/finding";
 import { analyze } from "../lib/analyze/index";
-import { collectSnapshot, type CollectOptions } from "../lib/collect/index";
+import {
+  collectSnapshot,
+  collectWithinBudget,
+  collectionBudgetMs,
+  type CollectOptions,
+} from "../lib/collect/index";
 import { CLUSTER_NAME_PATTERN, REGION_PATTERN, loadConfig, type AuditConfig } from "../lib/config";
 import { auditMetrics } from "../lib/report/metrics";
 import { renderMarkdown } from "../lib/report/markdown";
-import { publishNotifications, type SinkClients } from "../lib/sinks/index";
+import { publishNotifications, type SinkClients, type SinkOutcome } from "../lib/sinks/index";
 import { emitMetrics } from "../lib/sinks/metrics";
+import { SLACK_RETRY_DEFAULTS } from "../lib/sinks/slack";
 import type { Snapshot } from "../lib/snapshot/schema";
 
 export const SERVICE_NAME = "alb-health-auditor";
@@ -29,6 +37,11 @@ export class PayloadError extends Error {
 /** The invocation failed because SNS, the sink alerting relies on, could not be reached. */
 export class PublishError extends Error {
   override name = "PublishError";
+}
+
+/** The alert state could not be read or written; the run still sent what it could. */
+export class AlertStateError extends Error {
+  override name = "AlertStateError";
 }
 
 const TARGET_GROUP_ARN =
@@ -55,6 +68,8 @@ export type ManualPayload = z.infer<typeof manualPayloadSchema>;
 
 export interface AuditRequest extends ManualPayload {
   trigger: "schedule" | "manual";
+  /** EventBridge's id of a scheduled event: the same id twice is one event delivered twice. */
+  eventId?: string;
 }
 
 const isScheduledEvent = (event: unknown): boolean =>
@@ -63,7 +78,11 @@ const isScheduledEvent = (event: unknown): boolean =>
   (event as Record<string, unknown>)["detail-type"] === "Scheduled Event";
 
 export function parseRequest(event: unknown): AuditRequest {
-  if (isScheduledEvent(event)) return { trigger: "schedule" };
+  if (isScheduledEvent(event)) {
+    const id = (event as { id?: unknown }).id;
+    const eventId = typeof id === "string" && /^[\w.:-]{1,128}$/.test(id) ? id : undefined;
+    return { trigger: "schedule", ...(eventId ? { eventId } : {}) };
+  }
   const parsed = manualPayloadSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
@@ -84,9 +103,20 @@ export interface AuditDeps {
   /** Milliseconds since the epoch; a fake clock makes AuditDurationMs exact in tests. */
   now: () => number;
   logger: Logger;
+  /** Alert state (lib/alerts); without it every run sends every finding. */
+  alerts?: AlertStore;
+  /** Time left before the Lambda timeout (context.getRemainingTimeInMillis). */
+  remainingTimeMs?: () => number;
 }
 
-export type AuditResult = AuditReport | { report: AuditReport; markdown: string };
+/** What the alert state did with the run; `duplicate` when the event was handled before. */
+interface AlertFields {
+  alerts?: AlertSummary;
+  duplicate?: true;
+}
+
+export type AuditResult =
+  (AuditReport & AlertFields) | ({ report: AuditReport; markdown: string } & AlertFields);
 
 export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditResult> {
   const { config, logger } = deps;
@@ -95,20 +125,28 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   const clusterName = request.clusterName ?? config.clusterName;
   const region = request.region ?? config.region;
   const dryRun = request.dryRun ?? false;
+  const remainingMs = deps.remainingTimeMs?.();
+  const budgetMs = remainingMs === undefined ? undefined : collectionBudgetMs(remainingMs);
   logger.appendKeys({ cluster: clusterName });
   logger.info("audit started", {
     trigger: request.trigger,
+    ...(request.eventId ? { eventId: request.eventId } : {}),
     region,
     dryRun,
     targetGroupArns: request.targetGroupArns?.length ?? "all",
+    ...(budgetMs !== undefined ? { collectionBudgetMs: Math.round(budgetMs) } : {}),
   });
 
-  const snapshot = await deps.collect({
-    clusterName,
-    region,
-    ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
-    onProgress: (message) => logger.debug(message),
-  });
+  // Collection stops in time for analysis and sending; what it could not reach is a gap.
+  const snapshot = await collectWithinBudget(remainingMs, (signal) =>
+    deps.collect({
+      clusterName,
+      region,
+      ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
+      ...(signal ? { signal } : {}),
+      onProgress: (message) => logger.debug(message),
+    }),
+  );
   const report = analyze(snapshot);
   logger.info("audit analysed", {
     targetGroups: report.summary.targetGroups,
@@ -120,10 +158,40 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   const result: AuditResult =
     request.format === "markdown" ? { report, markdown: renderMarkdown(report) } : report;
 
-  // A dry run is for trying the function out: no message, no metric on the dashboards.
+  // A dry run is for trying the function out: no message, no metric on the dashboards, and
+  // no alert state, so the next real run still notifies what this one saw.
   if (dryRun) return result;
 
-  const outcomes = await publishNotifications(report, config, deps.clients, logger);
+  // Slack's retries get at most half of what is left, so they cannot run into the timeout.
+  const left = deps.remainingTimeMs?.();
+  const slackBudget = Math.min(
+    config.slackRetry?.budgetMs ?? SLACK_RETRY_DEFAULTS.budgetMs,
+    left === undefined ? Infinity : Math.max(0, left / 2),
+  );
+  const sinkConfig = { ...config, slackRetry: { ...config.slackRetry, budgetMs: slackBudget } };
+
+  let outcomes: SinkOutcome[];
+  let alerts: AlertSummary | undefined;
+  let stateError: string | undefined;
+  if (deps.alerts) {
+    const run = await notifyChanges({
+      report,
+      snapshot,
+      ...(request.targetGroupArns ? { scope: request.targetGroupArns } : {}),
+      ...(request.eventId ? { eventId: request.eventId } : {}),
+      now: new Date(started),
+      config: sinkConfig,
+      store: deps.alerts,
+      clients: deps.clients,
+      logger,
+    });
+    // The first delivery of this event wrote the metrics and sent the messages.
+    if (run.summary.duplicate) return { ...result, duplicate: true, alerts: run.summary };
+    ({ outcomes, stateError } = run);
+    alerts = run.summary;
+  } else {
+    outcomes = await publishNotifications(report, sinkConfig, deps.clients, logger);
+  }
   const failed = outcomes.filter((o) => o.status === "failed");
   try {
     emitMetrics(
@@ -140,11 +208,13 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   }
   logger.info("audit finished", {
     sinks: Object.fromEntries(outcomes.map((o) => [o.sink, o.status])),
+    ...(alerts ? { alerts } : {}),
   });
 
   const sns = outcomes.find((o) => o.sink === "sns" && o.status === "failed");
   if (sns) throw new PublishError(`Findings were not published to SNS: ${sns.reason}`);
-  return result;
+  if (stateError) throw new AlertStateError(`Alert state: ${stateError}`);
+  return alerts ? { ...result, alerts } : result;
 }
 
 const defaultLogger = new Logger({ serviceName: SERVICE_NAME });
@@ -167,19 +237,28 @@ export function createHandler(overrides: Partial<AuditDeps> = {}) {
   const logger = overrides.logger ?? defaultLogger;
   let config = overrides.config;
   let clients = overrides.clients;
+  let alerts = overrides.alerts;
   return middy<unknown, AuditResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       try {
         // Read once per container; a bad value fails every invocation with the same message.
         config ??= loadConfig();
         clients ??= awsClients(config);
+        if (config.alertTable) {
+          alerts ??= new AlertStore(
+            new DynamoDBClient({ region: config.region }),
+            config.alertTable,
+          );
+        }
         return await runAudit(event, {
           config,
           clients,
           logger,
           collect: overrides.collect ?? collectSnapshot,
           now: overrides.now ?? Date.now,
+          ...(alerts ? { alerts } : {}),
+          remainingTimeMs: overrides.remainingTimeMs ?? (() => context.getRemainingTimeInMillis()),
         });
       } catch (error) {
         logger.error("audit failed", error as Error);

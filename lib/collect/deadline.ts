@@ -92,3 +92,48 @@ export function stopAtDeadline(
     priority: "high",
   });
 }
+
+/** Time kept back from collection for analysis, alert state and sinks: a third of what is left, at most this. */
+export const RESERVE_MAX_MS = 30_000;
+
+/** How long collection may take, given the time left in the invocation. */
+export function collectionBudgetMs(remainingMs: number): number {
+  return Math.max(0, remainingMs - Math.min(RESERVE_MAX_MS, remainingMs / 3));
+}
+
+/** The collector ignored its deadline and would have run into the Lambda timeout. */
+export class CollectionTimeoutError extends Error {
+  override name = "CollectionTimeoutError";
+}
+
+/**
+ * Runs a collection with a deadline derived from the invocation's remaining time. The
+ * collector stops at the signal on its own; should it not, this fails a third of the reserve
+ * later with a clear error, still before the Lambda timeout. No remaining time: no deadline.
+ */
+export async function collectWithinBudget<T>(
+  remainingMs: number | undefined,
+  collect: (signal?: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (remainingMs === undefined) return collect();
+  const budgetMs = collectionBudgetMs(remainingMs);
+  const deadline = collectionDeadline(budgetMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hardStop = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new CollectionTimeoutError(
+            `Collection did not finish within ${Math.round(budgetMs / 1000)}s (the invocation had ${Math.round(remainingMs / 1000)}s left); nothing was analysed or sent`,
+          ),
+        ),
+      budgetMs + (remainingMs - budgetMs) / 3,
+    );
+  });
+  try {
+    return await Promise.race([collect(deadline.signal), hardStop]);
+  } finally {
+    clearTimeout(timer);
+    deadline.clear();
+  }
+}

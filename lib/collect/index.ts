@@ -178,6 +178,12 @@ export { collectAws, createElbv2Client } from "./aws";
 export type { PrefilterOptions, PrefilterState } from "./prefilter";
 export { ELB_RATE_ENV, TokenBucket } from "./rate-limit";
 export { collectKubernetes } from "./kubernetes";
-export { DeadlineError, collectionDeadline } from "./deadline";
+export {
+  CollectionTimeoutError,
+  DeadlineError,
+  collectWithinBudget,
+  collectionBudgetMs,
+  collectionDeadline,
+} from "./deadline";
 export { describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
 export { createEksTokenProvider, signEksToken } from "./eks-token";

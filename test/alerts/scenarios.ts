@@ -38,7 +38,7 @@ export function twoGroupInput(): SnapshotInput {
  * nodes fail the check; the others are draining, which is not failing, so fewer than all
  * failing makes HC001 a warning and all of them a critical.
  */
-export function breakGateway(input: SnapshotInput, failing = NODES.length): void {
+export function breakGateway(input: SnapshotInput, failing: number = NODES.length): void {
   k8s(input).services[0]!.metadata.annotations!["alb.ingress.kubernetes.io/healthcheck-port"] =
     "traffic-port";
   const tg = tgs(input).find((t) => t.TargetGroupArn === GW_TG_ARN)!;

@@ -1,0 +1,395 @@
+/**
+ * The handler with alert state in a local DynamoDB-compatible server (dynalite, real wire
+ * protocol): what on-call receives over a series of scheduled runs.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { QueryCommand } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createHandler, type AuditResult } from "../../functions/audit";
+import { AlertStore, type AlertSummary } from "../../lib/alerts/index";
+import type { AuditReport } from "../../lib/analyze/finding";
+import type { AuditConfig } from "../../lib/config";
+import type { SlackMessage } from "../../lib/report/slack";
+import type { Snapshot } from "../../lib/snapshot/schema";
+import { startLocalDynamo, type LocalDynamo } from "../alerts/local-dynamodb";
+import { APP_TG_ARN, GW_TG_ARN, breakApp, breakGateway, snapshotWith } from "../alerts/scenarios";
+import { CLUSTER, REGION } from "../support/scenarios";
+import {
+  captureOutput,
+  lambdaContext,
+  scheduledEvent,
+  startSlackStub,
+  type Captured,
+  type SlackStub,
+} from "./harness";
+
+const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findings";
+const T0 = Date.parse("2026-11-24T10:00:00Z");
+const MINUTE = 60_000;
+
+const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
+
+let dynamo: LocalDynamo;
+let table: string;
+let slack: SlackStub;
+let output: Captured;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+beforeEach(async () => {
+  sns.reset();
+  ssm.reset();
+  seenPublishes = 0;
+  sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  slack = await startSlackStub();
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: slack.url } });
+  table = await dynamo.createTable();
+  output = captureOutput();
+});
+afterEach(async () => {
+  output.restore();
+  await slack.close();
+});
+
+function config(overrides: Partial<AuditConfig> = {}): AuditConfig {
+  return {
+    clusterName: CLUSTER,
+    region: REGION,
+    snsTopicArn: TOPIC,
+    slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
+    minSeverity: "warning",
+    notifyWhenClean: false,
+    metricsNamespace: "AlbHealthAuditor",
+    slackTimeoutMs: 2_000,
+    slackRetry: { baseDelayMs: 10 },
+    alertTable: table,
+    repeatIntervalHours: 24,
+    ...overrides,
+  };
+}
+
+let runs = 0;
+/** One scheduled run at `minutes` after T0, with its own event id unless one is given. */
+async function run(
+  snapshot: Snapshot,
+  minutes: number,
+  options: { event?: unknown; config?: Partial<AuditConfig>; store?: AlertStore } = {},
+) {
+  runs += 1;
+  const handler = createHandler({
+    config: config(options.config),
+    logger: new Logger({ serviceName: "alb-health-auditor" }),
+    collect: async () => snapshot,
+    clients: {
+      sns: new SNSClient({ region: REGION }),
+      ssm: new SSMClient({ region: REGION }),
+      secrets: new SecretsManagerClient({ region: REGION }),
+      fetch: (input, init) => fetch(input, init),
+    },
+    alerts: options.store ?? new AlertStore(dynamo.client, table),
+    now: () => T0 + minutes * MINUTE,
+  });
+  const event = options.event ?? { ...scheduledEvent, id: `event-${runs}` };
+  return (await handler(event, lambdaContext())) as AuditReport & {
+    alerts: AlertSummary;
+    duplicate?: true;
+  };
+}
+
+let seenPublishes = 0;
+/** Everything sent since the last call. */
+function sent() {
+  const all = sns.commandCalls(PublishCommand);
+  // Not resetHistory(): that would restart the mock's call count its *Once answers rely on.
+  const messages = all.slice(seenPublishes).map((c) => c.args[0].input);
+  seenPublishes = all.length;
+  const posts = slack.bodies.splice(0) as SlackMessage[];
+  return {
+    events: messages.map((m) => m.MessageAttributes?.event?.StringValue),
+    sns: messages,
+    slack: posts,
+    slackText: JSON.stringify(posts),
+  };
+}
+
+async function stateItems() {
+  const out = await dynamo.client.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": { S: `cluster#${REGION}/${CLUSTER}` } },
+    }),
+  );
+  return (out.Items ?? []).map((i) => i.sk!.S!);
+}
+
+const findingsMetric = () =>
+  output
+    .emf()
+    .filter((d) => d.Severity === "critical" && d.Code === undefined)
+    .map((d) => d.Findings);
+
+describe("alert lifecycle against DynamoDB", () => {
+  it("notifies a finding once over consecutive runs, then once when it is fixed", async () => {
+    const broken = snapshotWith(breakGateway);
+
+    const first = await run(broken, 0);
+    expect(first.alerts).toMatchObject({ state: "ok", new: 1, resolved: 0 });
+    const one = sent();
+    expect(one.events).toEqual(["open"]);
+    expect(one.sns[0]!.MessageAttributes!.reasons!.StringValue).toBe('["new"]');
+    expect(one.slack).toHaveLength(1);
+    expect(one.slackText).toContain("_New_");
+    expect(one.slackText).toContain("HC001");
+
+    const second = await run(broken, 5);
+    expect(second.alerts).toMatchObject({ state: "ok", new: 0, escalated: 0, reminder: 0 });
+    expect(second.findings.map((f) => f.code)).toEqual(["HC001"]);
+    const two = sent();
+    expect(two.sns).toHaveLength(0);
+    expect(two.slack).toHaveLength(0);
+    // Metrics report every run, notified or not.
+    expect(findingsMetric()).toEqual([1, 1]);
+
+    const fixed = await run(snapshotWith(), 150);
+    expect(fixed.alerts).toMatchObject({ resolved: 1 });
+    const three = sent();
+    expect(three.events).toEqual(["resolved"]);
+    const body = JSON.parse(three.sns[0]!.Message!);
+    expect(body.resolved).toEqual([
+      expect.objectContaining({
+        code: "HC001",
+        targetGroupArn: GW_TG_ARN,
+        firstSeen: new Date(T0).toISOString(),
+        openForSeconds: 150 * 60,
+      }),
+    ]);
+    expect(three.slack).toHaveLength(1);
+    expect(three.slackText).toContain("1 resolved");
+    expect(three.slackText).toContain("Resolved after 2h 30m");
+
+    await run(snapshotWith(), 155);
+    expect(sent().sns).toHaveLength(0);
+    expect(await stateItems()).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/^finding#/)]),
+    );
+  });
+
+  it("notifies again when the severity rises", async () => {
+    await run(
+      snapshotWith((s) => breakGateway(s, 2)),
+      0,
+    );
+    const warning = sent();
+    expect(JSON.parse(warning.sns[0]!.Message!).findings[0].severity).toBe("warning");
+
+    await run(
+      snapshotWith((s) => breakGateway(s, 2)),
+      5,
+    );
+    expect(sent().sns).toHaveLength(0);
+
+    const rose = await run(
+      snapshotWith((s) => breakGateway(s, 3)),
+      10,
+    );
+    expect(rose.alerts).toMatchObject({ escalated: 1, new: 0 });
+    const critical = sent();
+    expect(critical.sns[0]!.MessageAttributes).toMatchObject({
+      event: { StringValue: "open" },
+      reasons: { StringValue: '["escalated"]' },
+      severity: { StringValue: "critical" },
+    });
+    expect(critical.slackText).toContain("_Severity rose from warning_");
+
+    // Falling back to warning is no news.
+    await run(
+      snapshotWith((s) => breakGateway(s, 2)),
+      15,
+    );
+    expect(sent().sns).toHaveLength(0);
+  });
+
+  it("reminds after REPEAT_INTERVAL_HOURS while a finding stays open", async () => {
+    const broken = snapshotWith(breakGateway);
+    await run(broken, 0, { config: { repeatIntervalHours: 1 } });
+    sent();
+    await run(broken, 59, { config: { repeatIntervalHours: 1 } });
+    expect(sent().sns).toHaveLength(0);
+    const reminder = await run(broken, 60, { config: { repeatIntervalHours: 1 } });
+    expect(reminder.alerts).toMatchObject({ reminder: 1 });
+    const text = sent().slackText;
+    expect(text).toContain("_Still open after 1h (since 2026-11-24 10:00 UTC)_");
+  });
+
+  it("sends only what changed when one finding is new and another is already known", async () => {
+    await run(snapshotWith(breakGateway), 0);
+    sent();
+    const both = await run(snapshotWith(breakGateway, breakApp), 5);
+    expect(both.alerts).toMatchObject({ new: 1 });
+    const message = sent();
+    const body = JSON.parse(message.sns[0]!.Message!);
+    expect(body.findings.map((f: { code: string }) => f.code)).toEqual(["TGT005"]);
+    expect(body.summary.findings).toBe(2);
+    expect(message.slackText).toContain("1 open finding(s) sent before not repeated");
+  });
+});
+
+describe("idempotency", () => {
+  it("handles an EventBridge event delivered twice once", async () => {
+    const broken = snapshotWith(breakGateway);
+    const event = { ...scheduledEvent, id: "7bf73129-1428-4cd3-a780-95db273d1602" };
+    const first = await run(broken, 0, { event });
+    expect(first.duplicate).toBeUndefined();
+    const emfAfterFirst = output.emf().length;
+    const again = await run(broken, 0.5, { event });
+
+    expect(again.duplicate).toBe(true);
+    expect(again.alerts).toMatchObject({ duplicate: true });
+    expect(again.findings.map((f) => f.code)).toEqual(["HC001"]);
+    expect(sent().sns).toHaveLength(1);
+    expect(output.emf()).toHaveLength(emfAfterFirst);
+    expect(
+      output.json().find((l) => l.message === "duplicate event: already handled, nothing sent"),
+    ).toMatchObject({ eventId: event.id, level: "INFO" });
+    expect(await stateItems()).toContain(`event#${event.id}`);
+  });
+
+  it("treats manual invocations as distinct runs", async () => {
+    await run(snapshotWith(breakGateway), 0, { event: {} });
+    const again = await run(snapshotWith(breakGateway), 1, { event: {} });
+    expect(again.duplicate).toBeUndefined();
+    expect(sent().sns).toHaveLength(1);
+  });
+});
+
+describe("what the alert state never does", () => {
+  it("is not written by a dry run, so the next real run still notifies", async () => {
+    const dry = (await run(snapshotWith(breakGateway), 0, {
+      event: { dryRun: true },
+    })) as AuditResult;
+    expect(dry).not.toHaveProperty("alerts");
+    expect(await stateItems()).toEqual([]);
+    expect(sent().sns).toHaveLength(0);
+    const real = await run(snapshotWith(breakGateway), 1);
+    expect(real.alerts).toMatchObject({ new: 1 });
+  });
+
+  it("does not call a finding resolved when its target group was not audited", async () => {
+    await run(snapshotWith(breakGateway), 0);
+    sent();
+    const blind = await run(
+      snapshotWith((s) => {
+        s.gaps = [
+          {
+            source: "aws.targetGroups",
+            targetGroupArn: GW_TG_ARN,
+            message: "DescribeTargetHealth failed: ThrottlingException: Rate exceeded",
+          },
+        ];
+      }),
+      5,
+    );
+    expect(blind.alerts).toMatchObject({ resolved: 0, held: 1, new: 1 });
+    const message = sent();
+    expect(message.events).toEqual(["open"]);
+    expect(JSON.parse(message.sns[0]!.Message!).findings[0].code).toBe("AUDIT001");
+    expect(message.slackText).not.toContain("resolved");
+
+    // Seen again: still the same open finding, nothing to say about it; the gap is resolved.
+    const back = await run(snapshotWith(breakGateway), 10);
+    expect(back.alerts).toMatchObject({ new: 0, resolved: 1 });
+    const after = sent();
+    expect(
+      JSON.parse(after.sns[0]!.Message!).resolved.map((r: { code: string }) => r.code),
+    ).toEqual(["AUDIT001"]);
+  });
+
+  it("does not resolve findings of target groups a limited manual run did not look at", async () => {
+    await run(snapshotWith(breakGateway), 0);
+    sent();
+    const limited = await run(snapshotWith(), 5, { event: { targetGroupArns: [APP_TG_ARN] } });
+    expect(limited.alerts).toMatchObject({ resolved: 0, held: 1 });
+    expect(sent().sns).toHaveLength(0);
+  });
+
+  it("does not notify findings below MIN_SEVERITY or suppressed ones, nor call them resolved", async () => {
+    await run(snapshotWith(breakGateway), 0, { config: { minSeverity: "critical" } });
+    sent();
+    await run(snapshotWith(breakGateway, breakApp), 5, { config: { minSeverity: "critical" } });
+    expect(sent().sns).toHaveLength(0);
+    await run(snapshotWith(breakGateway), 10, { config: { minSeverity: "critical" } });
+    expect(sent().sns).toHaveLength(0);
+
+    const silenced = await run(
+      snapshotWith(breakGateway, (s) => {
+        s.kubernetes!.services![0]!.metadata.annotations!["alb-health-auditor/ignore"] = "HC001";
+      }),
+      15,
+    );
+    expect(silenced.findings).toEqual([]);
+    expect(silenced.alerts).toMatchObject({ resolved: 0 });
+    expect(sent().sns).toHaveLength(0);
+  });
+});
+
+describe("when a sink or the state fails", () => {
+  it("sends an undelivered SNS notice again on the next run", async () => {
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(
+        Object.assign(new Error("Rate exceeded"), {
+          name: "ThrottledException",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
+      .resolves({ MessageId: "m-2" });
+    await expect(run(snapshotWith(breakGateway), 0)).rejects.toMatchObject({
+      name: "PublishError",
+    });
+    // Slack got it, the metrics were written.
+    expect(sent().slack).toHaveLength(1);
+    expect(findingsMetric()).toEqual([1]);
+
+    const retry = await run(snapshotWith(breakGateway), 5);
+    expect(retry.alerts).toMatchObject({ new: 1 });
+    expect(sent().events).toEqual(["open"]);
+  });
+
+  it("counts a notice SNS took as delivered even when Slack failed", async () => {
+    await slack.close();
+    slack = await startSlackStub(500);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: slack.url } });
+    await run(snapshotWith(breakGateway), 0);
+    expect(sent().sns).toHaveLength(1);
+    await run(snapshotWith(breakGateway), 5);
+    expect(sent().sns).toHaveLength(0);
+  });
+
+  it("sends every finding when the state cannot be read, and fails the invocation after", async () => {
+    const missing = new AlertStore(dynamo.client, "alerts-missing");
+    const attempt = run(snapshotWith(breakGateway), 0, { store: missing });
+    await expect(attempt).rejects.toMatchObject({ name: "AlertStateError" });
+    await expect(attempt).rejects.toThrow(
+      /reading alerts-missing failed: ResourceNotFoundException/,
+    );
+    const message = sent();
+    // The plain report message, as without alert state.
+    expect(message.sns).toHaveLength(1);
+    expect(message.sns[0]!.MessageAttributes).not.toHaveProperty("event");
+    expect(message.slack).toHaveLength(1);
+    expect(findingsMetric()).toEqual([1]);
+    expect(
+      output.json().find((l) => l.message === "alert state unavailable; sending every finding"),
+    ).toBeDefined();
+  });
+});
