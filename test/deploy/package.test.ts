@@ -1,7 +1,8 @@
 /**
  * `osls package` with no AWS account: the CloudFormation template it writes must grant only
- * reads, plus sns:Publish on the stack's own topic and the log writes the framework adds; the
- * zip must hold a bundle that loads and runs on its own.
+ * reads, plus sns:Publish on the stack's own topic, the item writes of the stack's alert table
+ * and the log writes the framework adds; the zip must hold a bundle that loads and runs on its
+ * own.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -102,6 +103,8 @@ const READS = new Set([
   "secretsmanager:GetSecretValue",
   "kms:Decrypt",
 ]);
+/** The alert state: Query is its read, PutItem and DeleteItem its only writes. */
+const ALERT_TABLE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"];
 const LOGS = new Set([
   "logs:CreateLogGroup",
   "logs:CreateLogStream",
@@ -115,7 +118,7 @@ describe("osls package", () => {
     expect(existsSync(ZIP)).toBe(true);
   });
 
-  it("grants reads only, except sns:Publish on the stack's topic and the function's logs", () => {
+  it("grants reads only, except sns:Publish on the stack's topic, the alert table's items and the function's logs", () => {
     const all = statements();
     expect(all.length).toBeGreaterThan(0);
     for (const s of all) {
@@ -127,11 +130,18 @@ describe("osls package", () => {
           expect(text(s.Resource)).toContain("log-group:/aws/lambda/alb-health-auditor-prod");
           continue;
         }
+        if (action.startsWith("dynamodb:")) {
+          expect(ALERT_TABLE_ACTIONS).toContain(action);
+          expect(s.Resource).toEqual({ "Fn::GetAtt": ["AlertTable", "Arn"] });
+          continue;
+        }
         expect(action).toBe("sns:Publish");
         expect(s.Resource).toEqual({ Ref: "AuditTopic" });
       }
     }
     expect(resources.AuditTopic!.Type).toBe("AWS::SNS::Topic");
+    const dynamo = all.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:"));
+    expect(dynamo.sort()).toEqual(ALERT_TABLE_ACTIONS);
     expect(ofType("AWS::IAM::Role").every(([, r]) => !r.Properties.ManagedPolicyArns)).toBe(true);
   });
 
@@ -159,6 +169,25 @@ describe("osls package", () => {
         .map(([, r]) => r.Condition)
         .sort(),
     ).toEqual(["SlackFromParameter", "SlackFromSecret"]);
+  });
+
+  it("creates the alert table: on demand, keyed by pk and sk, with TTL on expiresAt", () => {
+    const table = resources.AlertTable!;
+    expect(table.Type).toBe("AWS::DynamoDB::Table");
+    expect(table.Properties).toMatchObject({
+      TableName: "alb-health-auditor-prod-alerts",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+    const [, fn] = ofType("AWS::Lambda::Function")[0]!;
+    expect(fn.Properties.Environment!.Variables).toMatchObject({
+      ALERT_TABLE_NAME: { Ref: "AlertTable" },
+      REPEAT_INTERVAL_HOURS: "24",
+    });
   });
 
   it("deploys the function on nodejs22.x arm64 with its schedule and configuration", () => {
