@@ -166,7 +166,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   const left = deps.remainingTimeMs?.();
   const slackBudget = Math.min(
     config.slackRetry?.budgetMs ?? SLACK_RETRY_DEFAULTS.budgetMs,
-    left === undefined ? Infinity : Math.max(0, left / 2),
+    left === undefined ? Infinity : Math.max(0, Math.floor(left / 2)),
   );
   const sinkConfig = { ...config, slackRetry: { ...config.slackRetry, budgetMs: slackBudget } };
 

@@ -14,14 +14,16 @@ export interface Deadline {
   clear: () => void;
 }
 
+/** Seconds to one decimal: 2, 1.5. */
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 100) / 10);
+
 /** A signal that aborts with a DeadlineError after `ms`. */
 export function collectionDeadline(ms: number): Deadline {
   const controller = new AbortController();
-  const seconds = Math.max(0, Math.round(ms / 100) / 10);
   const timer = setTimeout(
     () =>
       controller.abort(
-        new DeadlineError(`not answered within the collection deadline (${seconds}s)`),
+        new DeadlineError(`not answered within the collection deadline (${seconds(ms)}s)`),
       ),
     Math.max(0, ms),
   );
@@ -124,7 +126,7 @@ export async function collectWithinBudget<T>(
       () =>
         reject(
           new CollectionTimeoutError(
-            `Collection did not finish within ${Math.round(budgetMs / 1000)}s (the invocation had ${Math.round(remainingMs / 1000)}s left); nothing was analysed or sent`,
+            `Collection did not finish within ${seconds(budgetMs)}s (the invocation had ${seconds(remainingMs)}s left); nothing was analysed or sent`,
           ),
         ),
       budgetMs + (remainingMs - budgetMs) / 3,

@@ -73,7 +73,8 @@ export async function postToSlack(
         method: "POST",
         headers: { "content-type": "application/json; charset=utf-8" },
         body,
-        signal: AbortSignal.timeout(Math.max(100, Math.min(options.timeoutMs, left()))),
+        // AbortSignal.timeout takes whole milliseconds only.
+        signal: AbortSignal.timeout(Math.floor(Math.max(100, Math.min(options.timeoutMs, left())))),
       });
       if (response.ok) {
         await response.body?.cancel().catch(() => undefined);

@@ -83,6 +83,12 @@ describe("postToSlack retries", () => {
     expect(run.waits).toEqual([4_000]);
   });
 
+  it("accepts a budget that is not whole milliseconds", async () => {
+    const run = scripted([status(200, {}, "ok")], { budgetMs: 1234.56 });
+    await run.post;
+    expect(run.calls()).toBe(1);
+  });
+
   it.each([400, 403, 404])("does not retry %i: the request itself is wrong", async (code) => {
     const run = scripted([status(code, {}, "invalid_payload")]);
     await expect(run.post).rejects.toThrow(`webhook answered ${code} (invalid_payload)`);
