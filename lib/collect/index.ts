@@ -7,7 +7,6 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EKSClient } from "@aws-sdk/client-eks";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { parseSnapshot } from "../snapshot/read";
 import type { Gap, Snapshot } from "../snapshot/schema";
 import { collectAws, createElbv2Client, describeAwsError } from "./aws";
 import {
@@ -134,10 +133,16 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   const capturedAt = now().toISOString();
   const { kc, cluster } = await connect(options, progress);
 
+  // The AWS side needs the bindings for its scope, not the whole cluster: pods can take long.
+  let bindingsListed: (items: Record<string, unknown>[]) => void = () => {};
+  const bindings = new Promise<Record<string, unknown>[]>((resolve) => (bindingsListed = resolve));
   const kube = collectKubernetes(kc, {
     ...options.kubernetes,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: progress,
+    onListed: (list, items) => {
+      if (list === "targetGroupBindings") bindingsListed(items);
+    },
   });
   const elbv2 = options.elbv2 ?? createElbv2Client(options.region);
   const cloudwatch =
@@ -147,7 +152,10 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   const aws = collectAws(elbv2, {
     clusterName: options.clusterName,
     vpcId: cluster?.vpcId,
-    boundTargetGroupArns: kube.then((k) => boundArns(k.lists.targetGroupBindings)),
+    boundTargetGroupArns: Promise.race([
+      bindings,
+      kube.then((k) => k.lists.targetGroupBindings),
+    ]).then(boundArns),
     targetGroupArns: options.targetGroupArns,
     concurrency: options.concurrency,
     elbCallsPerSecond: options.elbCallsPerSecond,
@@ -164,14 +172,16 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     { aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups }, kubernetes: k.lists },
     gaps,
   );
-  return parseSnapshot({
+  // validateLists has checked every item against the reader's own schemas; parseSnapshot would
+  // check them all again, the largest CPU cost of a large collection.
+  return {
     version: 1,
     capturedAt,
     cluster: { name: options.clusterName, region: options.region },
     aws: lists.aws,
     kubernetes: lists.kubernetes,
     gaps,
-  });
+  } as Snapshot;
 }
 
 export { collectAws, createElbv2Client } from "./aws";

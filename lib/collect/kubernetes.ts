@@ -49,6 +49,11 @@ export interface KubernetesCollectOptions {
   /** The collection deadline: a kind not listed when it fires becomes a gap. */
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /**
+   * Called as each kind is done (with [] when it could not be read), so a caller that needs
+   * one kind does not wait for all of them. TargetGroupBindings are listed first.
+   */
+  onListed?: (list: KubeListName, items: KubeObject[]) => void;
 }
 
 interface PageParams {
@@ -254,15 +259,21 @@ export async function collectKubernetes(
     progress: options.onProgress ?? (() => {}),
   };
   const specs = kindSpecs(kc);
-  const results = await mapLimit(specs, options.concurrency ?? 4, (spec) =>
-    listKind(spec, settings),
-  ).finally(() => settings.connection.agent?.destroy());
+  // The AWS collector's scope waits on the bindings, so they go first.
+  const first = (spec: KindSpec) => (spec.list === "targetGroupBindings" ? 0 : 1);
+  const order = [...specs].sort((a, b) => first(a) - first(b));
+  const results = new Map<KubeListName, { items: KubeObject[]; gap?: Gap }>();
+  await mapLimit(order, options.concurrency ?? 4, async (spec) => {
+    const result = await listKind(spec, settings);
+    results.set(spec.list, result);
+    options.onListed?.(spec.list, result.items);
+  }).finally(() => settings.connection.agent?.destroy());
   const lists = {} as KubernetesLists;
   const gaps: Gap[] = [];
-  specs.forEach((spec, i) => {
-    const result = results[i];
+  for (const spec of specs) {
+    const result = results.get(spec.list);
     lists[spec.list] = result?.items ?? [];
     if (result?.gap) gaps.push(result.gap);
-  });
+  }
   return { lists, gaps };
 }

@@ -296,10 +296,18 @@ describe("collectAws", () => {
 });
 
 describe("createElbv2Client", () => {
-  it("uses the adaptive retry mode", async () => {
+  // The rate limit paces the audit; the SDK's adaptive limiter would stall it after a throttle.
+  it("uses the standard retry mode, five attempts", async () => {
     const c = createElbv2Client("eu-west-1");
-    expect(c.config.retryMode).toBe("adaptive");
+    expect(c.config.retryMode).toBe("standard");
     const strategy = (await (c.config.retryStrategy as () => Promise<{ mode: string }>)()) ?? {};
-    expect(strategy.mode).toBe("adaptive");
+    expect(strategy.mode).toBe("standard");
+    expect(await c.config.maxAttempts()).toBe(5);
+  });
+
+  it("takes overrides such as an endpoint, keeping the retry settings", async () => {
+    const c = createElbv2Client("eu-west-1", { endpoint: "http://127.0.0.1:4566" });
+    expect(c.config.retryMode).toBe("standard");
+    expect((await c.config.endpoint?.())?.hostname).toBe("127.0.0.1");
   });
 });

@@ -26,4 +26,21 @@ describe("collectKubernetes connections", () => {
     expect(pages).toBeGreaterThanOrEqual(12 + 6);
     expect(server.connections()).toBeLessThanOrEqual(2);
   });
+
+  it("lists the TargetGroupBindings first and reports each kind as it is done", async () => {
+    const { snapshot } = generateSnapshot({ targetGroups: 12, nodes: 10, pods: 300, faults: 0 });
+    server = await startKubeStandIn(snapshot.kubernetes);
+    const listed: [string, number][] = [];
+    const { lists } = await collectKubernetes(server.kubeConfig(), {
+      concurrency: 1,
+      pageSize: 50,
+      onListed: (list, items) => listed.push([list, items.length]),
+    });
+    expect(listed[0]).toEqual(["targetGroupBindings", 12]);
+    expect(Object.fromEntries(listed)).toEqual(
+      Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, v.length])),
+    );
+    // The snapshot keeps its usual order of lists whatever the order of listing.
+    expect(Object.keys(lists)[0]).toBe("nodes");
+  });
 });
