@@ -45,10 +45,7 @@ export function renderText(report: AuditReport, options: { color: boolean }): st
     summaryLine(report),
   ];
   if (report.findings.length === 0) {
-    out.push(
-      "",
-      "No findings.",
-    );
+    out.push("", "No findings.");
   }
   for (const group of groupByTargetGroup(report)) {
     out.push("", options.color ? `${BOLD}${group.label}${RESET}` : group.label);
