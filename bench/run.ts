@@ -10,6 +10,7 @@ import { cpus, totalmem, platform, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ANALYSIS_SIZES, analysisTable, runAnalysisBench, type AnalysisSize } from "./analysis";
+import { collectionTables, runCollectionBench } from "./collection";
 
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 
@@ -61,8 +62,15 @@ function main(): void {
     results.analysis = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
   }
   if (sections.includes("collection")) {
-    // The live-collection half (bench/collection.ts) is not written yet.
-    log("collection: not measured yet");
+    const section = runCollectionBench({
+      ...(values.sizes ? { sizes: parseSizes(values.sizes) } : {}),
+      ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      ...(values.faults !== undefined ? { faults: Number(values.faults) } : {}),
+      log,
+    });
+    console.log(`\nLive collection (bench/collection.ts; more options: npm run bench:collect)\n`);
+    console.log(collectionTables(section));
+    results.collection = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
   }
 
   if (out) {

@@ -80,6 +80,8 @@ export async function startKubeStandIn(
       return [r.path, { ...r, items: served }];
     }),
   );
+  // Pages are rendered once: the stand-in's own serialising is not what is measured.
+  const pages = new Map<string, string>();
   const server: Server = createServer(
     { cert: tls("server.pem"), key: tls("server-key.pem") },
     (req, res) => {
@@ -110,18 +112,25 @@ export async function startKubeStandIn(
           Buffer.from(url.searchParams.get("continue") ?? "", "base64url").toString() || 0,
         );
         const limit = Number(url.searchParams.get("limit") || route.items.length);
-        const next = offset + limit < route.items.length;
-        send(200, {
-          kind: route.listKind,
-          apiVersion: route.apiVersion,
-          metadata: {
-            resourceVersion: "1",
-            ...(next
-              ? { continue: Buffer.from(String(offset + limit)).toString("base64url") }
-              : {}),
-          },
-          items: route.items.slice(offset, offset + limit),
-        });
+        const key = `${url.pathname} ${offset} ${limit}`;
+        let body = pages.get(key);
+        if (body === undefined) {
+          const next = offset + limit < route.items.length;
+          body = JSON.stringify({
+            kind: route.listKind,
+            apiVersion: route.apiVersion,
+            metadata: {
+              resourceVersion: "1",
+              ...(next
+                ? { continue: Buffer.from(String(offset + limit)).toString("base64url") }
+                : {}),
+            },
+            items: route.items.slice(offset, offset + limit),
+          });
+          pages.set(key, body);
+        }
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(body);
       })();
     },
   );
