@@ -3,38 +3,11 @@
  * engine cannot read costs that list (empty plus a gap) rather than the whole audit.
  */
 import type { z } from "zod";
-import {
-  endpointSliceSchema,
-  ingressSchema,
-  loadBalancerSchema,
-  nodeSchema,
-  peerAuthenticationSchema,
-  podSchema,
-  serviceSchema,
-  targetGroupBindingSchema,
-  targetGroupSchema,
-  type Gap,
-} from "../snapshot/schema";
-
-const SCHEMAS = {
-  aws: { loadBalancers: loadBalancerSchema, targetGroups: targetGroupSchema },
-  kubernetes: {
-    nodes: nodeSchema,
-    services: serviceSchema,
-    endpointSlices: endpointSliceSchema,
-    pods: podSchema,
-    ingresses: ingressSchema,
-    targetGroupBindings: targetGroupBindingSchema,
-    peerAuthentications: peerAuthenticationSchema,
-  },
-} satisfies Record<string, Record<string, z.ZodTypeAny>>;
+import { formatPath } from "../snapshot/read";
+import { LIST_SCHEMAS as SCHEMAS, type Gap } from "../snapshot/schema";
 
 type Section = keyof typeof SCHEMAS;
 export type CollectedLists = { [S in Section]: { [L in keyof (typeof SCHEMAS)[S]]: unknown[] } };
-
-function pathText(path: (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
-}
 
 function itemName(item: unknown): string {
   const meta = (item as { metadata?: { name?: unknown; namespace?: unknown } })?.metadata;
@@ -62,7 +35,7 @@ export function validateLists(lists: CollectedLists, gaps: Gap[]): CollectedList
       }
       out[section][name] = bad ? [] : items;
       if (bad) {
-        const at = pathText(bad.issue.path) || "(item)";
+        const at = bad.issue.path.length > 0 ? formatPath(bad.issue.path) : "(item)";
         gaps.push({
           source: `${section}.${name}`,
           message: `${itemName(items[bad.index])} does not fit the snapshot format at ${at}: ${bad.issue.message}`,

@@ -7,7 +7,7 @@ export class SnapshotError extends Error {
   override name = "SnapshotError";
 }
 
-function formatPath(path: (string | number)[]): string {
+export function formatPath(path: (string | number)[]): string {
   let out = "";
   for (const part of path) {
     out += typeof part === "number" ? `[${part}]` : out ? `.${part}` : part;
