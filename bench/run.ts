@@ -10,6 +10,7 @@ import { cpus, totalmem, platform, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ANALYSIS_SIZES, analysisTable, runAnalysisBench, type AnalysisSize } from "./analysis";
+import { coldStartTable, runColdStartBench } from "./cold-start";
 import { collectionTables, runCollectionBench } from "./collection";
 
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
@@ -42,7 +43,7 @@ function main(): void {
       out: { type: "string" },
     },
   });
-  const sections = values.only ? values.only.split(",") : ["analysis", "collection"];
+  const sections = values.only ? values.only.split(",") : ["analysis", "collection", "cold-start"];
   const out = values.out ?? (values.sizes ? undefined : RESULTS);
   const results: Record<string, unknown> =
     out && existsSync(out)
@@ -71,6 +72,12 @@ function main(): void {
     console.log(`\nLive collection (bench/collection.ts; more options: npm run bench:collect)\n`);
     console.log(collectionTables(section));
     results.collection = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
+  }
+  if (sections.includes("cold-start")) {
+    const section = runColdStartBench();
+    console.log(`\nLambda cold start (bench/cold-start.ts)\n`);
+    console.log(coldStartTable(section));
+    results.coldStart = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
   }
 
   if (out) {

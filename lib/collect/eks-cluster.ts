@@ -2,27 +2,11 @@
  * Where the cluster is and how to talk to it: DescribeCluster for endpoint, CA and VPC, then a
  * KubeConfig that signs in with IAM (or the user's own kubeconfig file and context).
  */
-import { DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { EksClusterInfo } from "./kube-endpoint";
 
-export interface EksClusterInfo {
-  name: string;
-  endpoint: string;
-  /** Base64 PEM bundle, as DescribeCluster returns it (and as kubeconfig `certificate-authority-data`). */
-  caData: string;
-  vpcId?: string;
-}
-
-export async function describeEksCluster(eks: EKSClient, name: string): Promise<EksClusterInfo> {
-  const { cluster } = await eks.send(new DescribeClusterCommand({ name }));
-  const endpoint = cluster?.endpoint;
-  const caData = cluster?.certificateAuthority?.data;
-  if (!endpoint || !caData) {
-    const status = cluster?.status ? ` (status ${cluster.status})` : "";
-    throw new Error(`EKS cluster ${name} has no API endpoint or CA yet${status}`);
-  }
-  return { name, endpoint, caData, vpcId: cluster?.resourcesVpcConfig?.vpcId };
-}
+// DescribeCluster lives with the library-free EKS connection, which the Lambda uses.
+export { describeEksCluster, type EksClusterInfo } from "./kube-endpoint";
 
 type Authenticator = Parameters<KubeConfig["addAuthenticator"]>[0];
 

@@ -1,73 +1,76 @@
 /**
- * One page of a Kubernetes list, read through the generated client but kept as the JSON the
- * server sent: the client's typed models drop fields they do not know and rewrite timestamps,
- * and the snapshot promises objects exactly as the API serves them.
+ * One page of a Kubernetes list over plain HTTPS, kept as the JSON the server sent: the
+ * snapshot promises objects exactly as the API serves them, so no typed client is needed (and
+ * the Lambda bundle carries none: @kubernetes/client-node alone is half of it).
  */
-import { Agent } from "node:https";
-import {
-  ApiException,
-  Observable,
-  ResponseContext,
-  type ConfigurationOptions,
-  type ObservableMiddleware,
-} from "@kubernetes/client-node";
+import { request as httpRequest, type Agent as HttpAgent } from "node:http";
+import { request as httpsRequest } from "node:https";
 
 export interface RawList {
   metadata?: { continue?: string; resourceVersion?: string };
   items?: Record<string, unknown>[] | null;
 }
 
-/**
- * One keep-alive connection for the pages of a collection: the client makes a new agent, and
- * so a new TLS handshake, for every request.
- */
-export interface Connection {
-  agent?: Agent;
+/** Where and how to reach an API server (./kube-endpoint builds one from EKS or a kubeconfig). */
+export interface KubeEndpoint {
+  /** Base URL of the API server. */
+  server: string;
+  /** Headers and connection for one request; asked every time, so a token renews mid-list. */
+  authorize(): Promise<{ headers: Record<string, string>; agent: HttpAgent }>;
+  /** Closes kept-alive connections. */
+  close?(): void;
 }
 
-// What the client gets to parse instead of the page: its typed copy would be thrown away.
-const EMPTY_LIST = '{"items":[]}';
+/** The server answered with a status other than 2xx; `body` is what it said. */
+export class KubeHttpError extends Error {
+  override name = "KubeHttpError";
+  constructor(
+    readonly code: number,
+    readonly body: string,
+  ) {
+    super(`HTTP ${code}`);
+  }
+}
 
-/** Calls `request` with per-call options that bound its time and capture the raw body. */
-export async function fetchRawList(
-  request: (options: ConfigurationOptions) => Promise<unknown>,
+/** GETs `path` with `limit`/`continue`, bounded by `timeoutMs` and the collection deadline. */
+export async function fetchListPage(
+  endpoint: KubeEndpoint,
+  path: string,
+  query: { limit: number; continue?: string },
   timeoutMs: number,
   /** Ends the request early (the collection deadline). */
   signal?: AbortSignal,
-  connection?: Connection,
 ): Promise<RawList> {
-  let raw: string | undefined;
+  const url = new URL(endpoint.server.replace(/\/+$/, "") + path);
+  url.searchParams.set("limit", String(query.limit));
+  if (query.continue) url.searchParams.set("continue", query.continue);
+  const { headers, agent } = await endpoint.authorize();
   const timeout = AbortSignal.timeout(timeoutMs);
-  const capture: ObservableMiddleware = {
-    pre: (context) => {
-      context.setSignal(signal ? AbortSignal.any([timeout, signal]) : timeout);
-      const agent = context.getAgent();
-      // Same TLS settings (CA, client certificate) as the client's own agent, kept open.
-      if (connection && agent instanceof Agent) {
-        connection.agent ??= new Agent({ ...agent.options, keepAlive: true });
-        context.setAgent(connection.agent);
-      }
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context) =>
-      new Observable(
-        context.body.text().then((text) => {
-          raw = text;
-          // The body stream is single-use; hand the client a replayable copy. A page it would
-          // parse and convert to typed models only to be discarded (a second JSON.parse and a
-          // deep copy per item) becomes an empty list; an error keeps its body for the message.
-          const ok = context.httpStatusCode >= 200 && context.httpStatusCode < 300;
-          const replay = ok ? EMPTY_LIST : text;
-          return new ResponseContext(context.httpStatusCode, context.headers, {
-            text: async () => replay,
-            binary: async () => Buffer.from(replay, "utf8"),
-          });
-        }),
-      ),
-  };
-  await request({ middleware: [capture], middlewareMergeStrategy: "append" });
-  if (raw === undefined) throw new Error("the list response had no body");
-  const parsed: unknown = JSON.parse(raw);
+  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "GET",
+        agent,
+        headers: { accept: "application/json", ...headers },
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+  if (answer.status < 200 || answer.status > 299)
+    throw new KubeHttpError(answer.status, answer.body);
+  const parsed: unknown = JSON.parse(answer.body);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new Error("the list response is not a JSON object");
   }
@@ -76,7 +79,7 @@ export async function fetchRawList(
 
 /** HTTP status of a failed call, if the server answered at all. */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException && typeof error.code === "number" ? error.code : undefined;
+  return error instanceof KubeHttpError ? error.code : undefined;
 }
 
 const REASONS: Record<number, string> = {
@@ -110,8 +113,8 @@ export function describeKubeError(error: unknown, timeoutMs: number): string {
   let text: string;
   const status = statusOf(error);
   if (status !== undefined) {
-    const ex = error as ApiException<unknown>;
-    const reason = serverMessage(ex.body) ?? REASONS[status] ?? `HTTP ${status}`;
+    const reason =
+      serverMessage((error as KubeHttpError).body) ?? REASONS[status] ?? `HTTP ${status}`;
     text = `${reason} (${status})`;
   } else if (error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`)) {
     text = `no answer within ${timeoutMs / 1000}s (timeout)`;

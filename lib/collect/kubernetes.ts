@@ -3,23 +3,17 @@
  * cannot be read (missing CRD, RBAC, server trouble) becomes an empty list plus a gap.
  * Secrets and ConfigMaps are never read, and inline values of pods are blanked (./redact).
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  NetworkingV1Api,
-  type ConfigurationOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
 import { redactPod } from "./redact";
+import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
   describeKubeError,
-  fetchRawList,
+  fetchListPage,
   statusOf,
-  type Connection,
+  type KubeEndpoint,
   type RawList,
 } from "./kube-page";
 
@@ -58,15 +52,15 @@ export interface KubernetesCollectOptions {
 
 interface PageParams {
   limit: number;
-  _continue?: string;
+  continue?: string;
 }
-type PageRequest = (page: PageParams, options: ConfigurationOptions) => Promise<unknown>;
 
 /** One served version of a kind; alternatives are tried in order while the server answers 404. */
 interface Variant {
   apiVersion: string;
   kind: string;
-  request: PageRequest;
+  /** The cluster-wide list, e.g. /api/v1/pods. */
+  path: string;
 }
 
 interface KindSpec {
@@ -76,83 +70,39 @@ interface KindSpec {
   variants: Variant[];
 }
 
-function kindSpecs(kc: KubeConfig): KindSpec[] {
-  const core = kc.makeApiClient(CoreV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const networking = kc.makeApiClient(NetworkingV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const crd =
-    (group: string, version: string, plural: string): PageRequest =>
-    (page, options) =>
-      custom.listClusterCustomObject({ group, version, plural, ...page }, options);
-  return [
-    {
-      list: "nodes",
-      label: "nodes",
-      variants: [{ apiVersion: "v1", kind: "Node", request: (p, o) => core.listNode(p, o) }],
-    },
-    {
-      list: "services",
-      label: "services",
-      variants: [
-        {
-          apiVersion: "v1",
-          kind: "Service",
-          request: (p, o) => core.listServiceForAllNamespaces(p, o),
-        },
-      ],
-    },
-    {
-      list: "endpointSlices",
-      label: "endpointslices",
-      variants: [
-        {
-          apiVersion: "discovery.k8s.io/v1",
-          kind: "EndpointSlice",
-          request: (p, o) => discovery.listEndpointSliceForAllNamespaces(p, o),
-        },
-      ],
-    },
-    {
-      list: "pods",
-      label: "pods",
-      variants: [
-        { apiVersion: "v1", kind: "Pod", request: (p, o) => core.listPodForAllNamespaces(p, o) },
-      ],
-    },
-    {
-      list: "ingresses",
-      label: "ingresses",
-      variants: [
-        {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "Ingress",
-          request: (p, o) => networking.listIngressForAllNamespaces(p, o),
-        },
-      ],
-    },
-    {
-      list: "targetGroupBindings",
-      label: "targetgroupbindings",
-      variants: [
-        {
-          apiVersion: "elbv2.k8s.aws/v1beta1",
-          kind: "TargetGroupBinding",
-          request: crd("elbv2.k8s.aws", "v1beta1", "targetgroupbindings"),
-        },
-      ],
-    },
-    {
-      list: "peerAuthentications",
-      label: "peerauthentications",
-      variants: ["v1", "v1beta1"].map((version) => ({
-        apiVersion: `security.istio.io/${version}`,
-        kind: "PeerAuthentication",
-        request: crd("security.istio.io", version, "peerauthentications"),
-      })),
-    },
-  ];
+/** `/api/v1/<plural>` for the core group, `/apis/<group>/<version>/<plural>` otherwise. */
+function variant(apiVersion: string, kind: string, plural: string): Variant {
+  const prefix = apiVersion.includes("/") ? "/apis" : "/api";
+  return { apiVersion, kind, path: `${prefix}/${apiVersion}/${plural}` };
 }
+
+const KIND_SPECS: KindSpec[] = [
+  { list: "nodes", label: "nodes", variants: [variant("v1", "Node", "nodes")] },
+  { list: "services", label: "services", variants: [variant("v1", "Service", "services")] },
+  {
+    list: "endpointSlices",
+    label: "endpointslices",
+    variants: [variant("discovery.k8s.io/v1", "EndpointSlice", "endpointslices")],
+  },
+  { list: "pods", label: "pods", variants: [variant("v1", "Pod", "pods")] },
+  {
+    list: "ingresses",
+    label: "ingresses",
+    variants: [variant("networking.k8s.io/v1", "Ingress", "ingresses")],
+  },
+  {
+    list: "targetGroupBindings",
+    label: "targetgroupbindings",
+    variants: [variant("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "targetgroupbindings")],
+  },
+  {
+    list: "peerAuthentications",
+    label: "peerauthentications",
+    variants: ["v1", "v1beta1"].map((version) =>
+      variant(`security.istio.io/${version}`, "PeerAuthentication", "peerauthentications"),
+    ),
+  },
+];
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
@@ -169,19 +119,14 @@ interface Settings {
   retries: number;
   retryDelayMs: number;
   signal?: AbortSignal;
-  connection: Connection;
+  endpoint: KubeEndpoint;
   progress: (message: string) => void;
 }
 
 async function fetchWithRetry(variant: Variant, page: PageParams, s: Settings): Promise<RawList> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchRawList(
-        (options) => variant.request(page, options),
-        s.timeoutMs,
-        s.signal,
-        s.connection,
-      );
+      return await fetchListPage(s.endpoint, variant.path, page, s.timeoutMs, s.signal);
     } catch (error) {
       if (s.signal?.aborted) throw s.signal.reason;
       if (attempt >= s.retries || !isRetryable(error)) throw error;
@@ -199,7 +144,7 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
     try {
       do {
         const page: PageParams = { limit: s.pageSize };
-        if (token) page._continue = token;
+        if (token) page.continue = token;
         const body = await fetchWithRetry(variant, page, s);
         for (const item of body.items ?? []) {
           // List items omit apiVersion/kind; custom resources carry their own, which win.
@@ -245,20 +190,26 @@ async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObjec
   };
 }
 
+/**
+ * Lists every kind from the API server `target` names: an endpoint (which the caller closes),
+ * or a KubeConfig's current cluster and user (connections closed here).
+ */
 export async function collectKubernetes(
-  kc: KubeConfig,
+  target: KubeConfig | KubeEndpoint,
   options: KubernetesCollectOptions = {},
 ): Promise<{ lists: KubernetesLists; gaps: Gap[] }> {
+  const own = !isKubeEndpoint(target);
+  const endpoint = isKubeEndpoint(target) ? target : kubeConfigEndpoint(target);
   const settings: Settings = {
     pageSize: options.pageSize ?? 500,
     timeoutMs: options.requestTimeoutMs ?? 30_000,
     retries: options.retries ?? 2,
     retryDelayMs: options.retryDelayMs ?? 500,
     ...(options.signal ? { signal: options.signal } : {}),
-    connection: {},
+    endpoint,
     progress: options.onProgress ?? (() => {}),
   };
-  const specs = kindSpecs(kc);
+  const specs = KIND_SPECS;
   // The AWS collector's scope waits on the bindings, so they go first.
   const first = (spec: KindSpec) => (spec.list === "targetGroupBindings" ? 0 : 1);
   const order = [...specs].sort((a, b) => first(a) - first(b));
@@ -267,7 +218,9 @@ export async function collectKubernetes(
     const result = await listKind(spec, settings);
     results.set(spec.list, result);
     options.onListed?.(spec.list, result.items);
-  }).finally(() => settings.connection.agent?.destroy());
+  }).finally(() => {
+    if (own) endpoint.close?.();
+  });
   const lists = {} as KubernetesLists;
   const gaps: Gap[] = [];
   for (const spec of specs) {

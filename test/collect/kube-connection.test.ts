@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { eksEndpoint } from "../../lib/collect/kube-endpoint";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
-import { startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
+import { CA_DATA, KUBE_TOKEN, startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
+import { OTHER_CA_DATA } from "./fake-apiserver";
 import { generateSnapshot } from "../../bench/generator";
 
 let server: KubeStandIn | undefined;
@@ -42,5 +44,36 @@ describe("collectKubernetes connections", () => {
     );
     // The snapshot keeps its usual order of lists whatever the order of listing.
     expect(Object.keys(lists)[0]).toBe("nodes");
+  });
+
+  it("reaches EKS without a kubeconfig: the cluster CA, a token asked per request, one connection", async () => {
+    const { snapshot } = generateSnapshot({ targetGroups: 10, nodes: 10, pods: 400, faults: 0 });
+    server = await startKubeStandIn(snapshot.kubernetes);
+    let asked = 0;
+    const endpoint = eksEndpoint({ endpoint: server.url, caData: CA_DATA }, async () => {
+      asked++;
+      return KUBE_TOKEN;
+    });
+    const { lists, gaps } = await collectKubernetes(endpoint, { pageSize: 100, concurrency: 1 });
+    endpoint.close?.();
+    expect(gaps).toEqual([]);
+    expect(lists.pods).toHaveLength(400);
+    expect(asked).toBe(server.faults.total().requests);
+    expect(server.connections()).toBe(1);
+  });
+
+  it("refuses an EKS endpoint whose certificate the cluster CA did not sign", async () => {
+    const { snapshot } = generateSnapshot({ targetGroups: 2, nodes: 2, pods: 4, faults: 0 });
+    server = await startKubeStandIn(snapshot.kubernetes);
+    const endpoint = eksEndpoint(
+      { endpoint: server.url, caData: OTHER_CA_DATA },
+      async () => KUBE_TOKEN,
+    );
+    const { lists, gaps } = await collectKubernetes(endpoint, { retries: 0 });
+    endpoint.close?.();
+    expect(lists.pods).toEqual([]);
+    expect(gaps).toHaveLength(7);
+    expect(gaps[0]?.message).toMatch(/certificate/i);
+    expect(server.faults.total().requests).toBe(0);
   });
 });

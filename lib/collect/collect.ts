@@ -1,0 +1,218 @@
+/**
+ * Live collection: DescribeCluster, then the Kubernetes lists and the AWS inventory side by
+ * side (target health waits for the TargetGroupBindings, which widen the scope), then one
+ * snapshot, validated as the reader would validate a file (snapshot spec v1).
+ *
+ * This module reaches an EKS cluster with IAM and plain HTTPS and never loads the Kubernetes
+ * client library, which is half the Lambda's bundle; kubeconfig files (the CLI) go through
+ * ./index, which passes the library's loader in.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { EKSClient } from "@aws-sdk/client-eks";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Gap, Snapshot } from "../snapshot/schema";
+import { collectAws, createElbv2Client, describeAwsError } from "./aws";
+import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./kube-endpoint";
+import type { KubeEndpoint } from "./kube-page";
+import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
+import { stopAtDeadline } from "./deadline";
+import { collectKubernetes, type KubernetesCollectOptions } from "./kubernetes";
+import type { PrefilterOptions } from "./prefilter";
+import { validateLists } from "./validate";
+
+export interface CollectOptions {
+  clusterName: string;
+  region: string;
+  /** Use this kubeconfig (and context) instead of EKS sign-in with IAM. */
+  kubeconfig?: string;
+  context?: string;
+  /** Limit the audit to these target groups. */
+  targetGroupArns?: string[];
+  /** Progress lines for long collections (the CLI prints them on stderr). */
+  onProgress?: (message: string) => void;
+
+  /** Clients and connection, injected by tests or by callers that already hold them. */
+  eks?: EKSClient;
+  elbv2?: ElasticLoadBalancingV2Client;
+  /** A ready KubeConfig; skips both IAM sign-in and kubeconfig files. */
+  kubeConfig?: KubeConfig;
+  /** Credentials for signing the EKS token; defaults to the default credential chain. */
+  credentials?: EksTokenOptions["credentials"];
+  /** AWS calls in flight (DescribeTargetHealth, DescribeTags). Default 8. */
+  concurrency?: number;
+  /** ELB calls per second (Infinity: no limit). Default ELB_CALLS_PER_SECOND, else 5. */
+  elbCallsPerSecond?: number;
+  /**
+   * Health prefilter: list targets only where CloudWatch shows trouble (see ./prefilter). The
+   * caller keeps the state between runs: `previous` in, `onState` out.
+   */
+  prefilter?: PrefilterOptions;
+  cloudwatch?: CloudWatchClient;
+  /** Paging, timeouts and retries of the Kubernetes lists. */
+  kubernetes?: Omit<KubernetesCollectOptions, "onProgress">;
+  /** Clock for `capturedAt` and token signing. */
+  now?: () => Date;
+  /**
+   * The collection deadline (./deadline): calls still unanswered when it fires fail, and what
+   * they would have read becomes a gap. DescribeCluster failing that way fails the collection.
+   */
+  signal?: AbortSignal;
+}
+
+// A warm Lambda reuses its token across scheduled runs instead of signing every time.
+const sharedTokens = new Map<string, () => Promise<string>>();
+
+function tokenProvider(options: CollectOptions): () => Promise<string> {
+  const { clusterName, region } = options;
+  if (options.credentials || options.now) {
+    return createEksTokenProvider({
+      clusterName,
+      region,
+      credentials: options.credentials,
+      now: options.now,
+    });
+  }
+  const key = `${region}/${clusterName}`;
+  let provider = sharedTokens.get(key);
+  if (!provider) {
+    provider = createEksTokenProvider({ clusterName, region });
+    sharedTokens.set(key, provider);
+  }
+  return provider;
+}
+
+const sameServer = (a: string, b: string) =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+
+/** Loads a kubeconfig file and context (./eks-cluster's fileKubeConfig). */
+export type KubeconfigLoader = (path?: string, context?: string) => KubeConfig;
+
+async function connect(
+  options: CollectOptions,
+  progress: (message: string) => void,
+  loadKubeconfig: KubeconfigLoader | undefined,
+): Promise<{ kc: KubeConfig | KubeEndpoint; cluster?: EksClusterInfo }> {
+  const eks = options.eks ?? new EKSClient({ region: options.region });
+  stopAtDeadline(eks, options.signal);
+  const ownConnection =
+    options.kubeConfig !== undefined ||
+    options.kubeconfig !== undefined ||
+    options.context !== undefined;
+  let cluster: EksClusterInfo | undefined;
+  try {
+    cluster = await describeEksCluster(eks, options.clusterName);
+  } catch (error) {
+    const why = describeAwsError(error);
+    if (!ownConnection) {
+      throw new Error(`DescribeCluster ${options.clusterName} (${options.region}) failed: ${why}`);
+    }
+    progress(`DescribeCluster failed (${why}); target groups are not limited to the cluster's VPC`);
+  }
+  if (options.kubeConfig) return { kc: options.kubeConfig, cluster };
+  if (ownConnection) {
+    if (!loadKubeconfig) throw new Error("kubeconfig files are read through lib/collect/index");
+    const kc = loadKubeconfig(options.kubeconfig, options.context);
+    const server = kc.getCurrentCluster()?.server;
+    // Listing one cluster while scoping AWS to another would produce confident nonsense.
+    if (cluster && server && !sameServer(server, cluster.endpoint)) {
+      progress(
+        `warning: kubeconfig server ${server} is not the endpoint of EKS cluster ${cluster.name} (${cluster.endpoint})`,
+      );
+    }
+    return { kc, cluster };
+  }
+  return { kc: eksEndpoint(cluster as EksClusterInfo, tokenProvider(options)), cluster };
+}
+
+function boundArns(bindings: Record<string, unknown>[]): string[] {
+  return bindings.flatMap((b) => {
+    const arn = (b.spec as { targetGroupARN?: unknown } | undefined)?.targetGroupARN;
+    return typeof arn === "string" ? [arn] : [];
+  });
+}
+
+/** Collects over EKS sign-in with IAM, or a ready `kubeConfig`; kubeconfig files need `loadKubeconfig`. */
+export async function collectSnapshot(
+  options: CollectOptions,
+  loadKubeconfig?: KubeconfigLoader,
+): Promise<Snapshot> {
+  const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => {});
+  const capturedAt = now().toISOString();
+  const { kc, cluster } = await connect(options, progress, loadKubeconfig);
+  try {
+    return await collectFrom(kc, cluster, options, now, capturedAt, progress);
+  } finally {
+    // The EKS connection is this collection's own; a caller's KubeConfig closes its own.
+    if ("authorize" in kc) kc.close?.();
+  }
+}
+
+async function collectFrom(
+  kc: KubeConfig | KubeEndpoint,
+  cluster: EksClusterInfo | undefined,
+  options: CollectOptions,
+  now: () => Date,
+  capturedAt: string,
+  progress: (message: string) => void,
+): Promise<Snapshot> {
+  // The AWS side needs the bindings for its scope, not the whole cluster: pods can take long.
+  let bindingsListed: (items: Record<string, unknown>[]) => void = () => {};
+  const bindings = new Promise<Record<string, unknown>[]>((resolve) => (bindingsListed = resolve));
+  const kube = collectKubernetes(kc, {
+    ...options.kubernetes,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: progress,
+    onListed: (list, items) => {
+      if (list === "targetGroupBindings") bindingsListed(items);
+    },
+  });
+  const elbv2 = options.elbv2 ?? createElbv2Client(options.region);
+  const cloudwatch =
+    options.cloudwatch ??
+    (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined);
+  for (const client of [elbv2, cloudwatch]) if (client) stopAtDeadline(client, options.signal);
+  const aws = collectAws(elbv2, {
+    clusterName: options.clusterName,
+    vpcId: cluster?.vpcId,
+    boundTargetGroupArns: Promise.race([
+      bindings,
+      kube.then((k) => k.lists.targetGroupBindings),
+    ]).then(boundArns),
+    targetGroupArns: options.targetGroupArns,
+    concurrency: options.concurrency,
+    elbCallsPerSecond: options.elbCallsPerSecond,
+    prefilter: options.prefilter,
+    cloudwatch,
+    now,
+    onProgress: progress,
+  });
+  const [k, a] = await Promise.all([kube, aws]);
+  if (a.prefilter) options.prefilter?.onState?.(a.prefilter.state);
+
+  const gaps: Gap[] = [...k.gaps, ...a.gaps];
+  const lists = validateLists(
+    { aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups }, kubernetes: k.lists },
+    gaps,
+  );
+  // validateLists has checked every item against the reader's own schemas; parseSnapshot would
+  // check them all again, the largest CPU cost of a large collection.
+  return {
+    version: 1,
+    capturedAt,
+    cluster: { name: options.clusterName, region: options.region },
+    aws: lists.aws,
+    kubernetes: lists.kubernetes,
+    gaps,
+  } as Snapshot;
+}
+
+// What the Lambda needs besides collectSnapshot, so it imports this module alone.
+export {
+  CollectionTimeoutError,
+  DeadlineError,
+  collectWithinBudget,
+  collectionBudgetMs,
+  collectionDeadline,
+} from "./deadline";
