@@ -58,7 +58,7 @@ export interface RunMeasure {
   targetGroups: number;
   unlisted: number;
   gaps: number;
-  /** Heap in use after a full collection, with the collected snapshot still referenced. */
+  /** Heap the collection added and kept: mostly the snapshot it returned (after a full GC). */
   heapMB: number;
 }
 
@@ -173,12 +173,15 @@ async function measure(
       ? { prefilter: { ...scenario.prefilter, onState: (next) => (state = next) } }
       : {}),
   };
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   const t0 = epochMs();
   const snapshot = await collectSnapshot(options);
   const wallMs = epochMs() - t0;
   const counts = await control(s.control, {});
-  (globalThis as { gc?: () => void }).gc?.();
-  const heapMB = Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+  gc();
+  const heapMB = Math.round((process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024);
   const elb = byPrefix(counts.aws.counts, "elbv2:");
   const kube = byPrefix(counts.kube.counts, "kube:");
   const measure: RunMeasure = {

@@ -202,7 +202,7 @@ export function collectionTables(section: CollectionSection): string {
       `stages × ${mean} ms`,
       "AWS / stages",
       "k8s done s",
-      "heap MB",
+      "snapshot heap MB",
     ],
     section.rows.flatMap((r) =>
       r.runs
