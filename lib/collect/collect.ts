@@ -216,3 +216,4 @@ export {
   collectionBudgetMs,
   collectionDeadline,
 } from "./deadline";
+export type { PrefilterOptions, PrefilterState } from "./prefilter";
