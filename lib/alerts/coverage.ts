@@ -16,7 +16,11 @@ export function coverageOf(
   scope?: readonly string[],
 ): Coverage {
   const model = buildModel(snapshot);
-  const unaudited = new Set(model.targetGroups.filter((t) => !t.healthKnown).map((t) => t.arn));
+  // A group the health prefilter left unlisted (healthy per CloudWatch) was not looked at in
+  // detail: its open findings wait for the next run that lists it, never "resolve" meanwhile.
+  const unaudited = new Set(
+    model.targetGroups.filter((t) => !t.healthKnown || t.healthyPerCloudWatch).map((t) => t.arn),
+  );
   // A group named by a gap may be missing from the list altogether.
   for (const gap of snapshot.gaps) {
     if (typeof gap.targetGroupArn === "string") unaudited.add(gap.targetGroupArn);

@@ -36,6 +36,19 @@ describe("coverageOf", () => {
     expect(covers(coverage, { code: "TGT005", targetGroupArn: APP_TG_ARN })).toBe(true);
   });
 
+  it("holds the findings of a group the health prefilter did not list", () => {
+    const { coverage } = coverageFor((s) => {
+      const tg = s.aws.targetGroups!.find((t) => t.TargetGroupArn === GW_TG_ARN)!;
+      tg.TargetHealthDescriptions = [];
+      Object.assign(tg, {
+        HealthSource: "cloudwatch-prefilter",
+        CloudWatchHealth: { UnHealthyHostCount: 0, HealthyHostCount: 3 },
+      });
+    });
+    expect([...coverage.unauditedTargetGroups]).toEqual([GW_TG_ARN]);
+    expect(covers(coverage, { code: "TGT001", targetGroupArn: GW_TG_ARN })).toBe(false);
+  });
+
   it("knows no target group when their list could not be read", () => {
     const { coverage } = coverageFor((s) => {
       s.gaps = [{ source: "aws.targetGroups", message: "AccessDenied" }];
