@@ -19,7 +19,8 @@ import {
   collectWithinBudget,
   collectionBudgetMs,
   type CollectOptions,
-} from "../lib/collect/index";
+  type PrefilterState,
+} from "../lib/collect/collect";
 import { CLUSTER_NAME_PATTERN, REGION_PATTERN, loadConfig, type AuditConfig } from "../lib/config";
 import { auditMetrics } from "../lib/report/metrics";
 import { renderMarkdown } from "../lib/report/markdown";
@@ -118,6 +119,34 @@ interface AlertFields {
 export type AuditResult =
   (AuditReport & AlertFields) | ({ report: AuditReport; markdown: string } & AlertFields);
 
+/**
+ * The health prefilter's memory between runs. It lives as long as the warm container; a cold
+ * start begins again with a full listing, which is the safe direction.
+ */
+let prefilterState: PrefilterState | undefined;
+
+/** Forgets the prefilter's memory, as a cold start does (tests). */
+export const resetPrefilterState = (): void => {
+  prefilterState = undefined;
+};
+
+/**
+ * Only scheduled runs use the prefilter: someone invoking the function by hand is
+ * investigating and wants every target listed, and a run limited to named groups lists them.
+ */
+function prefilterFor(config: AuditConfig, request: AuditRequest): CollectOptions["prefilter"] {
+  if (!config.prefilter?.enabled || request.trigger !== "schedule") return undefined;
+  return {
+    enabled: true,
+    fullSweepEvery: config.prefilter.fullSweepEvery,
+    sweep: config.prefilter.sweep,
+    ...(prefilterState ? { previous: prefilterState } : {}),
+    onState: (state) => {
+      prefilterState = state;
+    },
+  };
+}
+
 export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditResult> {
   const { config, logger } = deps;
   const started = deps.now();
@@ -137,6 +166,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
     ...(budgetMs !== undefined ? { collectionBudgetMs: Math.round(budgetMs) } : {}),
   });
 
+  const prefilter = prefilterFor(config, request);
   // Collection stops in time for analysis and sending; what it could not reach is a gap.
   const snapshot = await collectWithinBudget(remainingMs, (signal) =>
     deps.collect({
@@ -144,6 +174,8 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
       region,
       ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
       ...(signal ? { signal } : {}),
+      ...(config.elbCallsPerSecond ? { elbCallsPerSecond: config.elbCallsPerSecond } : {}),
+      ...(prefilter ? { prefilter } : {}),
       onProgress: (message) => logger.debug(message),
     }),
   );

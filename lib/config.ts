@@ -27,6 +27,10 @@ const flag = (fallback: boolean) =>
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const DEFAULT_REPEAT_INTERVAL_HOURS = 24;
+/** Leaves most of the account's ELB API bucket (10 calls/s) to the AWS Load Balancer Controller. */
+export const DEFAULT_ELB_CALLS_PER_SECOND = 5;
+/** At a 5-minute schedule, every group's targets are listed at least hourly. */
+export const DEFAULT_FULL_SWEEP_EVERY = 12;
 
 const envSchema = z
   .object({
@@ -72,6 +76,21 @@ const envSchema = z
         .positive("must be above 0")
         .max(8_760, "must be at most 8760 (a year)"),
     ).transform((v) => v ?? DEFAULT_REPEAT_INTERVAL_HOURS),
+    ELB_CALLS_PER_SECOND: optional(
+      z.coerce
+        .number({ invalid_type_error: "must be a number of calls per second" })
+        .positive("must be above 0")
+        .max(40, "must be at most 40 (the whole account's ELB API bucket)"),
+    ).transform((v) => v ?? DEFAULT_ELB_CALLS_PER_SECOND),
+    HEALTH_PREFILTER: flag(true),
+    PREFILTER_FULL_SWEEP_EVERY: optional(
+      z.coerce
+        .number({ invalid_type_error: "must be a whole number of runs" })
+        .int("must be a whole number of runs")
+        .min(1, "must be at least 1")
+        .max(1_000, "must be at most 1000"),
+    ).transform((v) => v ?? DEFAULT_FULL_SWEEP_EVERY),
+    PREFILTER_SWEEP: optional(z.enum(["full", "rolling"])).transform((v) => v ?? "rolling"),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_PARAMETER && env.SLACK_WEBHOOK_SECRET_ARN) {
@@ -106,6 +125,13 @@ export interface AuditConfig {
   repeatIntervalHours?: number;
   /** Slack retries of 429 and 5xx answers; defaults in lib/sinks/slack.ts. */
   slackRetry?: SlackRetryOptions;
+  /** Client-side limit on ELB API calls, shared by every call of one audit. */
+  elbCallsPerSecond?: number;
+  /**
+   * Scheduled runs list target health only where CloudWatch shows unhealthy hosts (or no
+   * metric, or a changed group), plus a sweep of the rest every `fullSweepEvery` runs.
+   */
+  prefilter?: { enabled: boolean; fullSweepEvery: number; sweep: "full" | "rolling" };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
@@ -135,5 +161,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     slackTimeoutMs: e.SLACK_TIMEOUT_MS,
     ...(e.ALERT_TABLE_NAME ? { alertTable: e.ALERT_TABLE_NAME } : {}),
     repeatIntervalHours: e.REPEAT_INTERVAL_HOURS,
+    elbCallsPerSecond: e.ELB_CALLS_PER_SECOND,
+    prefilter: {
+      enabled: e.HEALTH_PREFILTER,
+      fullSweepEvery: e.PREFILTER_FULL_SWEEP_EVERY,
+      sweep: e.PREFILTER_SWEEP,
+    },
   };
 }

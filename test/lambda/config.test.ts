@@ -15,6 +15,8 @@ describe("loadConfig", () => {
       metricsNamespace: "AlbHealthAuditor",
       slackTimeoutMs: 5_000,
       repeatIntervalHours: 24,
+      elbCallsPerSecond: 5,
+      prefilter: { enabled: true, fullSweepEvery: 12, sweep: "rolling" },
     });
   });
 
@@ -29,6 +31,10 @@ describe("loadConfig", () => {
       SLACK_TIMEOUT_MS: "2500",
       ALERT_TABLE_NAME: "alb-health-auditor-prod-alerts",
       REPEAT_INTERVAL_HOURS: "0.5",
+      ELB_CALLS_PER_SECOND: "2.5",
+      HEALTH_PREFILTER: "false",
+      PREFILTER_FULL_SWEEP_EVERY: "4",
+      PREFILTER_SWEEP: "full",
     });
     expect(config).toEqual({
       clusterName: "shop-prod",
@@ -41,6 +47,8 @@ describe("loadConfig", () => {
       slackTimeoutMs: 2_500,
       alertTable: "alb-health-auditor-prod-alerts",
       repeatIntervalHours: 0.5,
+      elbCallsPerSecond: 2.5,
+      prefilter: { enabled: false, fullSweepEvery: 4, sweep: "full" },
     });
   });
 
@@ -69,6 +77,14 @@ describe("loadConfig", () => {
         "SNS_TOPIC_ARN is not an SNS topic ARN; " +
         "SLACK_WEBHOOK_PARAMETER must be an SSM parameter path starting with /; " +
         'NOTIFY_WHEN_CLEAN must be "true" or "false"',
+    );
+  });
+
+  it("refuses an ELB rate above the account's bucket and a broken sweep setting", () => {
+    expect(() =>
+      loadConfig({ ...base, ELB_CALLS_PER_SECOND: "50", PREFILTER_FULL_SWEEP_EVERY: "0.5" }),
+    ).toThrow(
+      /ELB_CALLS_PER_SECOND must be at most 40.*PREFILTER_FULL_SWEEP_EVERY must be a whole number of runs/,
     );
   });
 
