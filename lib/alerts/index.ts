@@ -12,6 +12,7 @@ import {
   sendMessages,
   type SinkClients,
   type SinkOutcome,
+  type NotifyConfig,
 } from "../sinks/index";
 import type { Snapshot } from "../snapshot/schema";
 import { coverageOf } from "./coverage";
@@ -50,16 +51,7 @@ export interface AlertInput {
   /** EventBridge event id of a scheduled run. */
   eventId?: string;
   now: Date;
-  config: Pick<
-    AuditConfig,
-    | "snsTopicArn"
-    | "slackWebhook"
-    | "minSeverity"
-    | "notifyWhenClean"
-    | "slackTimeoutMs"
-    | "slackRetry"
-    | "repeatIntervalHours"
-  >;
+  config: NotifyConfig & Pick<AuditConfig, "repeatIntervalHours">;
   store: AlertStore;
   clients: SinkClients;
   logger: Logger;

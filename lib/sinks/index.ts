@@ -32,7 +32,7 @@ export interface SinkOutcome {
   reason?: string;
 }
 
-type NotifyConfig = Pick<
+export type NotifyConfig = Pick<
   AuditConfig,
   | "snsTopicArn"
   | "slackWebhook"
