@@ -144,4 +144,21 @@ describe("alb-audit CLI", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`alb-audit: ${bad}: version: must be 1\n`);
   });
+
+  it("the real process reports a live collection without credentials in one line, exit 3", () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    const run = spawnSync(
+      process.execPath,
+      ["bin/alb-audit.mjs", "--cluster", "shop-prod", "--region", "eu-west-1"],
+      { encoding: "utf8", env, timeout: 60_000 },
+    );
+    expect(run.status).toBe(3);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^alb-audit: live collection failed: .*credentials.*\n$/i);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
 });

@@ -1,5 +1,9 @@
 import { runCli } from "./run";
 
+// The SDK's notice that future SDK versions will need Node 22 is not actionable for an audit
+// (the lockfile pins the SDK) and would break the one-line stderr contract of errors.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 // The process boundary: nothing below may print a stack trace at a user.
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
