@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,6 +48,20 @@ describe("alb-audit CLI", () => {
     expect(report).toMatchObject({ version: 1, cluster: { name: "shop-prod" }, findings: [] });
     expect(Object.keys(report)).toEqual(["version", "cluster", "auditedAt", "summary", "findings"]);
     expect(c.err()).toBe("");
+  });
+
+  it("audits a directory and ends with one summary line per snapshot", async () => {
+    const sub = join(dir, "many");
+    mkdirSync(sub);
+    writeFileSync(join(sub, "a-failing.json"), JSON.stringify(failingInput()));
+    writeFileSync(join(sub, "b-healthy.json"), JSON.stringify(healthyInstanceGatewayInput()));
+    const c = capture();
+    expect(await runCli([sub], c.io)).toBe(0);
+    const summary = c.out().split("Summary\n")[1]!.trim().split("\n");
+    expect(summary).toEqual([
+      expect.stringMatching(/a-failing\.json\s+TGT005 warning$/),
+      expect.stringMatching(/b-healthy\.json\s+no warning or critical finding$/),
+    ]);
   });
 
   it("--fail-on sets exit 1 only at or above the threshold", async () => {

@@ -117,13 +117,27 @@ function render(
     format === "markdown" ? renderMarkdown(r) : renderText(r, { color });
   if (reports.length === 1) return one(reports[0]!.report);
   const rule = "=".repeat(78);
-  return reports
+  const body = reports
     .map(({ source, report }) =>
       format === "markdown"
         ? `<!-- ${source} -->\n${one(report)}`
         : `${rule}\n${source}\n${rule}\n${one(report)}`,
     )
     .join("\n");
+  return format === "markdown" ? body : `${body}\n${rule}\n${overview(reports)}`;
+}
+
+/** One line per audited snapshot, so a run over many files ends with what each one found. */
+function overview(reports: { source: string; report: AuditReport }[]): string {
+  const width = Math.max(...reports.map((r) => r.source.length));
+  const lines = reports.map(({ source, report }) => {
+    const loud = report.findings.filter((f) => f.severity !== "info");
+    const found = loud.length
+      ? loud.map((f) => `${f.code} ${f.severity}`).join(", ")
+      : "no warning or critical finding";
+    return `${source.padEnd(width)}  ${found}`;
+  });
+  return `${["Summary", ...lines].join("\n")}\n`;
 }
 
 function exitCodeFor(reports: AuditReport[], failOn: Severity | "never"): number {
