@@ -32,6 +32,14 @@ export class KubeHttpError extends Error {
   }
 }
 
+/**
+ * The server answered 2xx with something that is not a list. Not retried: asking again gets
+ * the same answer. The message never quotes the body (a proxy's error page, say).
+ */
+export class KubeResponseError extends Error {
+  override name = "KubeResponseError";
+}
+
 /** GETs `path` with `limit`/`continue`, bounded by `timeoutMs` and the collection deadline. */
 export async function fetchListPage(
   endpoint: KubeEndpoint,
@@ -70,12 +78,25 @@ export async function fetchListPage(
   });
   if (answer.status < 200 || answer.status > 299)
     throw new KubeHttpError(answer.status, answer.body);
-  const parsed: unknown = JSON.parse(answer.body);
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error("the list response is not a JSON object");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body);
+  } catch {
+    throw new KubeResponseError("the list response is not valid JSON");
+  }
+  if (!isObject(parsed)) throw new KubeResponseError("the list response is not a JSON object");
+  const items = (parsed as RawList).items;
+  if (items !== undefined && items !== null && !Array.isArray(items)) {
+    throw new KubeResponseError("the list response has no items array");
+  }
+  if (items?.some((item) => !isObject(item))) {
+    throw new KubeResponseError("the list response has an item that is not an object");
   }
   return parsed as RawList;
 }
+
+const isObject = (value: unknown): boolean =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** HTTP status of a failed call, if the server answered at all. */
 export function statusOf(error: unknown): number | undefined {

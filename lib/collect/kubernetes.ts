@@ -12,6 +12,7 @@ import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
   describeKubeError,
   fetchListPage,
+  KubeResponseError,
   statusOf,
   type KubeEndpoint,
   type RawList,
@@ -110,7 +111,7 @@ function isRetryable(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return RETRYABLE.has(status);
   // No HTTP answer at all: a reset connection or a timeout is worth another try.
-  return error instanceof Error && !(error instanceof SyntaxError);
+  return error instanceof Error && !(error instanceof KubeResponseError);
 }
 
 interface Settings {
@@ -141,6 +142,8 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
   for (;;) {
     const items: KubeObject[] = [];
     let token: string | undefined;
+    // A token served twice would page forever (a broken proxy or aggregated API).
+    const seen = new Set<string>();
     try {
       do {
         const page: PageParams = { limit: s.pageSize };
@@ -152,6 +155,10 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
           items.push(spec.list === "pods" ? redactPod(object) : object);
         }
         token = body.metadata?.continue || undefined;
+        if (token && seen.has(token)) {
+          throw new KubeResponseError("the server's continue token repeated; the list never ends");
+        }
+        if (token) seen.add(token);
         if (token) s.progress(`listing ${spec.label}: ${items.length} so far`);
       } while (token);
       return items;
