@@ -103,6 +103,7 @@ const INGRESS_STACK = "ingress.k8s.aws/stack";
 const SERVICE_STACK = "service.k8s.aws/stack";
 const INGRESS_RESOURCE = "ingress.k8s.aws/resource";
 const SERVICE_RESOURCE = "service.k8s.aws/resource";
+const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
 
 function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -294,6 +295,12 @@ export function buildModel(snapshot: Snapshot): Model {
         ? "service"
         : "user";
 
+    // Another cluster's controller tags its groups with the same stack and resource names when
+    // both run the same manifests (staging and prod in one account): those tags name its objects,
+    // not ours, so only a binding of ours may tie such a group to this cluster's Services.
+    const clusterTag = tags[CLUSTER_TAG];
+    const foreign = !binding && clusterTag !== undefined && clusterTag !== snapshot.cluster.name;
+
     let namespace: string | undefined;
     let service: Service | undefined;
     let servicePort: ServicePort | undefined;
@@ -301,7 +308,7 @@ export function buildModel(snapshot: Snapshot): Model {
       namespace = binding.metadata.namespace ?? "default";
       service = servicesByKey.get(`${namespace}/${binding.spec.serviceRef.name}`);
       servicePort = service && findServicePort(service, binding.spec.serviceRef.port);
-    } else {
+    } else if (!foreign) {
       const fromTag = serviceFromTags(tags, ingressesByNamespace);
       if (fromTag) {
         namespace = fromTag.ns;
@@ -310,14 +317,16 @@ export function buildModel(snapshot: Snapshot): Model {
       }
     }
 
-    const ingresses = ingressesForTargetGroup(
-      tags,
-      service,
-      servicePort,
-      ingressesByKey,
-      ingressesByGroup,
-      ingressesByNamespace,
-    );
+    const ingresses = foreign
+      ? []
+      : ingressesForTargetGroup(
+          tags,
+          service,
+          servicePort,
+          ingressesByKey,
+          ingressesByGroup,
+          ingressesByNamespace,
+        );
     const endpoints = service
       ? endpointViews(
           slicesByService.get(keyOf(service.metadata)) ?? [],
