@@ -168,6 +168,20 @@ export const nodePorts = (tgv: TargetGroupView): Set<number> =>
     ),
   );
 
+/**
+ * kube-proxy's health port of a Service with externalTrafficPolicy Local: it answers /healthz
+ * with 200 only on nodes that run a ready endpoint, and the controller points NLB checks at it.
+ * Not in the snapshot schema (kept as an unknown field of the Service's spec).
+ */
+export function healthCheckNodePort(tgv: TargetGroupView): number | undefined {
+  const spec = tgv.service?.spec as {
+    externalTrafficPolicy?: string;
+    healthCheckNodePort?: unknown;
+  };
+  const port = spec?.healthCheckNodePort;
+  return spec?.externalTrafficPolicy === "Local" && typeof port === "number" ? port : undefined;
+}
+
 /** Ports that carry traffic to the backing pods: the Service's nodePorts, or pod ports in ip mode. */
 export const trafficPorts = (tgv: TargetGroupView): Set<number> =>
   isIp(tgv) ? podPorts(tgv) : nodePorts(tgv);

@@ -5,14 +5,78 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../lib/analyze";
 import type { SnapshotInput } from "../../lib/snapshot/schema";
-import { APP_TG_ARN, healthyIpAppInput, snapshotOf, target, tgs } from "../support/scenarios";
+import {
+  APP_TG_ARN,
+  CLUSTER,
+  GW_TG_ARN,
+  NODES,
+  healthyInstanceGatewayInput,
+  healthyIpAppInput,
+  k8s,
+  snapshotOf,
+  target,
+  tgs,
+} from "../support/scenarios";
 
 const codes = (input: SnapshotInput, edit?: (s: SnapshotInput) => void) =>
   analyze(snapshotOf(input, edit)).findings.map((f) => `${f.code} ${f.targetGroupArn ?? ""}`);
 
 const OTHER_TG_ARN = APP_TG_ARN.replace("bbbbbbbbbbbbbbbb", "cccccccccccccccc");
 
+/**
+ * An NLB the controller made for the gateway Service of type LoadBalancer with
+ * externalTrafficPolicy Local: it checks kube-proxy's healthCheckNodePort (HTTP /healthz), where
+ * only nodes that run a gateway pod answer 200. Node C runs none and fails by design.
+ */
+function nlbLocal(s: SnapshotInput) {
+  const tg = tgs(s)[0]!;
+  Object.assign(tg, {
+    Protocol: "TCP",
+    HealthCheckProtocol: "HTTP",
+    HealthCheckPort: "32100",
+    HealthCheckPath: "/healthz",
+    Tags: [
+      { Key: "elbv2.k8s.aws/cluster", Value: CLUSTER },
+      { Key: "service.k8s.aws/stack", Value: "istio-system/istio-ingressgateway" },
+      { Key: "service.k8s.aws/resource", Value: "80" },
+    ],
+    TargetHealthDescriptions: NODES.map((n, i) => ({
+      ...(i < 2
+        ? target(n.id, 31246)
+        : target(n.id, 31246, "unhealthy", "Target.FailedHealthChecks")),
+      HealthCheckPort: "32100",
+    })),
+  });
+  delete tg.Matcher;
+  const svc = k8s(s).services[0]!;
+  svc.metadata.annotations = {
+    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
+  };
+  Object.assign(svc.spec!, {
+    type: "LoadBalancer",
+    externalTrafficPolicy: "Local",
+    healthCheckNodePort: 32100,
+  });
+  k8s(s).ingresses = [];
+  k8s(s).targetGroupBindings[0]!.metadata.labels = {
+    "service.k8s.aws/stack": "istio-system/istio-ingressgateway",
+  };
+  s.aws.loadBalancers![0]!.Type = "network";
+}
+
 describe("precision", () => {
+  it("counts kube-proxy's healthCheckNodePort as a current port of a Local Service (NLB)", () => {
+    const found = codes(healthyInstanceGatewayInput(), (s) => {
+      nlbLocal(s);
+      // Every node passes (a gateway pod on each): nothing is stale.
+      for (const d of tgs(s)[0]!.TargetHealthDescriptions!) d.TargetHealth = { State: "healthy" };
+    });
+    expect(found).toEqual([]);
+    const failing = codes(healthyInstanceGatewayInput(), nlbLocal);
+    expect(failing).not.toContain(`HC004 ${GW_TG_ARN}`);
+  });
+
   it("ignores another cluster's target group that carries the same stack tags", () => {
     // Staging and prod run the same manifests in one account: the staging controller's group
     // names shop/cart too, but its health is the staging pods', not ours.

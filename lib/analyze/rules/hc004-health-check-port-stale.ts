@@ -1,6 +1,7 @@
 import type { Finding } from "../finding";
 import {
   describeServicePort,
+  healthCheckNodePort,
   healthReach,
   isInstance,
   isIp,
@@ -67,7 +68,8 @@ function check(tgv: TargetGroupView): Finding | undefined {
   } else {
     return undefined;
   }
-  if (known.size === 0 || known.has(fixed)) return undefined;
+  // The Local health port is current too: checking it is how an NLB skips nodes without pods.
+  if (known.size === 0 || known.has(fixed) || healthCheckNodePort(tgv) === fixed) return undefined;
 
   const failing = failingTargets(tgv);
   const healthy = tgv.healthyPerCloudWatch
