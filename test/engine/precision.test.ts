@@ -100,4 +100,19 @@ describe("precision", () => {
     });
     expect(found).toEqual([]);
   });
+
+  it("explains an NLB's Local health port failing on a node without a pod, with NLB advice", () => {
+    const report = analyze(snapshotOf(healthyInstanceGatewayInput(), nlbLocal));
+    expect(report.findings.map((f) => f.code)).toEqual(["TP001"]);
+    const f = report.findings[0]!;
+    expect(f.severity).toBe("warning");
+    expect(f.affectedTargets.map((t) => t.id)).toEqual([NODES[2].id]);
+    // An NLB passes no X-Forwarded-For, and alb.ingress.kubernetes.io annotations do nothing here.
+    expect(f.remediation).not.toContain("X-Forwarded-For");
+    expect(f.remediation).not.toContain("alb.ingress.kubernetes.io");
+    expect(f.remediation).toContain("client address");
+    expect(f.remediation).toContain(
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: "ip"',
+    );
+  });
 });

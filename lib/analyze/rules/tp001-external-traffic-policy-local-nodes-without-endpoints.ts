@@ -4,6 +4,7 @@
  * every registered node without a ready endpoint times out the ALB's health check.
  */
 import type { Finding } from "../finding";
+import { healthCheckNodePort } from "../health-check";
 import { makeFinding, type Rule } from "../rule";
 import type { TargetGroupView, TargetView } from "../model";
 import { affected, anyHealthy, tgLabel, tgResources } from "../views";
@@ -47,6 +48,15 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
     ipTargets = `create a target group of type ip and a TargetGroupBinding with spec.targetType: ip for Service ${ns}/${name}`;
     onlyGatewayNodes = `kubectl -n ${ns} patch targetgroupbinding ${tgb} --type merge -p '{"spec":{"nodeSelector":{"matchLabels":{"alb-target":"${name}"}}}}'`;
   }
+  // An NLB forwards no X-Forwarded-For: in instance mode only Local keeps the client address.
+  if (tgv.manager === "service" || tgv.loadBalancers.some((lb) => lb.Type === "network")) {
+    return (
+      `Preferred: register pods instead of nodes, which keeps the client address: ${ipTargets}.\n` +
+      `Or, if the pods need not see the client address: ${patch}\n` +
+      `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
+      `pin the pods there with nodeSelector ${label}, and set ${onlyGatewayNodes}.`
+    );
+  }
   return (
     `Preferred: ${patch}\n` +
     `The ALB already passes the client address in X-Forwarded-For, so Local buys nothing behind it.\n` +
@@ -66,7 +76,10 @@ function check(tgv: TargetGroupView): Finding | undefined {
   if (unhealthy.length === 0) return undefined;
 
   // Local only governs this Service's nodePorts: a check on some other port fails for other reasons.
+  // kube-proxy's healthCheckNodePort (what an NLB checks) fails the same nodes by the same rule.
   const nodePorts = new Set((svc.spec?.ports ?? []).flatMap((p) => p.nodePort ?? []));
+  const healthPort = healthCheckNodePort(tgv);
+  if (healthPort !== undefined) nodePorts.add(healthPort);
   const counts = readyEndpointsByNode(tgv);
   // No ready endpoint anywhere is TGT003's: Cluster would not help either.
   if (counts.size === 0) return undefined;
@@ -111,8 +124,8 @@ function check(tgv: TargetGroupView): Finding | undefined {
     rootCause:
       `Service ${ns}/${name} sets externalTrafficPolicy: Local, so kube-proxy on a node forwards ` +
       `external traffic only to a ready pod on that same node and drops it otherwise. ` +
-      `Node(s) ${nodeNames.join(", ")} run no ready endpoint of the Service, so the ALB's ` +
-      `health checks to target group ${tgLabel(tgv)} time out there` +
+      `Node(s) ${nodeNames.join(", ")} run no ready endpoint of the Service, so the load balancer's ` +
+      `health checks to target group ${tgLabel(tgv)} fail there` +
       (some ? " while nodes that run a pod pass." : "."),
     remediation: remediation(tgv, ns, name),
   });
