@@ -65,8 +65,13 @@ export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettin
     const ns = svc.metadata.namespace ?? "default";
     const yaml = pairs.map(([k, v]) => `    ${keys[k]}: ${JSON.stringify(v)}`).join("\n");
     const args = pairs.map(([k, v]) => `${keys[k]}=${shellQuote(v)}`).join(" ");
+    // Only an Ingress-made group has an Ingress whose annotations the Service's override.
+    const why =
+      tgv.manager === "ingress"
+        ? " (the controller reads the Service's annotations before the Ingress's)"
+        : " (the controller builds this load balancer from the Service's annotations)";
     return (
-      `Annotate Service ${ns}/${svc.metadata.name} (the controller reads the Service's annotations before the Ingress's):\n` +
+      `Annotate Service ${ns}/${svc.metadata.name}${why}:\n` +
       `metadata:\n  annotations:\n${yaml}\n` +
       `Command: kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${args}`
     );

@@ -115,4 +115,29 @@ describe("precision", () => {
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: "ip"',
     );
   });
+
+  it("annotates an NLB's Service without mentioning an Ingress it does not have", () => {
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        nlbLocal(s);
+        const svc = k8s(s).services[0]!;
+        svc.spec!.externalTrafficPolicy = "Cluster";
+        delete (svc.spec as { healthCheckNodePort?: number }).healthCheckNodePort;
+        Object.assign(tgs(s)[0]!, { HealthCheckPort: "31127", HealthCheckPath: "/" });
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.HealthCheckPort = "31127";
+          d.TargetHealth = {
+            State: "unhealthy",
+            Reason: "Target.ResponseCodeMismatch",
+            Description: "Health checks failed with these codes: [404]",
+          };
+        }
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "HC002")!;
+    expect(f.remediation).toContain(
+      'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path: "/healthz/ready"',
+    );
+    expect(f.remediation).not.toContain("Ingress");
+  });
 });
