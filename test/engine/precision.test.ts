@@ -140,4 +140,18 @@ describe("precision", () => {
     );
     expect(f.remediation).not.toContain("Ingress");
   });
+
+  it("does not blame the path when every check times out (a security group, not a path)", () => {
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        tgs(s)[0]!.HealthCheckPath = "/";
+        delete k8s(s).services[0]!.metadata.annotations;
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
+        }
+      }),
+    );
+    // A wrong path is answered (404, a redirect): the ALB reports ResponseCodeMismatch, not silence.
+    expect(report.findings.map((f) => f.code)).toEqual(["TGT005"]);
+  });
 });
