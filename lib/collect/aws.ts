@@ -123,10 +123,15 @@ async function listPaged<T>(
 ): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
+  // A marker served twice would page forever (and, answered from a cache, starve the timers).
+  const seen = new Set<string>();
   do {
     const page = await fetchPage(marker);
     all.push(...(page.items ?? []));
     marker = page.next || undefined;
+    if (marker && seen.has(marker))
+      throw new Error(`${label}: NextMarker repeated; stopped paging`);
+    if (marker) seen.add(marker);
     if (marker) progress(`${label}: ${all.length} so far`);
   } while (marker);
   return all;
@@ -164,17 +169,38 @@ export function listTargetGroups(
   );
 }
 
-/** Tags by ARN; DescribeTags takes at most 20 ARNs per call. */
+/** The group was deleted after it was listed (the controller does that during rollouts). */
+const isNotFound = (error: unknown) =>
+  (error as { name?: unknown } | undefined)?.name === "TargetGroupNotFoundException";
+
+/**
+ * Tags by ARN; DescribeTags takes at most 20 ARNs per call. One deleted group fails its whole
+ * batch, so that batch is asked again one ARN at a time; the deleted ones land in `deleted`.
+ */
 export async function readTags(
   elbv2: ElasticLoadBalancingV2Client,
   arns: string[],
   concurrency = 8,
+  deleted: Set<string> = new Set(),
 ): Promise<Map<string, Tag[]>> {
   const byArn = new Map<string, Tag[]>();
-  await mapLimit(chunks(arns, TAG_BATCH), concurrency, async (ResourceArns) => {
+  const describe = async (ResourceArns: string[]) => {
     const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns }));
     for (const d of out.TagDescriptions ?? []) {
       if (d.ResourceArn) byArn.set(d.ResourceArn, d.Tags ?? []);
+    }
+  };
+  await mapLimit(chunks(arns, TAG_BATCH), concurrency, async (batch) => {
+    try {
+      await describe(batch);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      for (const arn of batch) {
+        await describe([arn]).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+          deleted.add(arn);
+        });
+      }
     }
   });
   return byArn;
@@ -189,9 +215,14 @@ export async function readTargetHealth(
   arns: string[],
   concurrency = 8,
   progress: (message: string) => void = () => {},
-): Promise<{ byArn: Map<string, TargetHealthDescription[]>; gaps: Gap[] }> {
+): Promise<{
+  byArn: Map<string, TargetHealthDescription[]>;
+  gaps: Gap[];
+  deleted: Set<string>;
+}> {
   const byArn = new Map<string, TargetHealthDescription[]>();
   const gaps: Gap[] = [];
+  const deleted = new Set<string>();
   const step = Math.max(10, Math.ceil(arns.length / 10));
   let done = 0;
   await mapLimit(arns, concurrency, async (TargetGroupArn) => {
@@ -200,18 +231,21 @@ export async function readTargetHealth(
       byArn.set(TargetGroupArn, out.TargetHealthDescriptions ?? []);
     } catch (error) {
       byArn.set(TargetGroupArn, []);
-      gaps.push({
-        source: "aws.targetGroups",
-        targetGroupArn: TargetGroupArn,
-        message: `DescribeTargetHealth failed: ${describeAwsError(error)}`,
-      });
+      // Deleted since it was listed: nothing left to audit, and not a blind spot either.
+      if (isNotFound(error)) deleted.add(TargetGroupArn);
+      else
+        gaps.push({
+          source: "aws.targetGroups",
+          targetGroupArn: TargetGroupArn,
+          message: `DescribeTargetHealth failed: ${describeAwsError(error)}`,
+        });
     }
     done++;
     if (done % step === 0 || done === arns.length) {
       progress(`DescribeTargetHealth ${done}/${arns.length}`);
     }
   });
-  return { byArn, gaps };
+  return { byArn, gaps, deleted };
 }
 
 const hasClusterTag = (tags: Tag[] | undefined, clusterName: string) =>
@@ -323,8 +357,9 @@ export async function collectAws(
     .map((tg) => tg.TargetGroupArn as string)
     .filter((arn) => !plan || !cachedTags[arn] || plan.sweeps(arn));
   let tags = new Map<string, Tag[]>();
+  const deleted = new Set<string>();
   try {
-    tags = await readTags(elbv2, tagsToRead, concurrency);
+    tags = await readTags(elbv2, tagsToRead, concurrency, deleted);
     if (plan) {
       for (const tg of candidates) {
         const arn = tg.TargetGroupArn as string;
@@ -341,11 +376,25 @@ export async function collectAws(
     candidates.length = 0;
   }
 
+  // A group DescribeTags said nothing about may be the cluster's: its findings are held, not
+  // resolved, until a run can tell (the gap names it, as a failed health read would).
+  for (const tg of candidates) {
+    const arn = tg.TargetGroupArn as string;
+    if (!tags.has(arn) && !deleted.has(arn) && !bound.has(arn) && inVpc(tg)) {
+      gaps.push({
+        source: "aws.targetGroups",
+        targetGroupArn: arn,
+        message: "DescribeTags returned no tags for this target group; its scope is unknown",
+      });
+    }
+  }
   const scoped = candidates.filter((tg) => {
     const arn = tg.TargetGroupArn as string;
+    if (deleted.has(arn)) return false;
     return bound.has(arn) || (inVpc(tg) && hasClusterTag(tags.get(arn), clusterName));
   });
-  const scopeKnown = !gaps.some((g) => g.source === "aws.targetGroups");
+  // Gaps naming one group leave the scope of the others known.
+  const scopeKnown = !gaps.some((g) => g.source === "aws.targetGroups" && !g.targetGroupArn);
   for (const arn of scopeKnown ? (wanted ?? []) : []) {
     if (!scoped.some((tg) => tg.TargetGroupArn === arn)) {
       progress(`target group ${arn} is not in the cluster's scope (VPC, tag or binding); skipped`);
@@ -363,7 +412,9 @@ export async function collectAws(
   );
   gaps.push(...health.gaps);
 
-  const targetGroups = scoped.map((tg): CollectedTargetGroup => {
+  for (const arn of health.deleted) progress(`target group ${arn} was deleted during the audit`);
+  const present = scoped.filter((tg) => !health.deleted.has(tg.TargetGroupArn as string));
+  const targetGroups = present.map((tg): CollectedTargetGroup => {
     const arn = tg.TargetGroupArn as string;
     const cloudWatch = skipped.get(arn);
     return toJson({
