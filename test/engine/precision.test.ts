@@ -154,4 +154,21 @@ describe("precision", () => {
     // A wrong path is answered (404, a redirect): the ALB reports ResponseCodeMismatch, not silence.
     expect(report.findings.map((f) => f.code)).toEqual(["TGT005"]);
   });
+
+  it("suggests a TCP connect, not a tcp:// URL, for a TCP health check", () => {
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        Object.assign(tgs(s)[0]!, { HealthCheckProtocol: "TCP" });
+        delete tgs(s)[0]!.HealthCheckPath;
+        delete tgs(s)[0]!.Matcher;
+        delete k8s(s).services[0]!.metadata.annotations;
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
+        }
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "TGT005")!;
+    expect(f.remediation).not.toContain("tcp://");
+    expect(f.remediation).toContain("nc -vz 10.0.1.60 8080");
+  });
 });

@@ -25,7 +25,11 @@ function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetVie
       ? (example.node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address ??
         `<private IP of ${example.id}>`)
       : example.id;
-  const curl = `curl -sv ${scheme === "https" ? "-k " : ""}${scheme}://${host}:${port}${path}`;
+  // A TCP check only opens a connection: curl has no tcp:// scheme, a connect test is the same check.
+  const curl =
+    scheme === "tcp"
+      ? `nc -vz ${host} ${port}`
+      : `curl -sv ${scheme === "https" ? "-k " : ""}${scheme}://${host}:${port}${path}`;
   const sgs = tgv.loadBalancers.flatMap((lb) => lb.SecurityGroups ?? []);
   const lbSg = sgs.length > 0 ? sgs.join(", ") : "<load balancer security group>";
   switch (reason) {
