@@ -184,8 +184,10 @@ function ingressesForTargetGroup(
   ingressesByGroup: Map<string, Ingress[]>,
   ingressesByNamespace: Map<string, Ingress[]>,
 ): Ingress[] {
+  // A backend names a Service of the Ingress's own namespace; a group spans namespaces.
   const referencesService = (ing: Ingress) =>
     service !== undefined &&
+    (ing.metadata.namespace ?? "default") === (service.metadata.namespace ?? "default") &&
     [
       ing.spec?.defaultBackend,
       ...(ing.spec?.rules ?? []).flatMap((r) => r.http?.paths.map((p) => p.backend) ?? []),

@@ -171,4 +171,26 @@ describe("precision", () => {
     expect(f.remediation).not.toContain("tcp://");
     expect(f.remediation).toContain("nc -vz 10.0.1.60 8080");
   });
+
+  it("does not take an Ingress of the same group in another namespace as this group's creator", () => {
+    // IngressGroup "shop": admin/admin routes to admin/cart, a different Service of the same name.
+    const found = codes(healthyIpAppInput(), (s) => {
+      const own = k8s(s).ingresses[0]!;
+      own.metadata.annotations!["alb.ingress.kubernetes.io/group.name"] = "shop";
+      const admin = structuredClone(own);
+      admin.metadata = {
+        name: "admin",
+        namespace: "admin",
+        annotations: {
+          "alb.ingress.kubernetes.io/group.name": "shop",
+          "alb.ingress.kubernetes.io/success-codes": "200-299",
+        },
+      };
+      k8s(s).ingresses.push(admin);
+      tgs(s)[0]!.Tags = tgs(s)[0]!.Tags!.map((t) =>
+        t.Key === "ingress.k8s.aws/stack" ? { ...t, Value: "shop" } : t,
+      );
+    });
+    expect(found).toEqual([]);
+  });
 });
