@@ -175,4 +175,64 @@ describe("alb-audit CLI", () => {
     expect(run.stderr).toMatch(/^alb-audit: live collection failed: .*credentials.*\n$/i);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
   });
+
+  describe("a kubeconfig the CLI cannot use is an input error: one line, exit 2, no secret", () => {
+    const kubeconfig = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const valid = [
+      "apiVersion: v1",
+      "clusters:",
+      "- cluster: {server: 'https://127.0.0.1:1'}",
+      "  name: c",
+      "users:",
+      "- name: u",
+      "  user:",
+      "    token: kubeconfig-secret-token",
+      "contexts:",
+      "- context: {cluster: c, user: u}",
+      "  name: ctx",
+      "current-context: ctx",
+    ];
+    const live = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ["bin/alb-audit.mjs", "--cluster", "shop-prod", "--region", "eu-west-1", ...args],
+        {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH, HOME: dir, AWS_EC2_METADATA_DISABLED: "true" },
+          timeout: 60_000,
+        },
+      );
+    const broken = [...valid];
+    broken.splice(8, 0, "  oops: [unclosed");
+
+    it.each([
+      [
+        "a file that does not exist",
+        [join(dir, "missing.yaml")],
+        /kubeconfig .*missing\.yaml: cannot read \(ENOENT\)/,
+      ],
+      [
+        "a file that is not YAML",
+        [kubeconfig("broken.yaml", broken.join("\n"))],
+        /kubeconfig .*broken\.yaml: not a valid kubeconfig \(line \d+\)/,
+      ],
+      [
+        "a context that does not exist",
+        [kubeconfig("ok.yaml", valid.join("\n")), "--context", "nope"],
+        /kubeconfig has no context named "nope"/,
+      ],
+    ])("%s", (_what, [file, ...rest], message) => {
+      const run = live("--kubeconfig", file!, ...rest);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toContain("kubeconfig-secret-token");
+      expect(run.stderr).not.toMatch(/DescribeCluster/);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.status).toBe(2);
+    });
+  });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { analyze } from "../analyze";
 import { SEVERITIES, severityRank, type AuditReport, type Severity } from "../analyze/finding";
-import { collectSnapshot, type CollectOptions } from "../collect";
+import { KubeconfigError, collectSnapshot, type CollectOptions } from "../collect";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
@@ -165,7 +165,14 @@ async function liveSnapshot(
       onProgress: (message) => io.stderr(`alb-audit: ${message}\n`),
     });
   } catch (err) {
-    throw new CollectionError((err as Error).message);
+    // A kubeconfig that cannot be used is input (exit 2); anything else failed the collection.
+    if (err instanceof KubeconfigError) throw err;
+    // One line on stderr, whatever the underlying error carried.
+    throw new CollectionError(
+      String((err as Error)?.message ?? err)
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
   }
 }
 
@@ -214,7 +221,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`alb-audit: live collection failed: ${err.message}\n`);
       return EXIT_RUNTIME;
     }
-    if (err instanceof UsageError || err instanceof SnapshotError || isParseArgsError(err)) {
+    if (
+      err instanceof UsageError ||
+      err instanceof SnapshotError ||
+      err instanceof KubeconfigError ||
+      isParseArgsError(err)
+    ) {
       io.stderr(`alb-audit: ${(err as Error).message}\n`);
       if (err instanceof UsageError || isParseArgsError(err))
         io.stderr("Run alb-audit --help for usage.\n");

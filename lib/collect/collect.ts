@@ -99,6 +99,13 @@ async function connect(
     options.kubeConfig !== undefined ||
     options.kubeconfig !== undefined ||
     options.context !== undefined;
+  // A kubeconfig that cannot be used is the caller's mistake: say so before any AWS call.
+  const fileKc =
+    ownConnection && !options.kubeConfig
+      ? loadKubeconfig
+        ? loadKubeconfig(options.kubeconfig, options.context)
+        : undefined
+      : undefined;
   let cluster: EksClusterInfo | undefined;
   try {
     cluster = await describeEksCluster(eks, options.clusterName);
@@ -111,8 +118,8 @@ async function connect(
   }
   if (options.kubeConfig) return { kc: options.kubeConfig, cluster };
   if (ownConnection) {
-    if (!loadKubeconfig) throw new Error("kubeconfig files are read through lib/collect/index");
-    const kc = loadKubeconfig(options.kubeconfig, options.context);
+    if (!fileKc) throw new Error("kubeconfig files are read through lib/collect/index");
+    const kc = fileKc;
     const server = kc.getCurrentCluster()?.server;
     // Listing one cluster while scoping AWS to another would produce confident nonsense.
     if (cluster && server && !sameServer(server, cluster.endpoint)) {

@@ -45,22 +45,48 @@ export function eksKubeConfig(
   return kc;
 }
 
+/** A kubeconfig file or context that cannot be used: the user's input, not a collection failure. */
+export class KubeconfigError extends Error {
+  override name = "KubeconfigError";
+}
+
+/**
+ * Why a kubeconfig did not load, in one line that never quotes the file: a YAML error's own
+ * message carries a snippet of the lines around it, which can be a token or a key.
+ */
+function loadFailure(path: string | undefined, error: unknown): KubeconfigError {
+  const where = `kubeconfig ${path ?? "(default: $KUBECONFIG or ~/.kube/config)"}`;
+  const e = error as { code?: unknown; name?: unknown; mark?: { line?: unknown } };
+  if (typeof e?.code === "string") return new KubeconfigError(`${where}: cannot read (${e.code})`);
+  const line = typeof e?.mark?.line === "number" ? ` (line ${e.mark.line + 1})` : "";
+  // The library's own checks name a field ("clusters[0].name is missing"), never a value.
+  const detail =
+    e?.name === "YAMLException" || !(error instanceof Error)
+      ? ""
+      : `: ${error.message.split("\n")[0]}`;
+  return new KubeconfigError(`${where}: not a valid kubeconfig${line}${detail}`);
+}
+
 /** The user's kubeconfig (file, or the default search path) and context, as kubectl would use. */
 export function fileKubeConfig(path?: string, context?: string): KubeConfig {
   const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
+  try {
+    if (path) kc.loadFromFile(path);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw loadFailure(path, error);
+  }
   if (context) {
     if (!kc.getContextObject(context)) {
-      throw new Error(`kubeconfig has no context named ${JSON.stringify(context)}`);
+      throw new KubeconfigError(`kubeconfig has no context named ${JSON.stringify(context)}`);
     }
     kc.setCurrentContext(context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error("kubeconfig has no current cluster");
+  if (!cluster) throw new KubeconfigError("kubeconfig has no current cluster");
   // The audit reads the whole cluster; it does so only over a verified connection.
   if (cluster.skipTLSVerify || !cluster.server.startsWith("https:")) {
-    throw new Error(
+    throw new KubeconfigError(
       `kubeconfig cluster ${cluster.name} disables TLS verification or is not https; refusing to use it`,
     );
   }

@@ -23,5 +23,5 @@ export {
   collectionBudgetMs,
   collectionDeadline,
 } from "./deadline";
-export { describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
+export { KubeconfigError, describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
 export { createEksTokenProvider, signEksToken } from "./eks-token";
