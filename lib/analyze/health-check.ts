@@ -232,6 +232,13 @@ export function liveCheck(tgv: TargetGroupView): {
 export const isHttpCheck = (protocol: string | null): boolean =>
   protocol === "HTTP" || protocol === "HTTPS";
 
+/**
+ * A gRPC group checks a gRPC method (`/package.Service/Method`) and matches gRPC status codes,
+ * so an HTTP readiness probe's path says nothing about the right value.
+ */
+export const isGrpc = (tgv: TargetGroupView): boolean =>
+  (tgv.tg as { ProtocolVersion?: string }).ProtocolVersion?.toUpperCase() === "GRPC";
+
 /** HTTP matchers range over 200–599, gRPC ones over 0–99. */
 const MAX_CODE = 599;
 

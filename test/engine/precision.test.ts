@@ -193,4 +193,23 @@ describe("precision", () => {
     });
     expect(found).toEqual([]);
   });
+
+  it("does not compare a gRPC group's method path with an HTTP readiness path", () => {
+    const found = codes(healthyIpAppInput(), (s) => {
+      Object.assign(tgs(s)[0]!, {
+        ProtocolVersion: "GRPC",
+        HealthCheckPath: "/grpc.health.v1.Health/Check",
+        Matcher: { GrpcCode: "0" },
+      });
+      delete k8s(s).services[0]!.metadata.annotations;
+      for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+        d.TargetHealth = {
+          State: "unhealthy",
+          Reason: "Target.ResponseCodeMismatch",
+          Description: "Health checks failed with these codes: [12]",
+        };
+      }
+    });
+    expect(found).toEqual([`TGT005 ${APP_TG_ARN}`]);
+  });
 });

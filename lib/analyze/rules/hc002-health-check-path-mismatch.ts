@@ -2,6 +2,7 @@ import type { Finding } from "../finding";
 import {
   checksReachingHealth,
   describeEndpoint,
+  isGrpc,
   isHttpCheck,
   liveCheck,
   portOrPorts,
@@ -22,6 +23,7 @@ import { affected, failingTargets, severityByFailing, tgResources } from "../vie
 const ANSWERED: ReadonlySet<string> = new Set(["Target.ResponseCodeMismatch"]);
 
 function check(tgv: TargetGroupView): Finding | undefined {
+  if (isGrpc(tgv)) return undefined;
   const gate = checksReachingHealth(tgv, ANSWERED);
   if (!gate) return undefined;
   const live = liveCheck(tgv);
