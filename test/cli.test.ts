@@ -141,6 +141,24 @@ describe("alb-audit CLI", () => {
     expect(JSON.parse(c.out()).version).toBe(1);
   });
 
+  it("a live collection in which every list failed exits 3, not a report of gaps", async () => {
+    const { parseSnapshot } = await import("../lib/snapshot/read");
+    const nothing = parseSnapshot({
+      version: 1,
+      capturedAt: "2026-11-24T10:00:00Z",
+      cluster: { name: "shop-prod", region: "eu-west-1" },
+      aws: {},
+      kubernetes: {},
+    });
+    nothing.gaps = nothing.gaps.map((g) => ({ ...g, message: "ExpiredToken: token expired" }));
+    const c = capture({ collect: async () => nothing });
+    expect(await runCli(["--cluster", "shop-prod", "--region", "eu-west-1"], c.io)).toBe(3);
+    expect(c.out()).toBe("");
+    expect(c.err()).toBe(
+      "alb-audit: live collection failed: nothing could be read (ExpiredToken: token expired)\n",
+    );
+  });
+
   it("a collection failure exits 3 with its message", async () => {
     const c = capture({
       collect: async () => Promise.reject(new Error("no AWS credentials found")),

@@ -12,7 +12,7 @@ import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
 import { readSnapshotFile, SnapshotError } from "../snapshot/read";
-import type { Snapshot } from "../snapshot/schema";
+import { SOURCES, type Snapshot } from "../snapshot/schema";
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -155,8 +155,9 @@ async function liveSnapshot(
   if (!values.cluster || !values.region)
     throw new UsageError("live mode needs both --cluster and --region");
   const collect = io.collect ?? collectSnapshot;
+  let snapshot: Snapshot;
   try {
-    return await collect({
+    snapshot = await collect({
       clusterName: values.cluster,
       region: values.region,
       kubeconfig: values.kubeconfig,
@@ -174,6 +175,18 @@ async function liveSnapshot(
         .trim(),
     );
   }
+  return checkCollected(snapshot);
+}
+
+/** A collection in which every list failed is a failed collection (exit 3), not a report of
+ * nine AUDIT001 warnings. */
+function checkCollected(snapshot: Snapshot): Snapshot {
+  const wholeListGaps = snapshot.gaps.filter((g) => typeof g.targetGroupArn !== "string");
+  if (SOURCES.every((source) => wholeListGaps.some((g) => g.source === source))) {
+    const reasons = [...new Set(wholeListGaps.map((g) => g.message))].slice(0, 2).join("; ");
+    throw new CollectionError(`nothing could be read (${reasons})`);
+  }
+  return snapshot;
 }
 
 class CollectionError extends Error {}
