@@ -198,6 +198,15 @@ function ingressesForTargetGroup(
     const own = ingressesByKey.get(stack);
     if (own) return [own];
     const group = ingressesByGroup.get(stack) ?? [];
+    // The resource tag `<ns>/<ingress>-<service>:<port>` names the Ingress that made this group,
+    // also when it routes by an action annotation and so names the Service in no backend.
+    const resource = tags[INGRESS_RESOURCE];
+    const named = group.filter(
+      (ing) =>
+        service !== undefined &&
+        resource?.startsWith(`${keyOf(ing.metadata)}-${service.metadata.name}:`) === true,
+    );
+    if (named.length > 0) return named;
     const inGroup = group.filter(referencesService);
     return inGroup.length > 0 ? inGroup : group;
   }

@@ -212,4 +212,39 @@ describe("precision", () => {
     });
     expect(found).toEqual([`TGT005 ${APP_TG_ARN}`]);
   });
+
+  it("reads the creating Ingress of a group from the resource tag when it routes by action", () => {
+    // shop/cart forwards through an action annotation, so no backend names Service cart; the
+    // group's other Ingress shop/web declares its own success codes for its own Service.
+    const found = codes(healthyIpAppInput(), (s) => {
+      const cart = k8s(s).ingresses[0]!;
+      cart.metadata.annotations!["alb.ingress.kubernetes.io/group.name"] = "shop";
+      cart.metadata.annotations!["alb.ingress.kubernetes.io/actions.forward-cart"] = JSON.stringify(
+        {
+          type: "forward",
+          forwardConfig: { targetGroups: [{ serviceName: "cart", servicePort: "80" }] },
+        },
+      );
+      cart.spec!.rules![0]!.http!.paths[0]!.backend = {
+        service: { name: "forward-cart", port: { name: "use-annotation" } },
+      };
+      const web = structuredClone(k8s(s).ingresses[0]!);
+      web.metadata = {
+        name: "web",
+        namespace: "shop",
+        annotations: {
+          "alb.ingress.kubernetes.io/group.name": "shop",
+          "alb.ingress.kubernetes.io/success-codes": "200-299",
+        },
+      };
+      web.spec!.rules![0]!.http!.paths[0]!.backend = {
+        service: { name: "web", port: { number: 80 } },
+      };
+      k8s(s).ingresses.push(web);
+      tgs(s)[0]!.Tags = tgs(s)[0]!.Tags!.map((t) =>
+        t.Key === "ingress.k8s.aws/stack" ? { ...t, Value: "shop" } : t,
+      );
+    });
+    expect(found).toEqual([]);
+  });
 });
