@@ -29,6 +29,8 @@ export interface EndpointView {
   nodeName?: string;
   zone?: string;
   pod?: Pod;
+  /** The slice's ports: each Service port name with the number it resolved to for this endpoint. */
+  ports: { name?: string | null; port?: number | null }[];
 }
 
 export interface TargetView {
@@ -222,12 +224,18 @@ function endpointViews(
 ): EndpointView[] {
   const views: EndpointView[] = [];
   for (const slice of slices) {
-    for (const ep of slice.endpoints ?? []) views.push(...viewsOf(ep, podsByKey, ns));
+    const ports = slice.ports ?? [];
+    for (const ep of slice.endpoints ?? []) views.push(...viewsOf(ep, podsByKey, ns, ports));
   }
   return views;
 }
 
-function viewsOf(ep: Endpoint, podsByKey: Map<string, Pod>, ns: string): EndpointView[] {
+function viewsOf(
+  ep: Endpoint,
+  podsByKey: Map<string, Pod>,
+  ns: string,
+  ports: EndpointView["ports"],
+): EndpointView[] {
   const ref = ep.targetRef;
   const pod =
     ref?.name && (ref.kind ?? "Pod") === "Pod"
@@ -243,6 +251,7 @@ function viewsOf(ep: Endpoint, podsByKey: Map<string, Pod>, ns: string): Endpoin
     nodeName: ep.nodeName ?? pod?.spec.nodeName,
     zone: ep.zone,
     pod,
+    ports,
   }));
 }
 

@@ -247,4 +247,22 @@ describe("precision", () => {
     });
     expect(found).toEqual([]);
   });
+
+  it("registers a missing ip target on the port its EndpointSlice resolved when pods are unread", () => {
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        k8s(s).pods = [];
+        s.gaps = [{ source: "kubernetes.pods", message: "pods is forbidden" }];
+        // The Service's targetPort is the name "http": only the slice says it is 8080.
+        tgs(s)[0]!.TargetHealthDescriptions = [
+          target("10.0.1.60", 8080, "unhealthy", "Target.Timeout"),
+        ];
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "TGT002")!;
+    expect(f.affectedTargets).toEqual([
+      { id: "10.0.2.60", port: 8080, state: "unused", reason: "Target.NotRegistered" },
+    ]);
+    expect(f.remediation).toContain("--targets Id=10.0.2.60,Port=8080");
+  });
 });

@@ -13,7 +13,9 @@ function expectedPort(tgv: TargetGroupView, ep: EndpointView): number | null {
     if (port !== undefined) return port;
   }
   const target = sp.targetPort ?? sp.port;
-  return typeof target === "number" ? target : /^\d+$/.test(target) ? Number(target) : null;
+  if (typeof target === "number" || /^\d+$/.test(target)) return Number(target);
+  // A named targetPort without the pod: the slice lists the number it resolved to, by port name.
+  return ep.ports.find((p) => (p.name ?? "") === (sp.name ?? ""))?.port ?? null;
 }
 
 const list = (ids: string[], max = 3): string =>
