@@ -24,6 +24,7 @@ import {
 import { CLUSTER_NAME_PATTERN, REGION_PATTERN, loadConfig, type AuditConfig } from "../lib/config";
 import { auditMetrics } from "../lib/report/metrics";
 import { renderMarkdown } from "../lib/report/markdown";
+import { fitMarkdown, fitReport, RESPONSE_LIMIT_BYTES } from "../lib/report/response";
 import { publishNotifications, type SinkClients, type SinkOutcome } from "../lib/sinks/index";
 import { emitMetrics } from "../lib/sinks/metrics";
 import { SLACK_RETRY_DEFAULTS } from "../lib/sinks/slack";
@@ -264,8 +265,22 @@ function awsClients(config: AuditConfig): SinkClients {
   };
 }
 
+/** The answer within Lambda's response limit: the markdown split evenly with the report. */
+export function fitResponse(result: AuditResult, limit = RESPONSE_LIMIT_BYTES): AuditResult {
+  if ("markdown" in result) {
+    return {
+      ...result,
+      report: fitReport(result.report, limit / 2),
+      markdown: fitMarkdown(result.markdown, limit / 2),
+    };
+  }
+  return fitReport(result, limit);
+}
+
 /** The middy handler; tests pass fakes for any dependency, production passes none. */
-export function createHandler(overrides: Partial<AuditDeps> = {}) {
+export function createHandler(
+  overrides: Partial<AuditDeps> & { responseLimitBytes?: number } = {},
+) {
   const logger = overrides.logger ?? defaultLogger;
   let config = overrides.config;
   let clients = overrides.clients;
@@ -283,15 +298,19 @@ export function createHandler(overrides: Partial<AuditDeps> = {}) {
             config.alertTable,
           );
         }
-        return await runAudit(event, {
-          config,
-          clients,
-          logger,
-          collect: overrides.collect ?? collectSnapshot,
-          now: overrides.now ?? Date.now,
-          ...(alerts ? { alerts } : {}),
-          remainingTimeMs: overrides.remainingTimeMs ?? (() => context.getRemainingTimeInMillis()),
-        });
+        return fitResponse(
+          await runAudit(event, {
+            config,
+            clients,
+            logger,
+            collect: overrides.collect ?? collectSnapshot,
+            now: overrides.now ?? Date.now,
+            ...(alerts ? { alerts } : {}),
+            remainingTimeMs:
+              overrides.remainingTimeMs ?? (() => context.getRemainingTimeInMillis()),
+          }),
+          overrides.responseLimitBytes,
+        );
       } catch (error) {
         logger.error("audit failed", error as Error);
         throw error;
