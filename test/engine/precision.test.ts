@@ -265,4 +265,19 @@ describe("precision", () => {
     ]);
     expect(f.remediation).toContain("--targets Id=10.0.2.60,Port=8080");
   });
+
+  it("does not call an ip-mode health port stale while the pods answer on it", () => {
+    // The app serves /health on 8081 without declaring it (containerPort is informational) and
+    // probes readiness over TCP: a pod IP that passes on 8081 proves the pod listens there.
+    const found = codes(healthyIpAppInput(), (s) => {
+      tgs(s)[0]!.HealthCheckPort = "8081";
+      tgs(s)[0]!.HealthCheckPath = "/health";
+      k8s(s).services[0]!.metadata.annotations = {
+        "alb.ingress.kubernetes.io/healthcheck-port": "8081",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/health",
+      };
+      for (const d of tgs(s)[0]!.TargetHealthDescriptions!) d.HealthCheckPort = "8081";
+    });
+    expect(found).toEqual([]);
+  });
 });

@@ -63,6 +63,9 @@ function check(tgv: TargetGroupView): Finding | undefined {
     known = nodePorts(tgv);
     what = `the current nodePorts of ${serviceLabel(tgv)}`;
   } else if (isIp(tgv) && tgv.backingPods.length > 0) {
+    // A pod IP that passes on the port proves the pod listens there: declaring a containerPort
+    // is optional, and unlike a nodePort nothing else can answer on a pod's address.
+    if (tgv.healthyPerCloudWatch || tgv.targets.some((t) => t.healthy)) return undefined;
     known = podPorts(tgv);
     what = `the ports the pods behind ${serviceLabel(tgv)} serve`;
   } else {
