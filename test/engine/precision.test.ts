@@ -280,4 +280,27 @@ describe("precision", () => {
     });
     expect(found).toEqual([]);
   });
+
+  it("does not call a gRPC group's check of its gRPC port a wrong port", () => {
+    // A gRPC group checks the gRPC server itself (a gRPC method, gRPC codes): the HTTP readiness
+    // port of the pods is no place it could check instead.
+    const found = codes(healthyInstanceGatewayInput(), (s) => {
+      Object.assign(tgs(s)[0]!, {
+        ProtocolVersion: "GRPC",
+        Matcher: { GrpcCode: "12" },
+        HealthCheckPort: "traffic-port",
+        HealthCheckPath: "/AWS.ALB/healthcheck",
+      });
+      k8s(s).services[0]!.metadata.annotations = {};
+      for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+        d.HealthCheckPort = "31246";
+        d.TargetHealth = {
+          State: "unhealthy",
+          Reason: "Target.ResponseCodeMismatch",
+          Description: "Health checks failed with these codes: [14]",
+        };
+      }
+    });
+    expect(found).toEqual([`TGT005 ${GW_TG_ARN}`]);
+  });
 });

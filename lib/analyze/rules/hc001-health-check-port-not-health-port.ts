@@ -6,6 +6,7 @@ import {
   failingWith,
   groupDown,
   healthReach,
+  isGrpc,
   isInstance,
   isIp,
   istioAgentPorts,
@@ -86,6 +87,9 @@ function plan(tgv: TargetGroupView, model: Model, reach: HealthReach): Plan {
 
 function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   if (!tgv.service || !(isInstance(tgv) || isIp(tgv)) || !groupDown(tgv)) return undefined;
+  // A gRPC group checks the gRPC server on its traffic port by design (a method, gRPC codes):
+  // an HTTP readiness endpoint elsewhere is no port, path or protocol it could use instead.
+  if (isGrpc(tgv)) return undefined;
   const reach = healthReach(tgv);
   if (!reach) return undefined;
   const considered = failingWith(tgv);
