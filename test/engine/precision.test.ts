@@ -303,4 +303,22 @@ describe("precision", () => {
     });
     expect(found).toEqual([`TGT005 ${GW_TG_ARN}`]);
   });
+
+  it("fixes the traffic protocol too when the check on the traffic port fails for the same reason", () => {
+    // backend-protocol HTTPS in front of a plaintext app: fixing only the check would turn the
+    // targets healthy while every request still fails the TLS handshake.
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        Object.assign(tgs(s)[0]!, { Protocol: "HTTPS", HealthCheckProtocol: "HTTPS" });
+        k8s(s).services[0]!.metadata.annotations!["alb.ingress.kubernetes.io/backend-protocol"] =
+          "HTTPS";
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = { State: "unhealthy", Reason: "Target.FailedHealthChecks" };
+        }
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "HC003")!;
+    expect(f.remediation).toContain('alb.ingress.kubernetes.io/healthcheck-protocol: "HTTP"');
+    expect(f.remediation).toContain("alb.ingress.kubernetes.io/backend-protocol=HTTP");
+  });
 });

@@ -23,6 +23,26 @@ const EFFECT: Record<"HTTP" | "HTTPS", string> = {
     "The load balancer sends plain HTTP to a TLS endpoint, which rejects it (typically 400 or a closed connection)",
 };
 
+/**
+ * When the check runs on the traffic port, the load balancer's traffic goes to the same endpoint
+ * with the group's Protocol: if that is the same wrong scheme, fixing only the check turns the
+ * targets healthy while every request still fails. A group's Protocol cannot be modified.
+ */
+function trafficProtocolFix(tgv: TargetGroupView, scheme: string, onTrafficPort: boolean): string {
+  const protocol = tgv.tg.Protocol?.toUpperCase();
+  if (!onTrafficPort || !isHttpCheck(protocol ?? null) || protocol === scheme) return "";
+  const lead = `\nThe load balancer also sends its traffic to this port over ${String(protocol)}, which fails the same way once the check passes: set the backend protocol to ${scheme} as well.`;
+  const svc = tgv.service;
+  if (tgv.manager === "ingress" && svc) {
+    const ns = svc.metadata.namespace ?? "default";
+    return (
+      `${lead} The controller then creates a new target group with protocol ${scheme} and moves the listener rules to it:\n` +
+      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite alb.ingress.kubernetes.io/backend-protocol=${scheme}`
+    );
+  }
+  return `${lead} A target group's protocol cannot be modified: create one with --protocol ${scheme} and forward the listener rules to it.`;
+}
+
 function check(tgv: TargetGroupView): Finding | undefined {
   const gate = checksReachingHealth(tgv);
   if (!gate) return undefined;
@@ -54,7 +74,13 @@ function check(tgv: TargetGroupView): Finding | undefined {
     rootCause:
       `Target group ${tgv.name} checks port ${String(port)}, which reaches the health port of the pods behind ${serviceLabel(tgv)}, over ${String(live.protocol)}, but their readiness endpoint is ${describeEndpoint(he)}. ` +
       `${EFFECT[he.scheme]}, so the checks fail (${reasons}).`,
-    remediation: healthCheckFix(tgv, { protocol: he.scheme }),
+    remediation:
+      healthCheckFix(tgv, { protocol: he.scheme }) +
+      trafficProtocolFix(
+        tgv,
+        he.scheme,
+        gate.considered.every((t) => t.port !== null && t.checkedPort === t.port),
+      ),
   });
 }
 
