@@ -321,4 +321,15 @@ describe("precision", () => {
     expect(f.remediation).toContain('alb.ingress.kubernetes.io/healthcheck-protocol: "HTTP"');
     expect(f.remediation).toContain("alb.ingress.kubernetes.io/backend-protocol=HTTP");
   });
+
+  it("does not call a target stale while it is being registered (snapshot race in a rollout)", () => {
+    // The lists are read in parallel: a pod created meanwhile is registered (initial) before
+    // its address reaches the EndpointSlices we read. The controller registers only endpoints.
+    const found = codes(healthyIpAppInput(), (s) => {
+      tgs(s)[0]!.TargetHealthDescriptions!.push(
+        target("10.0.3.61", 8080, "initial", "Elb.RegistrationInProgress"),
+      );
+    });
+    expect(found).toEqual([]);
+  });
 });

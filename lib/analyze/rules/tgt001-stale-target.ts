@@ -7,10 +7,12 @@ const EVIDENCE_SAMPLE = 20;
 
 /**
  * Draining targets are already on their way out, and `Target.NotRegistered` is AWS saying the
- * target is not in the group at all: neither is drift the controller failed to clean up.
+ * target is not in the group at all: neither is drift the controller failed to clean up. An
+ * `initial` target was registered moments ago, and the controller registers only what the
+ * cluster lists: it is a pod or node newer than the lists of this snapshot, not a leftover.
  */
 const isRegistered = (t: TargetView): boolean =>
-  t.state !== "draining" && t.reason !== "Target.NotRegistered";
+  t.state !== "draining" && t.state !== "initial" && t.reason !== "Target.NotRegistered";
 
 const targetArg = (t: { id: string; port: number | null }): string =>
   t.port != null ? `Id=${t.id},Port=${t.port}` : `Id=${t.id}`;
