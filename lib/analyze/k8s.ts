@@ -155,6 +155,28 @@ export function servicePortReaching(
   });
 }
 
+/** The AWS Load Balancer Controller's pod readiness gates (current and legacy prefix). */
+const TARGET_HEALTH_GATE = /^target-health\.(elbv2|alb\.ingress)\.k8s\.aws\//;
+
+/**
+ * The controller's readiness gate a pod whose containers are all ready still waits for: it
+ * turns true only once the pod's target passes the load balancer's health check, so such a
+ * pod is unready because the check fails, not the other way round.
+ */
+export function pendingTargetHealthGate(pod: Pod): string | undefined {
+  const conditions = pod.status?.conditions ?? [];
+  if (!conditions.some((c) => c.type === "ContainersReady" && c.status === "True"))
+    return undefined;
+  const gates = (pod.spec as { readinessGates?: { conditionType?: string }[] }).readinessGates;
+  return (gates ?? [])
+    .map((g) => g.conditionType ?? "")
+    .find(
+      (type) =>
+        TARGET_HEALTH_GATE.test(type) &&
+        !conditions.some((c) => c.type === type && c.status === "True"),
+    );
+}
+
 export const isPodReady = (pod: Pod): boolean =>
   pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 

@@ -332,4 +332,37 @@ describe("precision", () => {
     });
     expect(found).toEqual([]);
   });
+
+  it("sees through the controller's readiness gate: pods wait on the check, not the reverse", () => {
+    // With pod readiness gates a pod turns ready only once its target passes the ALB's check,
+    // so a failing check leaves no ready endpoint although every container is ready.
+    const gate = "target-health.elbv2.k8s.aws/k8s-shop-cart-0987654321";
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        for (const pod of k8s(s).pods) {
+          (pod.spec as { readinessGates?: unknown }).readinessGates = [{ conditionType: gate }];
+          pod.status!.conditions = [
+            { type: "ContainersReady", status: "True" },
+            { type: gate, status: "False" },
+            { type: "Ready", status: "False", reason: "ReadinessGatesNotReady" },
+          ];
+        }
+        for (const ep of k8s(s).endpointSlices[0]!.endpoints!) {
+          ep.conditions = { ready: false, serving: false, terminating: false };
+        }
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = {
+            State: "unhealthy",
+            Reason: "Target.ResponseCodeMismatch",
+            Description: "Health checks failed with these codes: [302]",
+          };
+        }
+      }),
+    );
+    expect(report.findings.map((f) => f.code)).toEqual(["HC006", "TGT003"]);
+    const tgt003 = report.findings.find((f) => f.code === "TGT003")!;
+    expect(tgt003.rootCause).not.toContain("whatever the health-check settings");
+    expect(tgt003.rootCause).toContain("readiness gate");
+    expect(tgt003.remediation).toContain(gate);
+  });
 });

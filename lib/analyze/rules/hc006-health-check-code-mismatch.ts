@@ -9,6 +9,7 @@ import {
   serviceLabel,
   HEALTH_CHECK_INPUTS,
 } from "../health-check";
+import { pendingTargetHealthGate } from "../k8s";
 import type { TargetGroupView, TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { makeFinding, perTargetGroup } from "../rule";
@@ -76,7 +77,10 @@ function check(tgv: TargetGroupView): Finding | undefined {
     return undefined;
   }
   // Without a ready endpoint the kubelet fails the probe too: the service is down (TGT003).
-  if (!tgv.endpoints.some((e) => e.ready)) return undefined;
+  // A pod held back only by the controller's readiness gate passes the kubelet's probe.
+  const probePasses = (e: (typeof tgv.endpoints)[number]) =>
+    e.ready || (e.pod !== undefined && pendingTargetHealthGate(e.pod) !== undefined);
+  if (!tgv.endpoints.some(probePasses)) return undefined;
   // gRPC groups match gRPC status codes, which the description does not report.
   if (tgv.tg.Matcher?.GrpcCode !== undefined && tgv.tg.Matcher.HttpCode === undefined) {
     return undefined;

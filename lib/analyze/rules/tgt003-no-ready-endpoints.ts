@@ -3,7 +3,7 @@
  * health check whatever its settings. The finding says, pod by pod, why none is ready.
  */
 import type { Finding } from "../finding";
-import { isPodReady, keyOf, probeEndpoint } from "../k8s";
+import { isPodReady, keyOf, pendingTargetHealthGate, probeEndpoint } from "../k8s";
 import type { Model, TargetGroupView } from "../model";
 import { makeFinding, type Rule } from "../rule";
 import type { Pod, Service } from "../../snapshot/schema";
@@ -220,6 +220,18 @@ function check(
 
   const failing = failingTargets(tgv);
   const readyPods = diagnoses.filter((d) => d.ready).length;
+  // Pods held back only by the controller's readiness gate wait for the check to pass: the
+  // failing check is the cause here, so it must not be called irrelevant.
+  const gated = pods.flatMap((p) => {
+    const gate = pendingTargetHealthGate(p);
+    return gate ? [{ pod: keyOf(p.metadata), gate }] : [];
+  });
+  const allGated = pods.length > 0 && gated.length === pods.length;
+  if (gated.length > 0) {
+    const gates = [...new Set(gated.map((g) => g.gate))].join(", ");
+    const step = `Pod(s) ${gated.map((g) => g.pod).join(", ")} have every container ready and wait only for readiness gate ${gates}, which the AWS Load Balancer Controller sets once the target passes the health check of ${tgLabel(tgv)}: fix what fails that check (see this target group's other findings, and aws elbv2 describe-target-health --target-group-arn ${tgv.arn}).`;
+    note = note ? `${note}\n${step}` : step;
+  }
   return makeFinding("TGT003", {
     severity: "critical",
     title: `Target group ${tgLabel(tgv)}: Service ${ns}/${svc.metadata.name} has no ready endpoint (${pods.length > 0 ? `${readyPods}/${pods.length} pods ready` : "no pods"})`,
@@ -251,7 +263,9 @@ function check(
           : hasSelector
             ? `because selector ${selectorText(selector)} matches no pod in ${ns}. `
             : "because it has no selector and no endpoints were provided. ") +
-      `With nothing ready behind it, every target of ${tgLabel(tgv)} fails whatever the health-check settings.`,
+      (allGated
+        ? `Their containers are ready: each pod waits for the controller's readiness gate, which turns true only when its target passes the health check of ${tgLabel(tgv)}, so the failing check keeps the Service down.`
+        : `With nothing ready behind it, every target of ${tgLabel(tgv)} fails whatever the health-check settings.`),
     remediation: remediation(ns, svc, diagnoses, note),
   });
 }
