@@ -365,4 +365,27 @@ describe("precision", () => {
     expect(tgt003.rootCause).toContain("readiness gate");
     expect(tgt003.remediation).toContain(gate);
   });
+
+  it("adds an NLB's missing zone through the Service the controller reads, not set-subnets", () => {
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        nlbLocal(s);
+        k8s(s).services[0]!.metadata.annotations![
+          "service.beta.kubernetes.io/aws-load-balancer-subnets"
+        ] = "subnet-eu-west-1a,subnet-eu-west-1b";
+        const lb = s.aws.loadBalancers![0]!;
+        lb.AvailabilityZones = lb.AvailabilityZones!.filter((z) => z.ZoneName !== NODES[2].zone);
+        tgs(s)[0]!.TargetHealthDescriptions![2]!.TargetHealth = {
+          State: "unused",
+          Reason: "Target.NotInUse",
+        };
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "TGT004")!;
+    // The controller owns the NLB's subnets and would undo a manual set-subnets.
+    expect(f.remediation).not.toContain("set-subnets");
+    expect(f.remediation).toContain(
+      "kubectl -n istio-system annotate service istio-ingressgateway --overwrite service.beta.kubernetes.io/aws-load-balancer-subnets=subnet-eu-west-1a,subnet-eu-west-1b,<subnet-in-eu-west-1c>",
+    );
+  });
 });

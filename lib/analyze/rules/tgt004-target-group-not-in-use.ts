@@ -5,6 +5,7 @@ import { makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
 
 const SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
+const NLB_SUBNETS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-subnets";
 
 /** The node's zone label, else the zone in its providerID (`aws:///<zone>/<instance>`). */
 function zoneOfNode(node: Node | undefined): string | undefined {
@@ -86,7 +87,25 @@ function zoneFix(tgv: TargetGroupView, lbs: LoadBalancer[], missingZones: string
       alternative
     );
   }
-  if (tgv.manager === "ingress") {
+  // An NLB made for a Service: the controller reads its subnets from the Service's annotation.
+  const svc = tgv.service;
+  const declared = svc?.metadata.annotations?.[NLB_SUBNETS_ANNOTATION];
+  if (tgv.manager === "service" && svc && declared !== undefined) {
+    const ns = svc.metadata.namespace ?? "default";
+    const subnets = [
+      ...declared
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+      ...add,
+    ];
+    return (
+      `Add a subnet in ${zones} to the subnets Service ${ns}/${svc.metadata.name} declares (the controller owns the load balancer's subnets):\n` +
+      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${NLB_SUBNETS_ANNOTATION}=${subnets.join(",")}\n` +
+      alternative
+    );
+  }
+  if (tgv.manager === "ingress" || tgv.manager === "service") {
     const internal = lbs.some((lb) => lb.Scheme === "internal");
     const role = internal ? "kubernetes.io/role/internal-elb" : "kubernetes.io/role/elb";
     return (
