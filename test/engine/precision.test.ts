@@ -388,4 +388,21 @@ describe("precision", () => {
       "kubectl -n istio-system annotate service istio-ingressgateway --overwrite service.beta.kubernetes.io/aws-load-balancer-subnets=subnet-eu-west-1a,subnet-eu-west-1b,<subnet-in-eu-west-1c>",
     );
   });
+
+  it("does not suggest listener rules for a detached NLB group, which has none", () => {
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        nlbLocal(s);
+        tgs(s)[0]!.LoadBalancerArns = [];
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = { State: "unused", Reason: "Target.NotInUse" };
+        }
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "TGT004")!;
+    expect(f.remediation).not.toContain("create-rule");
+    expect(f.remediation).toContain(
+      "kubectl -n istio-system describe service istio-ingressgateway",
+    );
+  });
 });

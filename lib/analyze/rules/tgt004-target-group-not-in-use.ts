@@ -38,8 +38,17 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
         `was deleted, or the controller failed while reconciling the load balancer.`
       : `Nothing forwards to it: no listener rule or default action names it, so the Service ` +
         `behind it is reachable through no load balancer.`;
+  const svc = tgv.service?.metadata;
+  // An NLB has listeners but no rules: the controller makes the listener from the Service.
+  const serviceFix =
+    tgv.manager === "service" && svc
+      ? `The controller made it for Service ${svc.namespace ?? "default"}/${svc.name} and forwards a listener to it when it reconciles the Service; check it does (events, then its log):\n` +
+        `kubectl -n ${svc.namespace ?? "default"} describe service ${svc.name}\n` +
+        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags["service.k8s.aws/stack"] ?? svc.name}\n`
+      : undefined;
   const fix =
-    tgv.manager === "ingress"
+    serviceFix ??
+    (tgv.manager === "ingress"
       ? `Check the Ingress still routes to the Service and the controller reconciles it:\n` +
         (ing
           ? `kubectl -n ${ing.metadata.namespace ?? "default"} describe ingress ${ing.metadata.name}\n`
@@ -47,7 +56,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
         `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags["ingress.k8s.aws/stack"] ?? tgv.name}\n`
       : `Attach it to a listener, as a rule or as the default action:\n` +
         `aws elbv2 create-rule --listener-arn <listener-arn> --priority <n> --conditions Field=path-pattern,Values='/*' --actions Type=forward,TargetGroupArn=${tgv.arn}\n` +
-        `aws elbv2 modify-listener --listener-arn <listener-arn> --default-actions Type=forward,TargetGroupArn=${tgv.arn}\n`;
+        `aws elbv2 modify-listener --listener-arn <listener-arn> --default-actions Type=forward,TargetGroupArn=${tgv.arn}\n`);
   const cleanup =
     `If nothing should use it any more, remove it` +
     (binding
