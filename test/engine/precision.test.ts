@@ -405,4 +405,29 @@ describe("precision", () => {
       "kubectl -n istio-system describe service istio-ingressgateway",
     );
   });
+
+  it("shows how to call a gRPC health check, which a plain curl cannot", () => {
+    const report = analyze(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        Object.assign(tgs(s)[0]!, {
+          ProtocolVersion: "GRPC",
+          HealthCheckPath: "/AWS.ALB/healthcheck",
+          Matcher: { GrpcCode: "12" },
+        });
+        delete k8s(s).services[0]!.metadata.annotations;
+        for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+          d.TargetHealth = {
+            State: "unhealthy",
+            Reason: "Target.ResponseCodeMismatch",
+            Description: "Health checks failed with these codes: [14]",
+          };
+        }
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "TGT005")!;
+    expect(f.remediation).toContain("outside 12");
+    expect(f.remediation).toContain(
+      "curl -sv --http2-prior-knowledge -X POST -H 'content-type: application/grpc' -H 'te: trailers' http://10.0.1.60:8080/AWS.ALB/healthcheck",
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { isGrpc } from "../health-check";
 import type { TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
@@ -26,10 +27,17 @@ function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetVie
         `<private IP of ${example.id}>`)
       : example.id;
   // A TCP check only opens a connection: curl has no tcp:// scheme, a connect test is the same check.
+  const grpc = isGrpc(tgv);
+  const url = `${scheme}://${host}:${port}${path}`;
+  // A gRPC check is an HTTP/2 POST whose verdict is the grpc-status trailer.
+  const grpcCurl = `curl -sv ${scheme === "https" ? "-k --http2" : "--http2-prior-knowledge"} -X POST -H 'content-type: application/grpc' -H 'te: trailers' ${url} (read grpc-status)`;
   const curl =
     scheme === "tcp"
       ? `nc -vz ${host} ${port}`
-      : `curl -sv ${scheme === "https" ? "-k " : ""}${scheme}://${host}:${port}${path}`;
+      : grpc
+        ? grpcCurl
+        : `curl -sv ${scheme === "https" ? "-k " : ""}${url}`;
+  const matcher = grpc ? tgv.tg.Matcher?.GrpcCode : tgv.tg.Matcher?.HttpCode;
   const sgs = tgv.loadBalancers.flatMap((lb) => lb.SecurityGroups ?? []);
   const lbSg = sgs.length > 0 ? sgs.join(", ") : "<load balancer security group>";
   switch (reason) {
@@ -42,7 +50,7 @@ function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetVie
     case "Target.ResponseCodeMismatch":
       return (
         `Target.ResponseCodeMismatch: the check got an answer with a code outside ` +
-        `${tgv.tg.Matcher?.HttpCode ?? "the matcher"}. See what it returns: ${curl}`
+        `${matcher ?? "the matcher"}. See what it returns: ${curl}`
       );
     case "Target.FailedHealthChecks":
       return (
