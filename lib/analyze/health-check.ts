@@ -6,6 +6,7 @@
  */
 import type { Container, Pod, Probe, ServicePort, Source } from "../snapshot/schema";
 import {
+  hasIstioSidecar,
   keyOf,
   probeEndpoint,
   resolveContainerPort,
@@ -142,6 +143,9 @@ export function podPorts(tgv: TargetGroupView): Set<number> {
   return ports;
 }
 
+/** The agent (15020) and Envoy's readiness (15021); 15090 serves metrics, which is no health. */
+const ISTIO_SIDECAR_PORTS = [15020, 15021] as const;
+
 /**
  * Ip mode: the Istio agent ports that serve the probes Istio rewrote (`/app-health/...`). A
  * check there reaches a health endpoint too, by another route, so it is no wrong port.
@@ -150,6 +154,8 @@ export function istioAgentPorts(tgv: TargetGroupView): Set<number> {
   const ports = new Set<number>();
   if (!isIp(tgv)) return ports;
   for (const pod of tgv.backingPods) {
+    // The sidecar's own health ports answer health, never traffic.
+    if (hasIstioSidecar(pod)) for (const p of ISTIO_SIDECAR_PORTS) ports.add(p);
     for (const c of pod.spec.containers) {
       for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
         const get = probe?.httpGet;

@@ -295,4 +295,18 @@ describe("precision", () => {
       "curl -sv --http2-prior-knowledge -X POST -H 'content-type: application/grpc' -H 'te: trailers' http://10.0.1.60:8080/AWS.ALB/healthcheck",
     );
   });
+
+  it("does not call the sidecar's own readiness port a traffic port (ip mode)", () => {
+    // Checking Envoy's /healthz/ready on 15021 is a health check by another route; when it
+    // times out (a security group), that port carries no traffic to blame.
+    const found = codes(healthyIpAppInput(), (s) => {
+      Object.assign(tgs(s)[0]!, { HealthCheckPort: "15021", HealthCheckPath: "/healthz/ready" });
+      delete k8s(s).services[0]!.metadata.annotations;
+      for (const d of tgs(s)[0]!.TargetHealthDescriptions!) {
+        d.HealthCheckPort = "15021";
+        d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
+      }
+    });
+    expect(found).toEqual([`TGT005 ${APP_TG_ARN}`]);
+  });
 });
