@@ -46,7 +46,7 @@ describe("precision", () => {
     expect(found).toEqual([]);
   });
 
-  it("does not blame the path when every check times out (a security group, not a path)", () => {
+  it("reports a wrong path even when the checks time out, as the catalog defines HC002", () => {
     const report = analyze(
       snapshotOf(healthyIpAppInput(), (s) => {
         tgs(s)[0]!.HealthCheckPath = "/";
@@ -56,8 +56,9 @@ describe("precision", () => {
         }
       }),
     );
-    // A wrong path is answered (404, a redirect): the ALB reports ResponseCodeMismatch, not silence.
-    expect(report.findings.map((f) => f.code)).toEqual(["TGT005"]);
+    // The catalog fires HC002 on any failing check reason HC001 names: the path is wrong and
+    // must change whatever else (a security group) also blocks the check.
+    expect(report.findings.map((f) => f.code)).toEqual(["HC002"]);
   });
 
   it("suggests a TCP connect, not a tcp:// URL, for a TCP health check", () => {

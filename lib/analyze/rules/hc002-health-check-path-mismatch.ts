@@ -15,16 +15,9 @@ import { healthCheckFix } from "../remediation";
 import { makeFinding, perTargetGroup } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 
-/**
- * A path the app does not serve as health is still answered (404, a redirect, 401), which AWS
- * reports as ResponseCodeMismatch. Checks that time out or whose connection fails got no answer
- * at all: the path cannot be the cause (a security group or a dead port is), so it is not blamed.
- */
-const ANSWERED: ReadonlySet<string> = new Set(["Target.ResponseCodeMismatch"]);
-
 function check(tgv: TargetGroupView): Finding | undefined {
   if (isGrpc(tgv)) return undefined;
-  const gate = checksReachingHealth(tgv, ANSWERED);
+  const gate = checksReachingHealth(tgv);
   if (!gate) return undefined;
   const live = liveCheck(tgv);
   const he = gate.reach.endpoint;
