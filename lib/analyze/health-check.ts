@@ -188,6 +188,31 @@ export function healthCheckNodePort(tgv: TargetGroupView): number | undefined {
   return spec?.externalTrafficPolicy === "Local" && typeof port === "number" ? port : undefined;
 }
 
+/**
+ * Failing targets that fail by design: the check is on kube-proxy's healthCheckNodePort, which
+ * answers 503 on nodes without a ready endpoint precisely so the load balancer skips them, and
+ * other nodes (with one) pass. Nothing is broken there; reporting it would page for a feature.
+ */
+export function drainedByLocalPolicy(tgv: TargetGroupView): Set<string> {
+  const healthPort = healthCheckNodePort(tgv);
+  if (healthPort === undefined || tgv.targetType !== "instance") return new Set();
+  if (!tgv.targets.some((t) => t.healthy)) return new Set();
+  const nodesWithEndpoints = new Set(
+    tgv.endpoints.filter((e) => e.ready && e.nodeName).map((e) => e.nodeName as string),
+  );
+  return new Set(
+    tgv.targets
+      .filter(
+        (t) =>
+          t.failing &&
+          t.checkedPort === healthPort &&
+          t.node !== undefined &&
+          !nodesWithEndpoints.has(t.node.metadata.name),
+      )
+      .map((t) => t.id),
+  );
+}
+
 /** Ports that carry traffic to the backing pods: the Service's nodePorts, or pod ports in ip mode. */
 export const trafficPorts = (tgv: TargetGroupView): Set<number> =>
   isIp(tgv) ? podPorts(tgv) : nodePorts(tgv);

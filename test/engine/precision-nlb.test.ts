@@ -73,8 +73,24 @@ describe("precision: NLB groups", () => {
     expect(failing).not.toContain(`HC004 ${GW_TG_ARN}`);
   });
 
-  it("explains an NLB's Local health port failing on a node without a pod, with NLB advice", () => {
-    const report = analyze(snapshotOf(healthyInstanceGatewayInput(), nlbLocal));
+  it("stays quiet when kube-proxy's health port fails a node without a pod, as designed", () => {
+    // The NLB skips node C because it runs no gateway pod: that is what the port is for.
+    expect(codes(healthyInstanceGatewayInput(), nlbLocal)).toEqual([]);
+  });
+
+  it("explains an NLB checking the traffic port of a Local Service, with NLB advice", () => {
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        nlbLocal(s);
+        const tg = tgs(s)[0]!;
+        Object.assign(tg, { HealthCheckProtocol: "TCP", HealthCheckPort: "traffic-port" });
+        delete tg.HealthCheckPath;
+        for (const d of tg.TargetHealthDescriptions!) {
+          d.HealthCheckPort = "31246";
+          if (d.TargetHealth?.State === "unhealthy") d.TargetHealth.Reason = "Target.Timeout";
+        }
+      }),
+    );
     expect(report.findings.map((f) => f.code)).toEqual(["TP001"]);
     const f = report.findings[0]!;
     expect(f.severity).toBe("warning");

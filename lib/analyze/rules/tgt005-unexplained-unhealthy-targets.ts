@@ -1,5 +1,5 @@
 import type { Finding } from "../finding";
-import { isGrpc } from "../health-check";
+import { drainedByLocalPolicy, isGrpc } from "../health-check";
 import type { TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
@@ -123,7 +123,10 @@ export const unexplainedUnhealthyTargets: Rule = {
   run: ({ model, prior }) =>
     model.targetGroups.flatMap((tgv) => {
       if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
-      const rest = failingTargets(tgv).filter((t) => !explainedBy(prior, tgv, t));
+      const byDesign = drainedByLocalPolicy(tgv);
+      const rest = failingTargets(tgv).filter(
+        (t) => !byDesign.has(t.id) && !explainedBy(prior, tgv, t),
+      );
       return rest.length > 0 ? [findingFor(tgv, rest)] : [];
     }),
 };

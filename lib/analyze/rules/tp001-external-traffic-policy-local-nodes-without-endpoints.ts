@@ -4,7 +4,7 @@
  * every registered node without a ready endpoint times out the ALB's health check.
  */
 import type { Finding } from "../finding";
-import { healthCheckNodePort } from "../health-check";
+import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
 import { makeFinding, type Rule } from "../rule";
 import type { TargetGroupView, TargetView } from "../model";
 import { affected, anyHealthy, tgLabel, tgResources } from "../views";
@@ -92,6 +92,8 @@ function check(tgv: TargetGroupView): Finding | undefined {
   if (explained.length === 0 || explained.length / unhealthy.length < TP001_THRESHOLD) {
     return undefined;
   }
+  const byDesign = drainedByLocalPolicy(tgv);
+  if (explained.every((t) => byDesign.has(t.id))) return undefined;
 
   const ns = svc.metadata.namespace ?? "default";
   const name = svc.metadata.name;
