@@ -41,19 +41,35 @@ export function summaryLine(report: AuditReport): string {
   );
 }
 
-/** Evidence as `field: expected → actual` lines, the way a person compares them. */
+const isRecordList = (v: unknown): v is Record<string, unknown>[] =>
+  Array.isArray(v) &&
+  v.length > 0 &&
+  v.every((item) => typeof item === "object" && item !== null && !Array.isArray(item));
+
+const show = (v: unknown) =>
+  v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v);
+
+/** `a=1, b=x`: one record of a list as a person scans it. */
+const record = (item: Record<string, unknown>) =>
+  Object.entries(item)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(", ");
+
+/**
+ * Evidence as `field: expected …, actual …` lines, the way a person compares them. A list of
+ * records (per node, per target, per pod) gets one `  - ` line per record instead of one long
+ * JSON line.
+ */
 export function evidenceLines(f: Finding): string[] {
-  const keys = [
-    ...new Set([...Object.keys(f.evidence.expected), ...Object.keys(f.evidence.actual)]),
-  ];
-  const show = (v: unknown) =>
-    v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v);
-  return keys.map((k) => {
-    const inExpected = k in f.evidence.expected;
-    const inActual = k in f.evidence.actual;
-    if (inExpected && inActual)
-      return `${k}: expected ${show(f.evidence.expected[k])}, actual ${show(f.evidence.actual[k])}`;
-    return `${k}: ${show(inExpected ? f.evidence.expected[k] : f.evidence.actual[k])}`;
+  const { expected, actual } = f.evidence;
+  const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
+  return keys.flatMap((k) => {
+    if (k in expected && k in actual) {
+      return [`${k}: expected ${show(expected[k])}, actual ${show(actual[k])}`];
+    }
+    const value = k in expected ? expected[k] : actual[k];
+    if (isRecordList(value)) return [`${k}:`, ...value.map((item) => `  - ${record(item)}`)];
+    return [`${k}: ${show(value)}`];
   });
 }
 

@@ -20,7 +20,15 @@ function renderFinding(f: Finding): string {
     lines.push("");
   }
   const evidence = evidenceLines(f);
-  if (evidence.length) lines.push("**Evidence**", "", ...evidence.map((e) => `- ${e}`), "");
+  if (evidence.length) {
+    // Record lines already carry their nested-list marker.
+    lines.push(
+      "**Evidence**",
+      "",
+      ...evidence.map((e) => (e.startsWith("  - ") ? e : `- ${e}`)),
+      "",
+    );
+  }
   lines.push("**Root cause**", "", f.rootCause, "", "**Fix**", "", "```", f.remediation, "```", "");
   lines.push(`<sub>fingerprint ${f.fingerprint}</sub>`, "");
   return lines.join("\n");

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import type { AuditReport, Finding } from "../lib/analyze/finding";
+import { makeFinding } from "../lib/analyze/rule";
+import { renderJson } from "../lib/report/json";
+import { renderMarkdown } from "../lib/report/markdown";
+import { renderText } from "../lib/report/text";
+import { GW_TG_ARN } from "./support/scenarios";
+
+const tp001 = makeFinding("TP001", {
+  severity: "warning",
+  title: "2/3 nodes run no gateway pod",
+  targetGroupArn: GW_TG_ARN,
+  resources: [{ kind: "Service", namespace: "istio-system", name: "istio-ingressgateway" }],
+  affectedTargets: [{ id: "i-0a", port: 31246, state: "unhealthy", reason: "Target.Timeout" }],
+  evidence: {
+    expected: { externalTrafficPolicy: "Cluster" },
+    actual: {
+      externalTrafficPolicy: "Local",
+      failingNodes: [
+        { instanceId: "i-0a", localReadyEndpoints: 0 },
+        { instanceId: "i-0b", localReadyEndpoints: 0 },
+      ],
+    },
+  },
+  rootCause: "kube-proxy drops traffic on nodes without a local endpoint.",
+  remediation: `kubectl -n istio-system patch service istio-ingressgateway -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`,
+});
+
+const mesh002 = makeFinding("MESH002", {
+  severity: "critical",
+  title: "probe refused | by STRICT mTLS",
+  targetGroupArn: null,
+  resources: [{ kind: "Deployment", namespace: "payments", name: "api" }],
+  affectedTargets: [],
+  evidence: { expected: {}, actual: { port: 8080 } },
+  rootCause: "no mesh certificate",
+  remediation: "enable probe rewrite",
+});
+
+function report(findings: Finding[]): AuditReport {
+  return {
+    version: 1,
+    cluster: { name: "shop-prod", region: "eu-west-1" },
+    auditedAt: "2026-11-24T10:00:00Z",
+    summary: {
+      targetGroups: 1,
+      targetGroupsAudited: 1,
+      targets: 3,
+      unhealthyTargets: 1,
+      findings: findings.length,
+      bySeverity: { critical: 1, warning: 1, info: 0 },
+      byCode: {},
+      suppressed: 0,
+      suppressedByCode: {},
+      gaps: 0,
+    },
+    findings,
+  };
+}
+
+describe("text report", () => {
+  const text = renderText(report([mesh002, tp001]), { color: false });
+
+  it("groups findings under their target group, cluster-wide ones under their own heading", () => {
+    expect(text).toContain("\ncluster-wide\n  CRITICAL MESH002 HttpProbeBlockedByStrictMtls: ");
+    expect(text).toContain(`\nk8s-istiosys-gw\n  ${GW_TG_ARN}\n  WARNING  TP001 `);
+  });
+
+  it("compares expected with actual and lists records one per line", () => {
+    expect(text).toContain("      externalTrafficPolicy: expected Cluster, actual Local\n");
+    expect(text).toContain(
+      "      failingNodes:\n        - instanceId=i-0a, localReadyEndpoints=0\n        - instanceId=i-0b, localReadyEndpoints=0\n",
+    );
+    expect(text).toContain("    targets:  i-0a:31246 unhealthy (Target.Timeout)\n");
+  });
+
+  it("says so when there is nothing to report", () => {
+    expect(renderText(report([]), { color: false })).toContain("\nNo findings.\n");
+  });
+});
+
+describe("markdown report", () => {
+  const md = renderMarkdown(report([mesh002, tp001]));
+
+  it("renders targets as a table and keeps a | in a cell from splitting it", () => {
+    expect(md).toContain("| i-0a | 31246 | unhealthy | Target.Timeout |");
+    expect(
+      renderMarkdown(
+        report([
+          {
+            ...tp001,
+            affectedTargets: [{ id: "a|b", port: null, state: "unhealthy", reason: null }],
+          },
+        ]),
+      ),
+    ).toContain("| a\\|b |  | unhealthy |  |");
+  });
+
+  it("nests evidence records under their field and fences the fix", () => {
+    expect(md).toContain("- failingNodes:\n  - instanceId=i-0a, localReadyEndpoints=0\n");
+    expect(md).toContain("**Fix**\n\n```\nkubectl -n istio-system patch service");
+    expect(md).toContain(`<sub>fingerprint ${tp001.fingerprint}</sub>`);
+  });
+});
+
+describe("JSON report", () => {
+  it("is the report itself, ending in a newline", () => {
+    const r = report([tp001]);
+    const json = renderJson(r);
+    expect(JSON.parse(json)).toEqual(r);
+    expect(json.endsWith("}\n")).toBe(true);
+  });
+});
