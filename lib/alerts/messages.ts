@@ -8,6 +8,7 @@ import {
   SLACK_LIMITS,
   buildSlackMessage,
   escapeMrkdwn,
+  headerBlock,
   targetGroupName,
   truncate,
   type SlackBlock,
@@ -120,14 +121,7 @@ function resolvedSlack(report: AuditReport, resolved: ResolvedNotice[]): SlackMe
   return {
     text: escapeMrkdwn(headline),
     blocks: [
-      {
-        type: "header",
-        text: {
-          type: "plain_text",
-          text: truncate(`:white_check_mark: ${headline}`, SLACK_LIMITS.headerText),
-          emoji: true,
-        },
-      },
+      headerBlock(`:white_check_mark: ${headline}`),
       ...sections,
       {
         type: "context",

@@ -22,6 +22,12 @@ export type SlackBlock =
   | { type: "section"; text: SlackText }
   | { type: "context"; elements: SlackText[] };
 
+/** The message's header block: plain text with emoji, within Slack's header limit. */
+export const headerBlock = (text: string): SlackBlock => ({
+  type: "header",
+  text: { type: "plain_text", text: truncate(text, SLACK_LIMITS.headerText), emoji: true },
+});
+
 export interface SlackMessage {
   /** Notification fallback, shown where blocks are not. */
   text: string;
@@ -132,14 +138,7 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
   return {
     text: escapeMrkdwn(headline),
     blocks: [
-      {
-        type: "header",
-        text: {
-          type: "plain_text",
-          text: truncate(`${icon} ${headline}`, SLACK_LIMITS.headerText),
-          emoji: true,
-        },
-      },
+      headerBlock(`${icon} ${headline}`),
       {
         type: "section",
         text: { type: "mrkdwn", text: truncate(overview, SLACK_LIMITS.sectionText) },
