@@ -2,8 +2,9 @@
  * Which findings to notify about, and what the alert state becomes. Pure: the previous state,
  * this run's findings and what this run could see in, notices and state changes out.
  *
- * A finding is notified when it is new, when its severity rose above what was last notified,
- * and again after the repeat interval while it stays open. A finding that was notified and is
+ * A finding is notified when it is new (for AUDIT001: seen in two runs in a row), when its
+ * severity rose above what was last notified, and again after the repeat interval while it
+ * stays open. A finding that was notified and is
  * gone is resolved, but only when this run could have seen it: a target group whose health
  * could not be read, or a rule that could not run, proves nothing, so its findings stay open.
  */
@@ -96,6 +97,14 @@ export interface DecideInput {
   repeatIntervalMs: number;
 }
 
+/**
+ * Codes notified only once a second run still finds them. An unreadable list is often one
+ * throttled or timed-out call that the next run reads fine: paging for it would be an "open"
+ * and a "resolved" message about nothing. A gap that persists (RBAC, a missing permission) is
+ * notified one run later.
+ */
+export const CONFIRM_BEFORE_NOTIFY: ReadonlySet<string> = new Set(["AUDIT001"]);
+
 /** True when `a` is more severe than `b`. */
 const above = (a: Severity, b: Severity) => severityRank(a) < severityRank(b);
 
@@ -105,7 +114,7 @@ function openReason(
   now: number,
   repeatIntervalMs: number,
 ): Pick<OpenNotice, "reason" | "previousSeverity"> | undefined {
-  if (!prev) return { reason: "new" };
+  if (!prev) return CONFIRM_BEFORE_NOTIFY.has(finding.code) ? undefined : { reason: "new" };
   if (!prev.notifiedAt) {
     // Seen before but never notified: below the threshold then (so it rose), or the
     // notification did not go out (so on-call still has not heard of it).

@@ -104,6 +104,19 @@ describe("decideAlerts: open findings", () => {
     });
   });
 
+  it("notifies an AUDIT001 gap only when the next run still finds it", () => {
+    const gap = () => finding("gap", "warning", "AUDIT001", null);
+    const sim = simulate();
+    expect(sim.run([gap()], at(0)).open).toEqual([]);
+    expect(sim.run([gap()], at(0.1)).open).toEqual([["gap", "new"]]);
+    // A one-off gap is forgotten without a resolved message.
+    const once = simulate();
+    once.run([gap()], at(0));
+    const next = once.run([], at(0.1));
+    expect(next.resolved).toEqual([]);
+    expect(next.decision.dropped.map((d) => d.why)).toEqual(["never-notified"]);
+  });
+
   it("reminds once the repeat interval has passed since the last notification", () => {
     const sim = simulate();
     sim.run([finding("f1")], at(0));
