@@ -11,9 +11,11 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import middy from "@middy/core";
 import { z } from "zod";
+import { coverageOf } from "../lib/alerts/coverage";
 import { AlertStore, notifyChanges, type AlertSummary } from "../lib/alerts/index";
 import type { AuditReport } from "../lib/analyze/finding";
-import { analyze } from "../lib/analyze/index";
+import { analyzeModel } from "../lib/analyze/index";
+import { buildModel } from "../lib/analyze/model";
 import {
   collectSnapshot,
   collectWithinBudget,
@@ -180,7 +182,9 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
       onProgress: (message) => logger.debug(message),
     }),
   );
-  const report = analyze(snapshot);
+  // One model serves the analysis, the alert coverage and the metrics.
+  const model = buildModel(snapshot);
+  const { report, suppressed } = analyzeModel(model);
   logger.info("audit analysed", {
     targetGroups: report.summary.targetGroups,
     unhealthyTargets: report.summary.unhealthyTargets,
@@ -209,8 +213,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   if (deps.alerts) {
     const run = await notifyChanges({
       report,
-      snapshot,
-      ...(request.targetGroupArns ? { scope: request.targetGroupArns } : {}),
+      coverage: coverageOf(model, suppressed, request.targetGroupArns),
       ...(request.eventId ? { eventId: request.eventId } : {}),
       now: new Date(started),
       config: sinkConfig,
@@ -230,7 +233,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
     emitMetrics(
       auditMetrics({
         report,
-        snapshot,
+        model,
         durationMs: deps.now() - started,
         sinkFailures: failed.length,
       }),

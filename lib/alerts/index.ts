@@ -14,9 +14,7 @@ import {
   type SinkOutcome,
   type NotifyConfig,
 } from "../sinks/index";
-import type { Snapshot } from "../snapshot/schema";
-import { coverageOf } from "./coverage";
-import { decideAlerts, stateChanges, type AlertDecision } from "./decide";
+import { decideAlerts, stateChanges, type AlertDecision, type Coverage } from "./decide";
 import { alertMessages } from "./messages";
 import { partitionKey, type AlertStore } from "./state";
 
@@ -45,9 +43,8 @@ export interface AlertRun {
 
 export interface AlertInput {
   report: AuditReport;
-  snapshot: Snapshot;
-  /** Target groups a manual run was limited to. */
-  scope?: string[];
+  /** What the run could see in (coverageOf), so that unseen findings are not resolved. */
+  coverage: Coverage;
   /** EventBridge event id of a scheduled run. */
   eventId?: string;
   now: Date;
@@ -112,7 +109,7 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
   const decision = decideAlerts({
     previous,
     findings: report.findings,
-    coverage: coverageOf(input.snapshot, report, input.scope),
+    coverage: input.coverage,
     now,
     minSeverity: config.minSeverity,
     repeatIntervalMs: (config.repeatIntervalHours ?? DEFAULT_REPEAT_INTERVAL_HOURS) * 3_600_000,

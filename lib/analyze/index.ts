@@ -98,16 +98,25 @@ export function runRules(model: Model, rules: readonly Rule[] = RULES): Finding[
   return findings;
 }
 
-export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): AuditReport {
-  const model = buildModel(snapshot);
+export interface Analysis {
+  report: AuditReport;
+  /** Findings an ignore annotation silenced: left out of the report, still facts of the run. */
+  suppressed: Finding[];
+}
+
+/** The audit of an already built model, for callers that use the model again (the Lambda). */
+export function analyzeModel(model: Model, options: AnalyzeOptions = {}): Analysis {
+  const snapshot = model.snapshot;
   const all = runRules(model, options.rules);
+  const suppressed: Finding[] = [];
   const kept: Finding[] = [];
   const suppressedByCode: Record<string, number> = {};
   const lookup = suppressionLookup(model);
   for (const f of all) {
-    if (isSuppressed(model, f, lookup))
+    if (isSuppressed(model, f, lookup)) {
       suppressedByCode[f.code] = (suppressedByCode[f.code] ?? 0) + 1;
-    else kept.push(f);
+      suppressed.push(f);
+    } else kept.push(f);
   }
   kept.sort(compareFindings);
 
@@ -118,7 +127,7 @@ export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): Audit
     byCode[f.code] = (byCode[f.code] ?? 0) + 1;
   }
   const targets = model.targetGroups.flatMap((t) => t.targets);
-  return {
+  const report: AuditReport = {
     version: 1,
     cluster: model.cluster,
     auditedAt: options.auditedAt ?? snapshot.capturedAt,
@@ -136,4 +145,9 @@ export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): Audit
     },
     findings: kept,
   };
+  return { report, suppressed };
+}
+
+export function analyze(snapshot: Snapshot, options: AnalyzeOptions = {}): AuditReport {
+  return analyzeModel(buildModel(snapshot), options).report;
 }

@@ -3,8 +3,7 @@
  * Every datum carries the Cluster dimension so one namespace serves many clusters.
  */
 import { SEVERITIES, type AuditReport } from "../analyze/finding";
-import { buildModel } from "../analyze/model";
-import type { Snapshot } from "../snapshot/schema";
+import type { Model } from "../analyze/model";
 
 export type MetricUnit = "Count" | "Milliseconds";
 
@@ -17,7 +16,8 @@ export interface MetricDatum {
 
 export interface MetricInputs {
   report: AuditReport;
-  snapshot: Snapshot;
+  /** The model the report was built from (its target groups and gaps). */
+  model: Model;
   durationMs: number;
   /** Sinks that failed in this invocation. */
   sinkFailures: number;
@@ -25,7 +25,7 @@ export interface MetricInputs {
 
 export function auditMetrics({
   report,
-  snapshot,
+  model,
   durationMs,
   sinkFailures,
 }: MetricInputs): MetricDatum[] {
@@ -57,14 +57,14 @@ export function auditMetrics({
 
   // A target group whose health could not be read would report zero of both: leave it out
   // rather than draw a false all-clear; AUDIT001 and CollectionGaps say why.
-  for (const tg of buildModel(snapshot).targetGroups) {
+  for (const tg of model.targetGroups) {
     if (!tg.healthKnown) continue;
     add("UnhealthyTargets", tg.targets.filter((t) => t.failing).length, { TargetGroup: tg.name });
     add("HealthyTargets", tg.targets.filter((t) => t.healthy).length, { TargetGroup: tg.name });
   }
 
   add("AuditDurationMs", Math.max(0, Math.round(durationMs)), {}, "Milliseconds");
-  add("CollectionGaps", snapshot.gaps.length);
+  add("CollectionGaps", model.snapshot.gaps.length);
   add("SinkFailures", sinkFailures);
   return out;
 }

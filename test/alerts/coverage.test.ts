@@ -1,13 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { coverageOf } from "../../lib/alerts/coverage";
 import { covers } from "../../lib/alerts/decide";
-import { analyze } from "../../lib/analyze/index";
+import { analyze, analyzeModel } from "../../lib/analyze/index";
+import { buildModel } from "../../lib/analyze/model";
+import type { Snapshot } from "../../lib/snapshot/schema";
 import { k8s } from "../support/scenarios";
 import { APP_TG_ARN, GW_TG_ARN, breakGateway, snapshotWith } from "./scenarios";
 
+/** Coverage as the Lambda computes it: from the audit's model and the findings it silenced. */
+const auditCoverage = (snapshot: Snapshot, scope?: string[]) => {
+  const model = buildModel(snapshot);
+  return coverageOf(model, analyzeModel(model).suppressed, scope);
+};
+
 const coverageFor = (...edits: Parameters<typeof snapshotWith>) => {
   const snapshot = snapshotWith(...edits);
-  return { coverage: coverageOf(snapshot, analyze(snapshot)), snapshot };
+  return { coverage: auditCoverage(snapshot), snapshot };
 };
 
 describe("coverageOf", () => {
@@ -77,7 +85,7 @@ describe("coverageOf", () => {
 
   it("carries the target groups a limited run was asked for", () => {
     const snapshot = snapshotWith();
-    const coverage = coverageOf(snapshot, analyze(snapshot), [APP_TG_ARN]);
+    const coverage = auditCoverage(snapshot, [APP_TG_ARN]);
     expect(covers(coverage, { code: "HC001", targetGroupArn: GW_TG_ARN })).toBe(false);
     expect(covers(coverage, { code: "HC001", targetGroupArn: APP_TG_ARN })).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../lib/analyze/index";
+import { buildModel } from "../../lib/analyze/model";
 import { auditMetrics, type MetricDatum } from "../../lib/report/metrics";
 import {
   APP_TG_ARN,
@@ -30,7 +31,12 @@ describe("auditMetrics", () => {
       ];
     });
     const report = analyze(snapshot);
-    const data = auditMetrics({ report, snapshot, durationMs: 812.4, sinkFailures: 2 });
+    const data = auditMetrics({
+      report,
+      model: buildModel(snapshot),
+      durationMs: 812.4,
+      sinkFailures: 2,
+    });
 
     expect(data.every((d) => d.dimensions.Cluster === CLUSTER)).toBe(true);
     const tg = { TargetGroup: "k8s-shop-cart-0987654321" };
@@ -57,7 +63,7 @@ describe("auditMetrics", () => {
     });
     const data = auditMetrics({
       report: analyze(snapshot),
-      snapshot,
+      model: buildModel(snapshot),
       durationMs: 1,
       sinkFailures: 0,
     });
