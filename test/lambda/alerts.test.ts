@@ -25,6 +25,7 @@ import {
   startSlackStub,
   type Captured,
   type SlackStub,
+  testConfig,
 } from "./harness";
 
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findings";
@@ -61,20 +62,14 @@ afterEach(async () => {
 });
 
 function config(overrides: Partial<AuditConfig> = {}): AuditConfig {
-  return {
-    clusterName: CLUSTER,
-    region: REGION,
+  return testConfig({
     snsTopicArn: TOPIC,
     slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
-    minSeverity: "warning",
-    notifyWhenClean: false,
-    metricsNamespace: "AlbHealthAuditor",
-    slackTimeoutMs: 2_000,
     slackRetry: { baseDelayMs: 10 },
     alertTable: table,
     repeatIntervalHours: 24,
     ...overrides,
-  };
+  });
 }
 
 let runs = 0;

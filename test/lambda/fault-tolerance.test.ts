@@ -22,8 +22,8 @@ import type { SnapshotInput } from "../../lib/snapshot/schema";
 import { startLocalDynamo, type LocalDynamo } from "../alerts/local-dynamodb";
 import { APP_TG_ARN, GW_TG_ARN, breakApp, breakGateway, twoGroupInput } from "../alerts/scenarios";
 import { PATHS } from "../collect/fake-apiserver";
-import { CLUSTER, REGION } from "../support/scenarios";
-import { captureOutput, lambdaContext, scheduledEvent, type Captured } from "./harness";
+import { REGION } from "../support/scenarios";
+import { captureOutput, lambdaContext, scheduledEvent, type Captured, testConfig } from "./harness";
 import { T0, startLiveCluster, type LiveCluster, type LiveClusterOptions } from "./live-cluster";
 
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findings";
@@ -88,19 +88,13 @@ async function slackAnswering(answers: { status: number; retryAfter?: string }[]
 }
 
 function config(overrides: Partial<AuditConfig> = {}): AuditConfig {
-  return {
-    clusterName: CLUSTER,
-    region: REGION,
+  return testConfig({
     snsTopicArn: TOPIC,
     slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
-    minSeverity: "warning",
-    notifyWhenClean: false,
-    metricsNamespace: "AlbHealthAuditor",
-    slackTimeoutMs: 2_000,
     slackRetry: { baseDelayMs: 10 },
     alertTable: table,
     ...overrides,
-  };
+  });
 }
 
 type Result = AuditReport & { alerts: AlertSummary };

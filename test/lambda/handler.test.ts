@@ -33,6 +33,7 @@ import {
   steppingClock,
   type Captured,
   type SlackStub,
+  testConfig,
 } from "./harness";
 
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findings";
@@ -62,18 +63,12 @@ let output: Captured;
 let collected: CollectOptions[];
 
 function config(overrides: Partial<AuditConfig> = {}): AuditConfig {
-  return {
-    clusterName: CLUSTER,
-    region: REGION,
+  return testConfig({
     snsTopicArn: TOPIC,
     slackWebhook: { kind: "ssm", name: PARAMETER },
-    minSeverity: "warning",
-    notifyWhenClean: false,
-    metricsNamespace: "AlbHealthAuditor",
-    slackTimeoutMs: 2_000,
     slackRetry: { baseDelayMs: 10 },
     ...overrides,
-  };
+  });
 }
 
 function handlerWith(snapshot: Snapshot, overrides: Partial<AuditDeps> = {}) {

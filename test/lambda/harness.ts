@@ -6,6 +6,21 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Context } from "aws-lambda";
 import { vi } from "vitest";
+import type { AuditConfig } from "../../lib/config";
+import { CLUSTER, REGION } from "../support/scenarios";
+
+/** The configuration every handler test starts from: the scenario cluster, no sinks. */
+export function testConfig(overrides: Partial<AuditConfig> = {}): AuditConfig {
+  return {
+    clusterName: CLUSTER,
+    region: REGION,
+    minSeverity: "warning",
+    notifyWhenClean: false,
+    metricsNamespace: "AlbHealthAuditor",
+    slackTimeoutMs: 2_000,
+    ...overrides,
+  };
+}
 
 export interface SlackStub {
   /** Webhook URL; the path stands in for the secret part of a real one. */

@@ -46,6 +46,7 @@ import {
   startSlackStub,
   type Captured,
   type SlackStub,
+  testConfig,
 } from "./harness";
 
 const T0 = new Date("2026-11-24T10:00:00Z");
@@ -166,16 +167,10 @@ afterEach(async () => {
 
 it("audits a live cluster end to end and finds what the snapshot path finds", async () => {
   const handler = createHandler({
-    config: {
-      clusterName: CLUSTER,
-      region: REGION,
+    config: testConfig({
       snsTopicArn: TOPIC,
       slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
-      minSeverity: "warning",
-      notifyWhenClean: false,
-      metricsNamespace: "AlbHealthAuditor",
-      slackTimeoutMs: 2_000,
-    },
+    }),
     logger: new Logger({ serviceName: "alb-health-auditor" }),
     collect: (options) =>
       collectSnapshot({

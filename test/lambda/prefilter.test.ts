@@ -8,28 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHandler, resetPrefilterState } from "../../functions/audit";
 import type { CollectOptions, PrefilterState } from "../../lib/collect/collect";
 import type { AuditConfig } from "../../lib/config";
-import {
-  CLUSTER,
-  GW_TG_ARN,
-  REGION,
-  healthyInstanceGatewayInput,
-  snapshotOf,
-} from "../support/scenarios";
-import { captureOutput, lambdaContext, scheduledEvent, type Captured } from "./harness";
+import { GW_TG_ARN, healthyInstanceGatewayInput, snapshotOf } from "../support/scenarios";
+import { captureOutput, lambdaContext, scheduledEvent, type Captured, testConfig } from "./harness";
 
 let output: Captured;
 let seen: CollectOptions[];
 
-const config = (prefilter: AuditConfig["prefilter"]): AuditConfig => ({
-  clusterName: CLUSTER,
-  region: REGION,
-  minSeverity: "warning",
-  notifyWhenClean: false,
-  metricsNamespace: "AlbHealthAuditor",
-  slackTimeoutMs: 2_000,
-  elbCallsPerSecond: 3,
-  prefilter,
-});
+const config = (prefilter: AuditConfig["prefilter"]): AuditConfig =>
+  testConfig({ elbCallsPerSecond: 3, prefilter });
 
 /** A collector that records its options and answers the prefilter with a numbered state. */
 function handler(prefilter: AuditConfig["prefilter"]) {

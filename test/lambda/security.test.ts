@@ -32,6 +32,7 @@ import {
   startSlackStub,
   type Captured,
   type SlackStub,
+  testConfig,
 } from "./harness";
 import { T0, startLiveCluster, type LiveCluster } from "./live-cluster";
 
@@ -90,18 +91,14 @@ function scenario(appFixed = false): SnapshotInput {
 
 function handler(store: AlertStore) {
   return createHandler({
-    config: {
-      clusterName: CLUSTER,
-      region: REGION,
+    config: testConfig({
       snsTopicArn: TOPIC,
       slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
       minSeverity: "info",
       notifyWhenClean: true,
-      metricsNamespace: "AlbHealthAuditor",
-      slackTimeoutMs: 2_000,
       slackRetry: { baseDelayMs: 10 },
       alertTable: store.tableName,
-    },
+    }),
     logger: new Logger({ serviceName: "alb-health-auditor", logLevel: "DEBUG" }),
     collect: cluster!.collect,
     clients: {

@@ -11,7 +11,7 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
-import { captureOutput, lambdaContext, type Captured } from "../lambda/harness";
+import { captureOutput, lambdaContext, type Captured, testConfig } from "../lambda/harness";
 
 const finding = (i: number, severity: Finding["severity"]): Finding =>
   makeFinding("TGT005", {
@@ -84,14 +84,7 @@ describe("the handler's answer", () => {
       }
     });
     const handler = createHandler({
-      config: {
-        clusterName: CLUSTER,
-        region: REGION,
-        minSeverity: "warning",
-        notifyWhenClean: false,
-        metricsNamespace: "AlbHealthAuditor",
-        slackTimeoutMs: 2_000,
-      },
+      config: testConfig(),
       logger: new Logger({ serviceName: "alb-health-auditor" }),
       clients: { fetch: () => Promise.reject(new Error("no network")) } as never,
       collect: async () => failing,
