@@ -14,9 +14,18 @@ export interface CatalogEntry {
   levels: readonly Severity[];
   firesWhen: string;
   retired?: boolean;
+  /**
+   * Set while the spec defines the code but this release has no rule for it: says what is
+   * missing. Findings with a pending code are never raised; whoever adds the rule removes this.
+   */
+  pending?: string;
 }
 
+/** A code is live when a rule of this release checks it: neither retired nor pending. */
+export const isLive = (e: CatalogEntry): boolean => !e.retired && !e.pending;
+
 const asHc001 = "critical if every target is failing, else warning";
+const asNet001 = asHc001;
 
 export const CATALOG: readonly CatalogEntry[] = [
   {
@@ -68,6 +77,15 @@ export const CATALOG: readonly CatalogEntry[] = [
       "No target is healthy, targets fail with Target.ResponseCodeMismatch, port, path and protocol match the health endpoint, and the codes AWS reports are outside Matcher.HttpCode.",
   },
   {
+    code: "HC007",
+    name: "HealthCheckTimeoutShorterThanProbe",
+    severity: asHc001,
+    levels: ["critical", "warning"],
+    firesWhen:
+      "Targets fail with Target.Timeout, the checked port, path and protocol reach the health endpoint, no NET finding explains them, and HealthCheckTimeoutSeconds is shorter than the health endpoint's readinessProbe.timeoutSeconds.",
+    pending: "no HC007 rule yet (timeout against the readiness probe's timeoutSeconds)",
+  },
+  {
     code: "TP001",
     name: "ExternalTrafficPolicyLocalNodesWithoutEndpoints",
     severity: "warning if some targets are healthy, critical if none is",
@@ -90,6 +108,33 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical", "warning"],
     firesWhen:
       "Anywhere in the cluster: a pod with an Istio sidecar, STRICT mode on the probe's port, and an httpGet liveness or readiness probe that was not rewritten to the agent.",
+  },
+  {
+    code: "NET001",
+    name: "SecurityGroupBlocksHealthCheck",
+    severity: asNet001,
+    levels: ["critical", "warning"],
+    firesWhen:
+      "Targets fail with Target.Timeout or Target.FailedHealthChecks and the security groups close the path from the load balancer to the target on the checked port (needs the optional EC2 lists).",
+    pending: "no NET001 rule yet (network verdicts over the optional EC2 lists)",
+  },
+  {
+    code: "NET002",
+    name: "NetworkAclBlocksHealthCheck",
+    severity: asNet001,
+    levels: ["critical", "warning"],
+    firesWhen:
+      "Targets fail with Target.Timeout or Target.FailedHealthChecks and a network ACL of the target's or the load balancer's subnet denies the check or its return traffic (needs the optional EC2 lists).",
+    pending: "no NET002 rule yet (network verdicts over the optional EC2 lists)",
+  },
+  {
+    code: "NET003",
+    name: "SecurityGroupBlocksTrafficPort",
+    severity: "critical",
+    levels: ["critical"],
+    firesWhen:
+      "An ALB target group checks a port other than its traffic port, the targets pass, but the security groups close the path from the load balancer to the traffic port: requests time out while the group looks healthy.",
+    pending: "no NET003 rule yet (network verdicts over the optional EC2 lists)",
   },
   {
     code: "TGT001",
@@ -132,6 +177,15 @@ export const CATALOG: readonly CatalogEntry[] = [
       "Failing targets that no other finding explains, with AWS's reason and description per target.",
   },
   {
+    code: "TGT006",
+    name: "NoRegisteredTargets",
+    severity: "critical",
+    levels: ["critical"],
+    firesWhen:
+      "A target group that a load balancer uses, whose target health was listed, has no registered target (requests get 503), unless TGT003 or BIND002 already explains it.",
+    pending: "no TGT006 rule yet (empty target groups and the controller's node selection)",
+  },
+  {
     code: "BIND001",
     name: "UnboundTargetGroup",
     severity: "warning",
@@ -145,6 +199,24 @@ export const CATALOG: readonly CatalogEntry[] = [
     severity: "critical",
     levels: ["critical"],
     firesWhen: "A TargetGroupBinding names a Service or Service port that does not exist.",
+  },
+  {
+    code: "BIND003",
+    name: "BindingTargetGroupMissing",
+    severity: "warning",
+    levels: ["warning"],
+    firesWhen:
+      "A TargetGroupBinding names (by ARN, or by name alone) a target group that AWS does not have, and no gap covers aws.targetGroups.",
+    pending: "no BIND003 rule yet (bindings whose target group is gone)",
+  },
+  {
+    code: "CTRL001",
+    name: "LoadBalancerControllerError",
+    severity: "warning",
+    levels: ["warning"],
+    firesWhen:
+      "The AWS Load Balancer Controller recorded a Warning event within the hour before capturedAt on an object tied to an audited target group (its Ingress or IngressGroup, Service, TargetGroupBinding, Gateway or route).",
+    pending: "no CTRL001 rule yet (needs the optional kubernetes.events list)",
   },
   {
     code: "AUDIT001",

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CATALOG } from "../../lib/analyze/catalog";
+import { CATALOG, isLive } from "../../lib/analyze/catalog";
 import { RULES } from "../../lib/analyze/rules";
 import { catalogMarkdown } from "../../scripts/gen-catalog-docs";
 
@@ -17,10 +17,17 @@ describe("finding catalog", () => {
 
   it("has exactly one rule per live code", () => {
     const ruleCodes = RULES.map((r) => r.code).sort();
-    const live = CATALOG.filter((e) => !e.retired)
+    const live = CATALOG.filter(isLive)
       .map((e) => e.code)
       .sort();
     expect(ruleCodes).toEqual(live);
+  });
+
+  it("has no rule for a pending code (whoever adds the rule removes `pending`)", () => {
+    const pending = CATALOG.filter((e) => e.pending).map((e) => e.code);
+    expect(pending.length).toBeGreaterThan(0);
+    const ruleCodes = new Set(RULES.map((r) => r.code));
+    expect(pending.filter((code) => ruleCodes.has(code))).toEqual([]);
   });
 
   it("docs/findings.md is generated from the current catalog (run `npm run docs`)", () => {
