@@ -17,7 +17,7 @@ const tls = (name: string) =>
 export const CA_DATA = Buffer.from(tls("ca.pem")).toString("base64");
 export const KUBE_TOKEN = "bench-token";
 
-type Lists = Required<SnapshotInput["kubernetes"]>;
+type Lists = Required<SnapshotInput["kubernetes"]> & { events: unknown[] };
 
 /** List path, list kind and the snapshot list it serves; custom resources keep apiVersion/kind. */
 const ROUTES: {
@@ -56,6 +56,8 @@ const ROUTES: {
     list: "peerAuthentications",
     crd: true,
   },
+  // A snapshot's events are already the Warnings; the fieldSelector needs no filtering here.
+  { path: "/api/v1/events", listKind: "EventList", apiVersion: "v1", list: "events" },
 ];
 
 export interface KubeStandIn {

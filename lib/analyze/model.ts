@@ -128,6 +128,18 @@ function indexBy<T>(items: T[], key: (item: T) => string | undefined): Map<strin
   return map;
 }
 
+/**
+ * The ARN of the group a binding names: `spec.targetGroupARN`, else the group of the region
+ * named `spec.targetGroupName` (`byName` resolves it), else undefined.
+ */
+export function boundArnOf(
+  binding: TargetGroupBinding,
+  byName: (name: string) => string | undefined,
+): string | undefined {
+  if (binding.spec.targetGroupARN) return binding.spec.targetGroupARN;
+  return binding.spec.targetGroupName ? byName(binding.spec.targetGroupName) : undefined;
+}
+
 export const isFailing = (state: string, reason: string | null): boolean =>
   state === "unhealthy" || (state === "unused" && reason === "Target.NotInUse");
 
@@ -295,7 +307,10 @@ export function buildModel(snapshot: Snapshot): Model {
     return svc ? `${s.metadata.namespace ?? "default"}/${svc}` : undefined;
   });
   const loadBalancersByArn = indexBy(snapshot.aws.loadBalancers, (lb) => lb.LoadBalancerArn);
-  const bindingsByArn = groupBy(k.targetGroupBindings, (b) => b.spec.targetGroupARN);
+  const arnsByName = indexBy(snapshot.aws.targetGroups, (tg) => tg.TargetGroupName);
+  const bindingsByArn = groupBy(k.targetGroupBindings, (b) =>
+    boundArnOf(b, (name) => arnsByName.get(name)?.TargetGroupArn),
+  );
   // A gap naming one target group leaves the others audited; only whole-list gaps stop rules.
   const gapSources = new Set(
     snapshot.gaps.filter((g) => typeof g.targetGroupArn !== "string").map((g) => g.source),

@@ -72,6 +72,8 @@ export interface AwsCollectOptions {
   vpcId?: string;
   /** ARNs named by TargetGroupBindings (may still be arriving when collection starts). */
   boundTargetGroupArns?: Iterable<string> | Promise<Iterable<string>>;
+  /** Names of groups that TargetGroupBindings name without an ARN (`spec.targetGroupName`). */
+  boundTargetGroupNames?: Iterable<string> | Promise<Iterable<string>>;
   /** Audit only these groups (still within the cluster's scope). */
   targetGroupArns?: string[];
   /** DescribeTargetHealth / DescribeTags calls in flight. Default 8. */
@@ -248,6 +250,47 @@ export async function readTargetHealth(
   return { byArn, gaps, deleted };
 }
 
+/**
+ * The bound groups the region's listing did not show (created since, or named by a binding that
+ * points elsewhere) are asked for one at a time: DescribeTargetGroups fails a whole call when
+ * one of its groups is missing, and a missing group is an answer (BIND003), not a gap. A lookup
+ * by ARN that fails otherwise leaves that group unknown; one by name, the whole list.
+ */
+async function lookUpBound(
+  elbv2: ElasticLoadBalancingV2Client,
+  listed: TargetGroup[],
+  arns: Set<string>,
+  names: Set<string>,
+  concurrency: number,
+  gaps: Gap[],
+): Promise<TargetGroup[]> {
+  const knownArns = new Set(listed.map((tg) => tg.TargetGroupArn));
+  const knownNames = new Set(listed.map((tg) => tg.TargetGroupName));
+  const queries: { arn?: string; name?: string }[] = [
+    ...[...arns].filter((a) => !knownArns.has(a)).map((a) => ({ arn: a })),
+    ...[...names].filter((n) => !knownNames.has(n)).map((n) => ({ name: n })),
+  ];
+  const found: TargetGroup[] = [];
+  await mapLimit(queries, concurrency, async (q) => {
+    try {
+      const out = await elbv2.send(
+        new DescribeTargetGroupsCommand(
+          q.arn !== undefined ? { TargetGroupArns: [q.arn] } : { Names: [q.name as string] },
+        ),
+      );
+      found.push(...(out.TargetGroups ?? []));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      gaps.push({
+        source: "aws.targetGroups",
+        ...(q.arn !== undefined ? { targetGroupArn: q.arn } : {}),
+        message: `DescribeTargetGroups for bound ${q.arn ?? `name ${q.name}`} failed: ${describeAwsError(error)}`,
+      });
+    }
+  });
+  return found.filter((tg) => tg.TargetGroupArn && !knownArns.has(tg.TargetGroupArn));
+}
+
 const hasClusterTag = (tags: Tag[] | undefined, clusterName: string) =>
   (tags ?? []).some((t) => t.Key === CLUSTER_TAG && t.Value === clusterName);
 
@@ -331,11 +374,25 @@ export async function collectAws(
       return [] as T[];
     });
 
-  const [allLoadBalancers, allTargetGroups, bound] = await Promise.all([
+  const [allLoadBalancers, listedTargetGroups, bound, boundNames] = await Promise.all([
     settle("aws.loadBalancers", listLoadBalancers(elbv2, progress)),
     settle("aws.targetGroups", listTargetGroups(elbv2, progress)),
     Promise.resolve(options.boundTargetGroupArns ?? []).then((arns) => new Set(arns)),
+    Promise.resolve(options.boundTargetGroupNames ?? []).then((names) => new Set(names)),
   ]);
+  // Without the listing nothing can be told missing; its gap already holds every verdict.
+  const listingFailed = gaps.some((g) => g.source === "aws.targetGroups");
+  const allTargetGroups = listingFailed
+    ? listedTargetGroups
+    : [
+        ...listedTargetGroups,
+        ...(await lookUpBound(elbv2, listedTargetGroups, bound, boundNames, concurrency, gaps)),
+      ];
+  // A group a binding names is bound (in scope in any VPC) just as one it gives the ARN of.
+  for (const tg of allTargetGroups) {
+    if (tg.TargetGroupArn && tg.TargetGroupName && boundNames.has(tg.TargetGroupName))
+      bound.add(tg.TargetGroupArn);
+  }
 
   const { vpcId, clusterName } = options;
   const inVpc = (item: { VpcId?: string }) => !vpcId || item.VpcId === vpcId;

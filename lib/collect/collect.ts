@@ -132,10 +132,43 @@ async function connect(
   return { kc: eksEndpoint(cluster as EksClusterInfo, tokenProvider(options)), cluster };
 }
 
-function boundArns(bindings: Record<string, unknown>[]): string[] {
-  return bindings.flatMap((b) => {
-    const arn = (b.spec as { targetGroupARN?: unknown } | undefined)?.targetGroupARN;
-    return typeof arn === "string" ? [arn] : [];
+type BindingRef = { arn?: string; name?: string };
+
+/** What a binding names its group by: `spec.targetGroupARN`, else `spec.targetGroupName` alone. */
+function boundRef(binding: Record<string, unknown>): BindingRef {
+  const spec = binding.spec as { targetGroupARN?: unknown; targetGroupName?: unknown } | undefined;
+  if (typeof spec?.targetGroupARN === "string" && spec.targetGroupARN)
+    return { arn: spec.targetGroupARN };
+  if (typeof spec?.targetGroupName === "string" && spec.targetGroupName)
+    return { name: spec.targetGroupName };
+  return {};
+}
+
+const refsOf = (bindings: Record<string, unknown>[], key: keyof BindingRef): string[] =>
+  bindings.flatMap((b) => boundRef(b)[key] ?? []);
+
+/**
+ * An audit of named groups keeps the bindings of those groups only: the others' groups were not
+ * collected, and their bindings would otherwise look like bindings of missing groups (BIND003).
+ */
+function bindingsInScope(
+  bindings: Record<string, unknown>[],
+  wanted: string[],
+  targetGroups: { TargetGroupArn?: string; TargetGroupName?: string }[],
+): Record<string, unknown>[] {
+  const arns = new Set(wanted);
+  const names = new Set(
+    targetGroups.flatMap((tg) =>
+      tg.TargetGroupArn && arns.has(tg.TargetGroupArn) && tg.TargetGroupName
+        ? [tg.TargetGroupName]
+        : [],
+    ),
+  );
+  return bindings.filter((b) => {
+    const ref = boundRef(b);
+    return ref.arn !== undefined
+      ? arns.has(ref.arn)
+      : ref.name !== undefined && names.has(ref.name);
   });
 }
 
@@ -180,13 +213,12 @@ async function collectFrom(
     options.cloudwatch ??
     (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined);
   for (const client of [elbv2, cloudwatch]) if (client) stopAtDeadline(client, options.signal);
+  const boundBindings = Promise.race([bindings, kube.then((k) => k.lists.targetGroupBindings)]);
   const aws = collectAws(elbv2, {
     clusterName: options.clusterName,
     vpcId: cluster?.vpcId,
-    boundTargetGroupArns: Promise.race([
-      bindings,
-      kube.then((k) => k.lists.targetGroupBindings),
-    ]).then(boundArns),
+    boundTargetGroupArns: boundBindings.then((b) => refsOf(b, "arn")),
+    boundTargetGroupNames: boundBindings.then((b) => refsOf(b, "name")),
     targetGroupArns: options.targetGroupArns,
     concurrency: options.concurrency,
     elbCallsPerSecond: options.elbCallsPerSecond,
@@ -199,6 +231,13 @@ async function collectFrom(
   if (a.prefilter) options.prefilter?.onState?.(a.prefilter.state);
 
   const gaps: Gap[] = [...k.gaps, ...a.gaps];
+  if (options.targetGroupArns) {
+    k.lists.targetGroupBindings = bindingsInScope(
+      k.lists.targetGroupBindings,
+      options.targetGroupArns,
+      a.targetGroups,
+    );
+  }
   const lists = validateLists(
     { aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups }, kubernetes: k.lists },
     gaps,
@@ -210,7 +249,7 @@ async function collectFrom(
     capturedAt,
     cluster: { name: options.clusterName, region: options.region },
     aws: lists.aws,
-    kubernetes: lists.kubernetes,
+    kubernetes: { ...lists.kubernetes, events: k.lists.events },
     gaps,
   } as Snapshot;
 }

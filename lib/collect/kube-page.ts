@@ -40,11 +40,14 @@ export class KubeResponseError extends Error {
   override name = "KubeResponseError";
 }
 
-/** GETs `path` with `limit`/`continue`, bounded by `timeoutMs` and the collection deadline. */
+/**
+ * GETs `path` with `limit`/`continue` (and the server-side `fieldSelector`, when given), bounded
+ * by `timeoutMs` and the collection deadline.
+ */
 export async function fetchListPage(
   endpoint: KubeEndpoint,
   path: string,
-  query: { limit: number; continue?: string },
+  query: { limit: number; continue?: string; fieldSelector?: string },
   timeoutMs: number,
   /** Ends the request early (the collection deadline). */
   signal?: AbortSignal,
@@ -52,6 +55,7 @@ export async function fetchListPage(
   const url = new URL(endpoint.server.replace(/\/+$/, "") + path);
   url.searchParams.set("limit", String(query.limit));
   if (query.continue) url.searchParams.set("continue", query.continue);
+  if (query.fieldSelector) url.searchParams.set("fieldSelector", query.fieldSelector);
   const { headers, agent } = await endpoint.authorize();
   const timeout = AbortSignal.timeout(timeoutMs);
   const request = url.protocol === "http:" ? httpRequest : httpsRequest;

@@ -7,7 +7,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
-import { redactPod } from "./redact";
+import { isControllerWarning } from "./controller-events";
+import { redactEvent, redactPod } from "./redact";
 import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
   describeKubeError,
@@ -25,7 +26,8 @@ export type KubeListName =
   | "pods"
   | "ingresses"
   | "targetGroupBindings"
-  | "peerAuthentications";
+  | "peerAuthentications"
+  | "events";
 
 export type KubeObject = Record<string, unknown>;
 export type KubernetesLists = Record<KubeListName, KubeObject[]>;
@@ -54,6 +56,7 @@ export interface KubernetesCollectOptions {
 interface PageParams {
   limit: number;
   continue?: string;
+  fieldSelector?: string;
 }
 
 /** One served version of a kind; alternatives are tried in order while the server answers 404. */
@@ -64,11 +67,19 @@ interface Variant {
   path: string;
 }
 
+type Json = Record<string, unknown>;
+
 interface KindSpec {
   list: KubeListName;
   /** Plural the progress lines use. */
   label: string;
   variants: Variant[];
+  /** Server-side filter, e.g. `type=Warning`. */
+  fieldSelector?: string;
+  /** Items the snapshot keeps (the rest is dropped as it arrives, so it never piles up). */
+  keep?: (item: Json) => boolean;
+  /** Blanks what must not reach a snapshot (./redact). */
+  redact?: (item: Json) => Json;
 }
 
 /** `/api/v1/<plural>` for the core group, `/apis/<group>/<version>/<plural>` otherwise. */
@@ -85,7 +96,12 @@ const KIND_SPECS: KindSpec[] = [
     label: "endpointslices",
     variants: [variant("discovery.k8s.io/v1", "EndpointSlice", "endpointslices")],
   },
-  { list: "pods", label: "pods", variants: [variant("v1", "Pod", "pods")] },
+  {
+    list: "pods",
+    label: "pods",
+    variants: [variant("v1", "Pod", "pods")],
+    redact: redactPod,
+  },
   {
     list: "ingresses",
     label: "ingresses",
@@ -102,6 +118,14 @@ const KIND_SPECS: KindSpec[] = [
     variants: ["v1", "v1beta1"].map((version) =>
       variant(`security.istio.io/${version}`, "PeerAuthentication", "peerauthentications"),
     ),
+  },
+  {
+    list: "events",
+    label: "warning events",
+    variants: [variant("v1", "Event", "events")],
+    fieldSelector: "type=Warning",
+    keep: isControllerWarning,
+    redact: redactEvent,
   },
 ];
 
@@ -148,11 +172,13 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
       do {
         const page: PageParams = { limit: s.pageSize };
         if (token) page.continue = token;
+        if (spec.fieldSelector) page.fieldSelector = spec.fieldSelector;
         const body = await fetchWithRetry(variant, page, s);
         for (const item of body.items ?? []) {
           // List items omit apiVersion/kind; custom resources carry their own, which win.
           const object = { apiVersion: variant.apiVersion, kind: variant.kind, ...item };
-          items.push(spec.list === "pods" ? redactPod(object) : object);
+          if (spec.keep && !spec.keep(object)) continue;
+          items.push(spec.redact ? spec.redact(object) : object);
         }
         token = body.metadata?.continue || undefined;
         if (token && seen.has(token)) {

@@ -55,3 +55,35 @@ export function redactPod(pod: Json): Json {
   }
   return out;
 }
+
+/**
+ * Credentials that can turn up in free text the collector keeps (an event's message quotes an
+ * annotation or an AWS error): bearer and basic tokens, AWS access key ids, `user:pass@` in a
+ * URL, and the value of any `…password|secret|token|key = value` pair. The rest stays readable:
+ * the message is the evidence.
+ */
+const TEXT_SECRETS: [RegExp, string][] = [
+  [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`],
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@"']+@/gi, `$1${REDACTED}@`],
+  [
+    /(\b[\w.-]*(?:password|passwd|secret|token|apikey|api[-_]key|access[-_]key|credentials?)["']?\s*[:=]\s*["']?)[^\s"',;&}]+/gi,
+    `$1${REDACTED}`,
+  ],
+];
+
+export function redactText(text: string): string {
+  return TEXT_SECRETS.reduce(
+    (out, [pattern, replacement]) => out.replace(pattern, replacement),
+    text,
+  );
+}
+
+/** A copy of a core/v1 Event with credentials blanked from its message (and `note`). */
+export function redactEvent(event: Json): Json {
+  const out: Json = { ...event };
+  for (const key of ["message", "note"] as const) {
+    if (typeof event[key] === "string") out[key] = redactText(event[key]);
+  }
+  return out;
+}

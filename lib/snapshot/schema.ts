@@ -206,10 +206,13 @@ export const ingressSchema = obj({
 
 export const targetGroupBindingSchema = obj({
   metadata: objectMetaSchema,
+  // The group is named by ARN, or by `targetGroupName` alone (joined by name in the region).
   spec: obj({
-    targetGroupARN: str,
+    targetGroupARN: optStr,
+    targetGroupName: optStr,
     targetType: optStr,
     serviceRef: obj({ name: str, port: intOrString }),
+    nodeSelector: obj({ matchLabels: stringMap }).nullish(),
   }),
 });
 

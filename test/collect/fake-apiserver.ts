@@ -1,6 +1,8 @@
 /**
  * A stand-in for the Kubernetes API server on 127.0.0.1: HTTPS with the test CA, bearer-token
- * check, paged lists that honour `limit` and `continue`, and canned error answers by path.
+ * check, paged lists that honour `limit`, `continue` and `fieldSelector` (on the field labels a
+ * collection declares, as the real server supports only some per kind), and canned error answers
+ * by path.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
@@ -25,13 +27,31 @@ export const PATHS = {
   targetGroupBindings: "/apis/elbv2.k8s.aws/v1beta1/targetgroupbindings",
   peerAuthenticationsV1: "/apis/security.istio.io/v1/peerauthentications",
   peerAuthenticationsV1beta1: "/apis/security.istio.io/v1beta1/peerauthentications",
+  events: "/api/v1/events",
 } as const;
+
+/** The field labels the API server accepts in a field selector for core/v1 Events. */
+export const EVENT_FIELD_LABELS = [
+  "involvedObject.kind",
+  "involvedObject.namespace",
+  "involvedObject.name",
+  "involvedObject.uid",
+  "involvedObject.apiVersion",
+  "involvedObject.resourceVersion",
+  "involvedObject.fieldPath",
+  "reason",
+  "reportingComponent",
+  "source",
+  "type",
+];
 
 export interface Collection {
   /** List kind, e.g. "PodList", and the list's apiVersion. */
   listKind: string;
   apiVersion: string;
   items: Record<string, unknown>[];
+  /** Field labels a `fieldSelector` may use besides metadata.name and metadata.namespace. */
+  fieldLabels?: string[];
 }
 
 export interface CannedAnswer {
@@ -51,6 +71,7 @@ export interface RecordedRequest {
   path: string;
   limit: string | null;
   continue: string | null;
+  fieldSelector: string | null;
   authorization: string | undefined;
 }
 
@@ -65,6 +86,35 @@ export interface FakeApiServerOptions {
   authorize: (authorization: string | undefined) => boolean;
   collections: Partial<Record<string, Collection>>;
   answers?: Partial<Record<string, CannedAnswer>>;
+}
+
+/** The value a field label selects on: a dotted path, `source` being the event's component. */
+function fieldValue(item: Record<string, unknown>, label: string): string {
+  const path = label === "source" ? "source.component" : label;
+  let value: unknown = item;
+  for (const key of path.split(".")) {
+    value =
+      value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value === undefined || value === null ? "" : String(value);
+}
+
+/** Parses `a=b,c!=d`; returns the failing label when one is not supported. */
+function fieldMatcher(
+  selector: string,
+  labels: string[],
+): { unsupported: string } | ((item: Record<string, unknown>) => boolean) {
+  const terms = selector
+    .split(",")
+    .filter(Boolean)
+    .map((term) => {
+      const match = /^([^!=]+)(==|=|!=)(.*)$/.exec(term);
+      return match ? { label: match[1]!, negate: match[2] === "!=", value: match[3]! } : undefined;
+    });
+  const allowed = new Set(["metadata.name", "metadata.namespace", ...labels]);
+  const bad = terms.find((t) => !t || !allowed.has(t.label));
+  if (bad !== undefined || terms.some((t) => !t)) return { unsupported: bad?.label ?? selector };
+  return (item) => terms.every((t) => (fieldValue(item, t!.label) === t!.value) !== t!.negate);
 }
 
 const status = (code: number, reason: string, message: string) => ({
@@ -89,6 +139,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
         path: url.pathname,
         limit: url.searchParams.get("limit"),
         continue: url.searchParams.get("continue"),
+        fieldSelector: url.searchParams.get("fieldSelector"),
         authorization: req.headers.authorization,
       };
       requests.push(recorded);
@@ -112,12 +163,23 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
           status(404, "NotFound", "the server could not find the requested resource"),
         );
       }
+      let all = collection.items;
+      if (recorded.fieldSelector) {
+        const matcher = fieldMatcher(recorded.fieldSelector, collection.fieldLabels ?? []);
+        if (typeof matcher !== "function") {
+          return send(
+            400,
+            status(400, "BadRequest", `field label not supported: ${matcher.unsupported}`),
+          );
+        }
+        all = all.filter(matcher);
+      }
       const offset = recorded.continue
         ? Number(Buffer.from(recorded.continue, "base64url").toString("utf8"))
         : 0;
-      const limit = recorded.limit ? Number(recorded.limit) : collection.items.length;
-      const items = collection.items.slice(offset, offset + limit);
-      const next = offset + limit < collection.items.length;
+      const limit = recorded.limit ? Number(recorded.limit) : all.length;
+      const items = all.slice(offset, offset + limit);
+      const next = offset + limit < all.length;
       send(200, {
         kind: collection.listKind,
         apiVersion: collection.apiVersion,

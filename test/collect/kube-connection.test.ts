@@ -72,7 +72,7 @@ describe("collectKubernetes connections", () => {
     const { lists, gaps } = await collectKubernetes(endpoint, { retries: 0 });
     endpoint.close?.();
     expect(lists.pods).toEqual([]);
-    expect(gaps).toHaveLength(7);
+    expect(gaps).toHaveLength(8);
     expect(gaps[0]?.message).toMatch(/certificate/i);
     expect(server.faults.total().requests).toBe(0);
   });

@@ -1,5 +1,5 @@
 /** Kubernetes list items as the API server serves them (list items carry no apiVersion/kind). */
-import { PATHS, type Collection } from "./fake-apiserver";
+import { EVENT_FIELD_LABELS, PATHS, type Collection } from "./fake-apiserver";
 
 export const node = (name: string, instanceId: string) => ({
   metadata: { name, uid: `uid-${name}`, creationTimestamp: "2026-11-01T08:00:00Z" },
@@ -103,5 +103,32 @@ export function clusterCollections(
       apiVersion: "elbv2.k8s.aws/v1beta1",
       items: bindings,
     },
+    [PATHS.events]: eventCollection([]),
   };
 }
+
+export const eventCollection = (items: Record<string, unknown>[]): Collection => ({
+  listKind: "EventList",
+  apiVersion: "v1",
+  items,
+  fieldLabels: EVENT_FIELD_LABELS,
+});
+
+/** A core/v1 Event as the API serves it; list items omit apiVersion/kind. */
+export const event = (
+  name: string,
+  involved: { kind: string; namespace: string; name: string },
+  options: { type?: string; reason?: string; message?: string; component?: string } = {},
+) => ({
+  metadata: { name, namespace: involved.namespace, uid: `uid-${name}` },
+  involvedObject: { apiVersion: "v1", ...involved, uid: `uid-${involved.name}` },
+  reason: options.reason ?? "FailedBuildModel",
+  message: options.message ?? "Failed build model due to ingress: shop/web: boom",
+  source: { component: options.component ?? "ingress" },
+  firstTimestamp: "2026-11-24T09:40:00Z",
+  lastTimestamp: "2026-11-24T09:55:00Z",
+  count: 3,
+  type: options.type ?? "Warning",
+  reportingComponent: "",
+  reportingInstance: "",
+});

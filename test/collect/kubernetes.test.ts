@@ -109,9 +109,14 @@ describe("collectKubernetes against an HTTPS API server", () => {
         PATHS.ingresses,
         PATHS.targetGroupBindings,
         PATHS.peerAuthenticationsV1,
+        PATHS.events,
       ]),
     );
     expect(s.requests.every((r) => r.method === "GET" && r.limit === "500")).toBe(true);
+    // Only Warning events are asked for; every other list is unfiltered.
+    expect(s.requests.filter((r) => r.fieldSelector).map((r) => [r.path, r.fieldSelector])).toEqual(
+      [[PATHS.events, "type=Warning"]],
+    );
     expect(s.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
@@ -169,7 +174,7 @@ describe("collectKubernetes against an HTTPS API server", () => {
     const { lists, gaps } = await collectKubernetes(connect(s.url, token), fast);
     expect(token).toHaveBeenCalledTimes(s.requests.length);
     expect(Object.values(lists).every((l) => l.length === 0)).toBe(true);
-    expect(gaps).toHaveLength(7);
+    expect(gaps).toHaveLength(8);
     expect(gaps.every((g) => g.message.includes("(401)"))).toBe(true);
     expect(JSON.stringify(gaps)).not.toContain("k8s-aws-v1.wrong");
   });
@@ -180,7 +185,7 @@ describe("collectKubernetes against an HTTPS API server", () => {
       connect(s.url, async () => TOKEN, OTHER_CA_DATA),
       fast,
     );
-    expect(gaps).toHaveLength(7);
+    expect(gaps).toHaveLength(8);
     expect(gaps[0]?.message).toMatch(/certificate/i);
     expect(s.requests).toHaveLength(0);
   });

@@ -70,9 +70,15 @@ function findingFor(
   const ns = binding.metadata.namespace ?? "default";
   const name = binding.metadata.name;
   const svcRef = binding.spec.serviceRef;
-  const arn = binding.spec.targetGroupARN;
-  const tgv = model.targetGroups.find((t) => t.arn === arn);
-  const label = tgv ? tgLabel(tgv) : (arn.split(":targetgroup/")[1]?.split("/")[0] ?? arn);
+  const tgv = model.targetGroups.find((t) =>
+    (model.bindingsByArn.get(t.arn) ?? []).includes(binding),
+  );
+  const arn = tgv?.arn ?? binding.spec.targetGroupARN ?? null;
+  const label = tgv
+    ? tgLabel(tgv)
+    : arn
+      ? (arn.split(":targetgroup/")[1]?.split("/")[0] ?? arn)
+      : (binding.spec.targetGroupName ?? "(no target group)");
   const inNamespace = model.snapshot.kubernetes.services
     .filter((s) => (s.metadata.namespace ?? "default") === ns)
     .map((s) => s.metadata.name)
