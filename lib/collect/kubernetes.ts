@@ -129,6 +129,22 @@ const KIND_SPECS: KindSpec[] = [
   },
 ];
 
+/**
+ * `<apiGroup>/<plural>` of every kind the collector lists ("" for the core group), for the RBAC
+ * role that must grant exactly these (infra/rbac.yaml).
+ */
+export function listedResources(): string[] {
+  const resources = KIND_SPECS.flatMap((spec) =>
+    spec.variants.map((v) => {
+      const [group, , plural] = v.path.startsWith("/apis/")
+        ? v.path.slice("/apis/".length).split("/")
+        : ["", ...v.path.slice("/api/".length).split("/")];
+      return `${group}/${plural}`;
+    }),
+  );
+  return [...new Set(resources)];
+}
+
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 function isRetryable(error: unknown): boolean {

@@ -16,7 +16,7 @@ import { fileKubeConfig } from "../../lib/collect/eks-cluster";
 import { signEksToken } from "../../lib/collect/eks-token";
 import { parseSnapshot } from "../../lib/snapshot/read";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
-import { binding, clusterCollections, pod } from "./kube-objects";
+import { binding, clusterCollections, event, eventCollection, pod } from "./kube-objects";
 
 const REGION = "eu-west-1";
 const VPC = "vpc-0cluster";
@@ -260,6 +260,71 @@ describe("collectSnapshot", () => {
       message: "shop/broken does not fit the snapshot format at spec.containers: Required",
     });
     expect(snapshot.kubernetes.services).toHaveLength(1);
+  });
+});
+
+describe("collectSnapshot with events and bindings by name", () => {
+  async function serveCluster(bindings: Record<string, unknown>[]) {
+    await server.close();
+    const collections = clusterCollections(bindings);
+    const ing = { kind: "Ingress", namespace: "shop", name: "web" };
+    collections[PATHS.events] = eventCollection([
+      event("blocked", ing),
+      event("fine", ing, { type: "Normal", reason: "SuccessfullyReconciled" }),
+    ]);
+    server = await startFakeApiServer({
+      authorize: (header) => header === `Bearer ${expectedToken}`,
+      collections,
+    });
+    describeCluster(server.url);
+    // A lookup of a group that is not there fails the way the API does.
+    elbv2.on(DescribeTargetGroupsCommand, { TargetGroupArns: [arn("gone")] }).rejects(
+      Object.assign(new Error("One or more target groups not found"), {
+        name: "TargetGroupNotFoundException",
+      }),
+    );
+  }
+
+  const byName = (namespace: string, name: string, targetGroupName: string) => {
+    const b = binding(namespace, name, "") as { spec: Record<string, unknown> };
+    delete b.spec.targetGroupARN;
+    b.spec.targetGroupName = targetGroupName;
+    return b;
+  };
+
+  it("keeps the controller's Warnings and the bindings that name a group by name", async () => {
+    await serveCluster([byName("shop", "by-name", "bound"), binding("shop", "old", arn("gone"))]);
+    const snapshot = await collectSnapshot(options());
+    expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
+    expect(
+      (snapshot.kubernetes.events as { metadata: { name: string } }[]).map((e) => e.metadata.name),
+    ).toEqual(["blocked"]);
+    // "bound" carries no cluster tag: only the binding by name brings it into scope.
+    expect(snapshot.aws.targetGroups.map((g) => g.TargetGroupName)).toEqual(["bound", "tagged"]);
+    expect(snapshot.kubernetes.targetGroupBindings.map((b) => b.metadata.name)).toEqual([
+      "by-name",
+      "old",
+    ]);
+    expect(snapshot.gaps.map((g) => g.source)).toEqual(["kubernetes.peerAuthentications"]);
+    const lookups = elbv2
+      .commandCalls(DescribeTargetGroupsCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.TargetGroupArns);
+    expect(lookups).toEqual([{ TargetGroupArns: [arn("gone")] }]);
+  });
+
+  it("in an audit of named groups keeps only the bindings of those groups", async () => {
+    await serveCluster([
+      byName("shop", "by-name", "bound"),
+      binding("shop", "tagged", arn("tagged")),
+      binding("shop", "old", arn("gone")),
+    ]);
+    const snapshot = await collectSnapshot(options({ targetGroupArns: [arn("bound")] }));
+    expect(snapshot.aws.targetGroups.map((g) => g.TargetGroupName)).toEqual(["bound"]);
+    // The others' groups were not collected: their bindings would read as bindings of missing ones.
+    expect(snapshot.kubernetes.targetGroupBindings.map((b) => b.metadata.name)).toEqual([
+      "by-name",
+    ]);
   });
 });
 

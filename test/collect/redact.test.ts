@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { eksKubeConfig } from "../../lib/collect/eks-cluster";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
-import { REDACTED, redactPod } from "../../lib/collect/redact";
+import { REDACTED, redactPod, redactText } from "../../lib/collect/redact";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
 import { clusterCollections } from "./kube-objects";
 
@@ -94,4 +94,22 @@ it("collectKubernetes blanks them in the pods it lists", async () => {
   for (const secret of ["hunter2", "tok-123", "ak-456"]) expect(text).not.toContain(secret);
   expect(text).toContain(JSON.stringify(PROBERS).slice(1, -1));
   expect(lists.pods).toHaveLength(1);
+});
+
+describe("redactText (event messages)", () => {
+  it("keeps the controller's words, names and annotation keys", () => {
+    const messages = [
+      "Failed build model due to failed to parse int32 annotation, alb.ingress.kubernetes.io/healthcheck-interval-seconds: abc",
+      'auth-idp-oidc: {"issuer":"https://idp.example","secretName":"oidc-client"}',
+      "expected exactly one securityGroup tagged with kubernetes.io/cluster/prod for eni eni-0abc",
+      "couldn't find targetGroup with ARN arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef",
+    ];
+    for (const m of messages) expect(redactText(m)).toBe(m);
+  });
+
+  it("blanks the value of key=value credentials however they are quoted", () => {
+    expect(redactText("password=hunter2 token: abc123 'apiKey': 'k-1'")).toBe(
+      `password=${REDACTED} token: ${REDACTED} 'apiKey': '${REDACTED}'`,
+    );
+  });
 });

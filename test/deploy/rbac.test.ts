@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SOURCES } from "../../lib/snapshot/schema";
+import { listedResources } from "../../lib/collect/kubernetes";
 import { parseSimpleYaml } from "./simple-yaml";
 
 interface Rule {
@@ -42,7 +42,7 @@ describe("infra/rbac.yaml", () => {
     }
   });
 
-  it("covers exactly the kinds the collector lists, including the two CRDs", () => {
+  it("covers exactly the kinds the collector lists, including the two CRDs and events", () => {
     const granted = role.rules!.flatMap((r) =>
       r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)),
     );
@@ -51,17 +51,15 @@ describe("infra/rbac.yaml", () => {
         "/nodes",
         "/services",
         "/pods",
+        "/events",
         "discovery.k8s.io/endpointslices",
         "networking.k8s.io/ingresses",
         "elbv2.k8s.aws/targetgroupbindings",
         "security.istio.io/peerauthentications",
       ].sort(),
     );
-    // A kind added to the snapshot must be added here too, or the Lambda meets a 403 gap.
-    const collected = SOURCES.filter((s) => s.startsWith("kubernetes.")).map((s) =>
-      s.slice("kubernetes.".length).toLowerCase(),
-    );
-    expect(granted.map((g) => g.split("/")[1]).sort()).toEqual(collected.sort());
+    // A kind added to the collector must be added here too, or the Lambda meets a 403 gap.
+    expect(granted.sort()).toEqual(listedResources().sort());
   });
 
   it("binds the role to the group the access entry maps the Lambda's role to", () => {

@@ -53,6 +53,23 @@ describe("topology model", () => {
     });
   });
 
+  it("joins a binding that names its group by targetGroupName alone", () => {
+    const model = buildModel(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        k8s(s).targetGroupBindings = k8s(s).targetGroupBindings!.map((b) => {
+          const { targetGroupARN: _arn, ...spec } = b.spec;
+          return { ...b, spec: { ...spec, targetGroupName: tgs(s)[0]!.TargetGroupName } };
+        });
+        // Without the binding, the tags alone would still find the Service.
+        tgs(s)[0]!.Tags = [];
+      }),
+    );
+    const tgv = model.targetGroups[0]!;
+    expect(tgv.binding?.metadata.name).toBe("k8s-istiosys-gw-1234567890");
+    expect(tgv.service?.metadata.name).toBe("istio-ingressgateway");
+    expect(model.bindingsByArn.get(GW_TG_ARN)).toHaveLength(1);
+  });
+
   it("ties a group without a binding to its Service through the controller's tags", () => {
     const model = buildModel(
       snapshotOf(healthyInstanceGatewayInput(), (s) => {
