@@ -16,6 +16,7 @@ import { collectSnapshot, type CollectOptions } from "../../lib/collect/index";
 import { signEksToken } from "../../lib/collect/eks-token";
 import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
 import {
+  EVENT_FIELD_LABELS,
   PATHS,
   TEST_CA_DATA,
   startFakeApiServer,
@@ -96,6 +97,10 @@ export async function startLiveCluster(
         kube.peerAuthentications,
         false,
       ),
+      [PATHS.events]: {
+        ...list("EventList", "v1", (kube as { events?: Record<string, unknown>[] }).events ?? []),
+        fieldLabels: EVENT_FIELD_LABELS,
+      },
     },
   });
 

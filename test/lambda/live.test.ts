@@ -17,6 +17,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { eventCollection } from "../collect/kube-objects";
 import { createHandler } from "../../functions/audit";
 import { analyze } from "../../lib/analyze/index";
 import type { AuditReport } from "../../lib/analyze/finding";
@@ -150,6 +151,7 @@ beforeEach(async () => {
         apiVersion: "security.istio.io/v1",
         items: [],
       },
+      [PATHS.events]: eventCollection([]),
     },
   });
   serveAws(input);
