@@ -39,6 +39,7 @@ export function eksEndpoint(
 ): KubeEndpoint {
   const agent = new Agent({
     ca: Buffer.from(cluster.caData, "base64").toString("utf8"),
+    // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn it off.
     rejectUnauthorized: true,
     keepAlive: true,
   });
@@ -70,7 +71,14 @@ export function kubeConfigEndpoint(kc: KubeConfig): KubeEndpoint {
       // The library builds a fresh agent, so a fresh TLS handshake, per request: keep one open
       // with the same settings (CA, client certificate). A proxy agent is used as it comes.
       if (agent === undefined || agent instanceof Agent) {
-        kept ??= new Agent({ ...(agent as Agent | undefined)?.options, keepAlive: true });
+        kept ??= new Agent({
+          ...(agent as Agent | undefined)?.options,
+          keepAlive: true,
+          // Left unset, Node takes it from NODE_TLS_REJECT_UNAUTHORIZED: a variable set for
+          // some other tool would send the token to any server. fileKubeConfig refuses
+          // insecure-skip-tls-verify, so verification is always on.
+          rejectUnauthorized: true,
+        });
         agent = kept;
       }
       return { headers: headerText(options.headers as OutgoingHttpHeaders | undefined), agent };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { eksKubeConfig } from "../../lib/collect/eks-cluster";
+import { eksEndpoint } from "../../lib/collect/kube-endpoint";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import {
   OTHER_CA_DATA,
@@ -188,6 +189,28 @@ describe("collectKubernetes against an HTTPS API server", () => {
     expect(gaps).toHaveLength(8);
     expect(gaps[0]?.message).toMatch(/certificate/i);
     expect(s.requests).toHaveLength(0);
+  });
+
+  it("keeps verifying the server when NODE_TLS_REJECT_UNAUTHORIZED=0 is set (kubeconfig and EKS paths)", async () => {
+    const s = await start();
+    vi.stubEnv("NODE_TLS_REJECT_UNAUTHORIZED", "0");
+    try {
+      const viaKubeconfig = await collectKubernetes(
+        connect(s.url, async () => TOKEN, OTHER_CA_DATA),
+        fast,
+      );
+      const endpoint = eksEndpoint({ endpoint: s.url, caData: OTHER_CA_DATA }, async () => TOKEN);
+      const viaEks = await collectKubernetes(endpoint, fast);
+      endpoint.close?.();
+      for (const { gaps } of [viaKubeconfig, viaEks]) {
+        expect(gaps).toHaveLength(7);
+        expect(gaps[0]?.message).toMatch(/certificate/i);
+      }
+      // The bearer token never reached the server with the wrong certificate.
+      expect(s.requests).toHaveLength(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("retries a 503 and restarts a list whose continue token expired (410)", async () => {
