@@ -7,7 +7,7 @@ import { request as httpRequest, type Agent as HttpAgent } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 export interface RawList {
-  metadata?: { continue?: string; resourceVersion?: string };
+  metadata?: { continue?: string; resourceVersion?: string; remainingItemCount?: unknown };
   items?: Record<string, unknown>[] | null;
 }
 

@@ -184,6 +184,8 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
     let token: string | undefined;
     // A token served twice would page forever (a broken proxy or aggregated API).
     const seen = new Set<string>();
+    // What the server said the whole list holds (items so far plus remainingItemCount).
+    let announced = 0;
     try {
       do {
         const page: PageParams = { limit: s.pageSize };
@@ -196,6 +198,10 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
           if (spec.keep && !spec.keep(object)) continue;
           items.push(spec.redact ? spec.redact(object) : object);
         }
+        const remaining = body.metadata?.remainingItemCount;
+        if (typeof remaining === "number" && Number.isSafeInteger(remaining) && remaining > 0) {
+          announced = Math.max(announced, items.length + remaining);
+        }
         token = body.metadata?.continue || undefined;
         if (token && seen.has(token)) {
           throw new KubeResponseError("the server's continue token repeated; the list never ends");
@@ -203,6 +209,12 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
         if (token) seen.add(token);
         if (token) s.progress(`listing ${spec.label}: ${items.length} so far`);
       } while (token);
+      // A proxy or aggregated API that drops the continue token would pass for a short list.
+      if (items.length < announced) {
+        throw new KubeResponseError(
+          `the server ended the list after ${items.length} of ${announced} items it announced`,
+        );
+      }
       return items;
     } catch (error) {
       // 410: the continue token outlived the server's snapshot; a fresh list is consistent.

@@ -1,8 +1,9 @@
 /**
  * A stand-in for the Kubernetes API server on 127.0.0.1: HTTPS with the test CA, bearer-token
  * check, paged lists that honour `limit`, `continue` and `fieldSelector` (on the field labels a
- * collection declares, as the real server supports only some per kind), and canned error answers
- * by path.
+ * collection declares, as the real server supports only some per kind) and announce
+ * `remainingItemCount` as the real server does, and canned error answers by path (Status
+ * bodies, or raw text as a proxy in front of the server answers).
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
@@ -64,6 +65,8 @@ export interface CannedAnswer {
   onContinue?: boolean;
   /** Never answer (the client's timeout has to end the request). */
   hang?: boolean;
+  /** Answer with this text/html body instead of a Status (a proxy's error page). */
+  rawBody?: string;
 }
 
 export interface RecordedRequest {
@@ -86,6 +89,11 @@ export interface FakeApiServerOptions {
   authorize: (authorization: string | undefined) => boolean;
   collections: Partial<Record<string, Collection>>;
   answers?: Partial<Record<string, CannedAnswer>>;
+  /**
+   * Paths whose list stops after this many pages: the last page still announces the remaining
+   * items but carries no continue token (a broken proxy or aggregated API).
+   */
+  stopPagingAfter?: Partial<Record<string, number>>;
 }
 
 /** The value a field label selects on: a dotted path, `source` being the event's component. */
@@ -154,6 +162,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
       if (canned && (canned.times ?? 1) > 0 && (!canned.onContinue || recorded.continue)) {
         if (canned.times !== undefined) canned.times--;
         if (canned.hang) return;
+        if (canned.rawBody !== undefined) {
+          res.writeHead(canned.status, { "content-type": "text/html" });
+          return res.end(canned.rawBody);
+        }
         return send(canned.status, status(canned.status, canned.reason, canned.message));
       }
       const collection = options.collections[url.pathname];
@@ -179,13 +191,19 @@ export async function startFakeApiServer(options: FakeApiServerOptions): Promise
         : 0;
       const limit = recorded.limit ? Number(recorded.limit) : all.length;
       const items = all.slice(offset, offset + limit);
-      const next = offset + limit < all.length;
+      const remaining = all.length - offset - items.length;
+      const stopAfter = options.stopPagingAfter?.[url.pathname];
+      const pageNumber = Math.ceil(offset / Math.max(limit, 1)) + 1;
+      const next = remaining > 0 && (stopAfter === undefined || pageNumber < stopAfter);
       send(200, {
         kind: collection.listKind,
         apiVersion: collection.apiVersion,
         metadata: {
           resourceVersion: "4711",
           ...(next ? { continue: Buffer.from(String(offset + limit)).toString("base64url") } : {}),
+          // The real server announces what is left on every page but the last, and nothing
+          // when a selector makes the count unknown.
+          ...(remaining > 0 && !recorded.fieldSelector ? { remainingItemCount: remaining } : {}),
         },
         items,
       });

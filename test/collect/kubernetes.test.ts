@@ -213,6 +213,24 @@ describe("collectKubernetes against an HTTPS API server", () => {
     }
   });
 
+  it("records a gap for a list the server ended while announcing more items", async () => {
+    const s = await start((o) => {
+      o.collections[PATHS.pods] = {
+        listKind: "PodList",
+        apiVersion: "v1",
+        items: range(1234, (i) => pod("shop", `web-${i}`)),
+      };
+      o.stopPagingAfter = { [PATHS.pods]: 1 };
+    });
+    const { lists, gaps } = await collectKubernetes(connect(s.url), { ...fast, pageSize: 1 });
+    expect(s.requests.filter((r) => r.path === PATHS.pods)).toHaveLength(1);
+    expect(lists.pods).toEqual([]);
+    expect(gaps.find((g) => g.source === "kubernetes.pods")).toEqual({
+      source: "kubernetes.pods",
+      message: "the server ended the list after 1 of 1234 items it announced",
+    });
+  });
+
   it("retries a 503 and restarts a list whose continue token expired (410)", async () => {
     const s = await start((o) => {
       o.collections[PATHS.pods] = {
