@@ -10,7 +10,6 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import middy from "@middy/core";
-import { z } from "zod";
 import { coverageOf } from "../lib/alerts/coverage";
 import { AlertStore, notifyChanges, type AlertSummary } from "../lib/alerts/index";
 import type { AuditReport } from "../lib/analyze/finding";
@@ -23,7 +22,10 @@ import {
   type CollectOptions,
   type PrefilterState,
 } from "../lib/collect/collect";
-import { CLUSTER_NAME_PATTERN, REGION_PATTERN, loadConfig, type AuditConfig } from "../lib/config";
+import { parseRequest, type AuditRequest } from "../lib/audit/request";
+import { loadConfig, type AuditConfig } from "../lib/config";
+
+export { PayloadError, parseRequest, manualPayloadSchema } from "../lib/audit/request";
 import { auditMetrics } from "../lib/report/metrics";
 import { renderMarkdown } from "../lib/report/markdown";
 import { fitMarkdown, fitReport, RESPONSE_LIMIT_BYTES } from "../lib/report/response";
@@ -34,10 +36,6 @@ import type { Snapshot } from "../lib/snapshot/schema";
 
 export const SERVICE_NAME = "alb-health-auditor";
 
-export class PayloadError extends Error {
-  override name = "PayloadError";
-}
-
 /** The invocation failed because SNS, the sink alerting relies on, could not be reached. */
 export class PublishError extends Error {
   override name = "PublishError";
@@ -46,58 +44,6 @@ export class PublishError extends Error {
 /** The alert state could not be read or written; the run still sent what it could. */
 export class AlertStateError extends Error {
   override name = "AlertStateError";
-}
-
-const TARGET_GROUP_ARN =
-  /^arn:aws[\w-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/;
-
-/** What `aws lambda invoke --payload` may carry. Unknown keys are rejected to catch typos. */
-export const manualPayloadSchema = z
-  .object({
-    clusterName: z
-      .string()
-      .regex(CLUSTER_NAME_PATTERN, "is not a valid EKS cluster name")
-      .optional(),
-    region: z.string().regex(REGION_PATTERN, "is not an AWS region").optional(),
-    dryRun: z.boolean().optional(),
-    targetGroupArns: z
-      .array(z.string().regex(TARGET_GROUP_ARN, "is not a target group ARN"))
-      .min(1, "must list at least one ARN when present")
-      .optional(),
-    format: z.enum(["json", "markdown"]).optional(),
-  })
-  .strict();
-
-export type ManualPayload = z.infer<typeof manualPayloadSchema>;
-
-export interface AuditRequest extends ManualPayload {
-  trigger: "schedule" | "manual";
-  /** EventBridge's id of a scheduled event: the same id twice is one event delivered twice. */
-  eventId?: string;
-}
-
-const isScheduledEvent = (event: unknown): boolean =>
-  typeof event === "object" &&
-  event !== null &&
-  (event as Record<string, unknown>)["detail-type"] === "Scheduled Event";
-
-export function parseRequest(event: unknown): AuditRequest {
-  if (isScheduledEvent(event)) {
-    const id = (event as { id?: unknown }).id;
-    const eventId = typeof id === "string" && /^[\w.:-]{1,128}$/.test(id) ? id : undefined;
-    return { trigger: "schedule", ...(eventId ? { eventId } : {}) };
-  }
-  const parsed = manualPayloadSchema.safeParse(event ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const field = i.path.join(".");
-      if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.join(", ")}`;
-      if (i.code === "invalid_enum_value") return `${field} must be one of ${i.options.join(", ")}`;
-      return field ? `${field}: ${i.message}` : i.message;
-    });
-    throw new PayloadError(`Invalid payload: ${problems.join("; ")}`);
-  }
-  return { trigger: "manual", ...parsed.data };
 }
 
 export interface AuditDeps {

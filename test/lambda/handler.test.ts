@@ -267,6 +267,9 @@ describe("manual payload", () => {
     [{ dryrun: true }, /unknown field\(s\) dryrun/],
     [{ region: "Ireland" }, /region: is not an AWS region/],
     ["audit please", /Expected object, received string/],
+    // Shaped like a schedule but no EventBridge event: dryRun must not be skipped silently.
+    [{ "detail-type": "Scheduled Event", dryRun: true, clusterName: "other" }, /unknown field/],
+    [{ ...scheduledEvent, dryRun: true }, /unknown field\(s\) version/],
   ])("rejects %j with an error naming the field, before anything runs", async (event, message) => {
     const run = handlerWith(brokenGateway())(event, lambdaContext());
     await expect(run).rejects.toThrow(message);
@@ -276,6 +279,26 @@ describe("manual payload", () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
     expect(slack.bodies).toHaveLength(0);
     expect(output.emf()).toHaveLength(0);
+  });
+});
+
+describe("payload checks", () => {
+  it("keeps the error short whatever the payload (100,000 bad ARNs)", async () => {
+    const targetGroupArns = Array.from({ length: 100_000 }, (_, i) => `not-an-arn-${i}`);
+    const run = handlerWith(brokenGateway())({ targetGroupArns }, lambdaContext());
+    await expect(run).rejects.toMatchObject({ name: "PayloadError" });
+    const message = await run.catch((e: Error) => e.message);
+    expect(message.length).toBeLessThan(2_000);
+    expect(message).toContain("targetGroupArns.0: is not a target group ARN");
+    expect(message).toContain("99995 more problem(s)");
+    expect(collected).toHaveLength(0);
+  });
+
+  it("treats a Scheduler event as scheduled (its event id counts as the event)", async () => {
+    const event = { ...scheduledEvent, source: "aws.scheduler" };
+    await handlerWith(brokenGateway())(event, lambdaContext());
+    const started = output.json().find((o) => o.message === "audit started");
+    expect(started).toMatchObject({ trigger: "schedule", eventId: scheduledEvent.id });
   });
 });
 
