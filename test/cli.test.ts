@@ -96,6 +96,16 @@ describe("alb-audit CLI", () => {
     expect(c.err()).toContain("broken.json: aws.targetGroups[0].TargetGroupArn: required");
   });
 
+  it("shows control characters in an error line escaped", async () => {
+    const file = join(dir, "evil\x1b]0;owned\x07.json");
+    writeFileSync(file, "{\x1b[2J");
+    const c = capture();
+    expect(await runCli(["--snapshot", file], c.io)).toBe(2);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
+    expect(c.err()).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(c.err()).toContain("evil\\x1b]0;owned\\x07.json");
+  });
+
   it("colours severities only on a TTY", async () => {
     const file = writeSnapshot("failing2.json", failingInput());
     const plain = capture();

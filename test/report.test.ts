@@ -111,3 +111,44 @@ describe("JSON report", () => {
     expect(json.endsWith("}\n")).toBe(true);
   });
 });
+
+describe("text from the cluster in reports", () => {
+  const hostile = makeFinding("HC001", {
+    severity: "critical",
+    title: "port \x1b]0;owned\x07 from annotation \x1b[2J\x00 [click](https://evil.example/x)",
+    targetGroupArn: GW_TG_ARN,
+    resources: [{ kind: "Service", namespace: "shop", name: "web`x`" }],
+    affectedTargets: [],
+    evidence: { expected: {}, actual: { annotation: "\x9b31m see www.evil.example" } },
+    rootCause: "<img src=x onerror=alert(1)> mail ops@evil.example",
+    remediation: "kubectl annotate svc web a=b\n```\n[link](https://evil.example)",
+  });
+
+  it("shows control characters escaped on the terminal, and keeps its own colours", () => {
+    for (const color of [false, true]) {
+      const text = renderText(report([hostile]), { color });
+      const raw = text.replace(/\x1b\[(?:[0-9;]*)m/g, (m) => (color ? "" : m));
+      // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
+      expect(raw).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+      expect(text).toContain("\\x1b]0;owned\\x07");
+      expect(text).toContain("\\x1b[2J\\x00");
+      expect(text).toContain("\\x9b31m");
+    }
+  });
+
+  it("turns no annotation text into a live link, HTML or a closed code block in Markdown", () => {
+    const md = renderMarkdown(report([hostile]));
+    expect(md).not.toMatch(/(?<!\\)\[click\]\(/);
+    expect(md).toContain("`https://evil.example/x)`");
+    expect(md).toContain("`www.evil.example`");
+    expect(md).toContain("`ops@evil.example`");
+    expect(md).not.toMatch(/(?<!\\)<img/);
+    // The fix stays inside one block: its fence is longer than any backtick run in it.
+    expect(md).toContain(
+      "````\nkubectl annotate svc web a=b\n```\n[link](https://evil.example)\n````",
+    );
+    expect(md).toContain("**Objects:** `` Service shop/web`x` ``");
+    // eslint-disable-next-line no-control-regex -- and no terminal control either
+    expect(md).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  });
+});

@@ -1,3 +1,4 @@
+import { escapeTerminal } from "../report/escape";
 import { runCli } from "./run";
 
 // The SDK's notice that future SDK versions will need Node 22 is not actionable for an audit
@@ -15,7 +16,9 @@ runCli(process.argv.slice(2), {
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`alb-audit: internal error: ${message}\n`);
+    process.stderr.write(
+      `alb-audit: internal error: ${escapeTerminal(message, { oneLine: true })}\n`,
+    );
     if (process.env.ALB_AUDIT_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
     process.exitCode = 3;
   },

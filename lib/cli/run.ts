@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { analyze } from "../analyze";
 import { SEVERITIES, severityRank, type AuditReport, type Severity } from "../analyze/finding";
 import { KubeconfigError, collectSnapshot, type CollectOptions } from "../collect";
+import { escapeTerminal } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
@@ -191,7 +192,9 @@ function checkCollected(snapshot: Snapshot): Snapshot {
 
 class CollectionError extends Error {}
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], given: CliIO): Promise<number> {
+  // Messages quote paths, file bytes and server answers: none may drive the terminal.
+  const io: CliIO = { ...given, stderr: (text) => given.stderr(escapeTerminal(text)) };
   try {
     const { values, format, failOn, collectCommand, paths } = parse(argv);
     if (values.help) {

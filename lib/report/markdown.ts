@@ -1,15 +1,22 @@
 import type { AuditReport, Finding } from "../analyze/finding";
+import { mdCode, mdFence, mdText } from "./escape";
 import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 
-/** Keeps table cells on one line and stops a `|` in a value from splitting the cell. */
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** One line of plain text in a table cell (mdText escapes `|`, which would split it). */
+const cell = (s: string) => mdText(s.replace(/\n/g, " "));
 
 function renderFinding(f: Finding): string {
-  const lines = [`### ${ICON[f.severity]} ${f.code} ${f.name} (${f.severity})`, "", f.title, ""];
+  // Text from the cluster is shown as text: an annotation must not become a live link.
+  const lines = [
+    `### ${ICON[f.severity]} ${f.code} ${mdText(f.name)} (${f.severity})`,
+    "",
+    mdText(f.title),
+    "",
+  ];
   if (f.resources.length)
-    lines.push(`**Objects:** ${f.resources.map((r) => `\`${resourceName(r)}\``).join(", ")}`, "");
+    lines.push(`**Objects:** ${f.resources.map((r) => mdCode(resourceName(r))).join(", ")}`, "");
   if (f.affectedTargets.length) {
     lines.push("| target | port | state | reason |", "|---|---|---|---|");
     for (const t of f.affectedTargets) {
@@ -25,11 +32,22 @@ function renderFinding(f: Finding): string {
     lines.push(
       "**Evidence**",
       "",
-      ...evidence.map((e) => (e.startsWith("  - ") ? e : `- ${e}`)),
+      ...evidence.map((e) =>
+        e.startsWith("  - ") ? `  - ${mdText(e.slice(4))}` : `- ${mdText(e)}`,
+      ),
       "",
     );
   }
-  lines.push("**Root cause**", "", f.rootCause, "", "**Fix**", "", "```", f.remediation, "```", "");
+  lines.push(
+    "**Root cause**",
+    "",
+    mdText(f.rootCause),
+    "",
+    "**Fix**",
+    "",
+    ...mdFence(f.remediation),
+    "",
+  );
   lines.push(`<sub>fingerprint ${f.fingerprint}</sub>`, "");
   return lines.join("\n");
 }
@@ -37,15 +55,15 @@ function renderFinding(f: Finding): string {
 /** Markdown for tickets and pull requests. */
 export function renderMarkdown(report: AuditReport): string {
   const out = [
-    `## ALB health audit: ${report.cluster.name} (${report.cluster.region})`,
+    `## ALB health audit: ${mdText(`${report.cluster.name} (${report.cluster.region})`)}`,
     "",
     `Audited ${report.auditedAt}. ${summaryLine(report)}.`,
     "",
   ];
   if (report.findings.length === 0) out.push("No findings.", "");
   for (const group of groupByTargetGroup(report)) {
-    out.push(`## ${group.label}`, "");
-    if (group.targetGroupArn) out.push(`\`${group.targetGroupArn}\``, "");
+    out.push(`## ${mdText(group.label)}`, "");
+    if (group.targetGroupArn) out.push(mdCode(group.targetGroupArn), "");
     for (const f of group.findings) out.push(renderFinding(f));
   }
   return `${out.join("\n").trimEnd()}\n`;

@@ -1,4 +1,5 @@
 import type { AuditReport, Finding, Severity } from "../analyze/finding";
+import { escapeTerminal as t } from "./escape";
 import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
 
 const COLORS: Record<Severity, string> = {
@@ -15,41 +16,48 @@ const indent = (text: string, by: string) =>
     .map((line) => by + line)
     .join("\n");
 
+// Every string from the cluster or a file goes through `t`: ESC or BEL in an annotation must
+// not become a command to the reader's terminal.
 function renderFinding(f: Finding, color: boolean): string {
   const sev = f.severity.toUpperCase().padEnd(8);
   const head = color ? `${COLORS[f.severity]}${BOLD}${sev}${RESET}` : sev;
-  const lines = [`  ${head} ${f.code} ${f.name}: ${f.title}`];
-  if (f.resources.length) lines.push(`    objects:  ${f.resources.map(resourceName).join(", ")}`);
+  const lines = [`  ${head} ${t(`${f.code} ${f.name}: ${f.title}`)}`];
+  if (f.resources.length)
+    lines.push(`    objects:  ${t(f.resources.map(resourceName).join(", "))}`);
   if (f.affectedTargets.length) {
     const shown = f.affectedTargets
       .slice(0, 10)
       .map(
-        (t) =>
-          `${t.id}${t.port != null ? `:${t.port}` : ""} ${t.state}${t.reason ? ` (${t.reason})` : ""}`,
+        (x) =>
+          `${x.id}${x.port != null ? `:${x.port}` : ""} ${x.state}${x.reason ? ` (${x.reason})` : ""}`,
       );
     const more =
       f.affectedTargets.length > 10 ? ` … and ${f.affectedTargets.length - 10} more` : "";
-    lines.push(`    targets:  ${shown.join(", ")}${more}`);
+    lines.push(`    targets:  ${t(shown.join(", "))}${more}`);
   }
   const evidence = evidenceLines(f);
-  if (evidence.length) lines.push("    evidence:", ...evidence.map((e) => `      ${e}`));
-  lines.push("    cause:", indent(f.rootCause, "      "));
-  lines.push("    fix:", indent(f.remediation, "      "));
+  if (evidence.length) lines.push("    evidence:", ...evidence.map((e) => `      ${t(e)}`));
+  lines.push("    cause:", indent(t(f.rootCause), "      "));
+  lines.push("    fix:", indent(t(f.remediation), "      "));
   return lines.join("\n");
 }
 
 /** Terminal report grouped by target group; severity coloured when `color` (stdout is a TTY). */
 export function renderText(report: AuditReport, options: { color: boolean }): string {
   const out = [
-    `alb-health-auditor: cluster ${report.cluster.name} (${report.cluster.region}), audited ${report.auditedAt}`,
+    t(
+      `alb-health-auditor: cluster ${report.cluster.name} (${report.cluster.region}), audited ${report.auditedAt}`,
+      { oneLine: true },
+    ),
     summaryLine(report),
   ];
   if (report.findings.length === 0) {
     out.push("", "No findings.");
   }
   for (const group of groupByTargetGroup(report)) {
-    out.push("", options.color ? `${BOLD}${group.label}${RESET}` : group.label);
-    if (group.targetGroupArn) out.push(`  ${group.targetGroupArn}`);
+    const label = t(group.label, { oneLine: true });
+    out.push("", options.color ? `${BOLD}${label}${RESET}` : label);
+    if (group.targetGroupArn) out.push(`  ${t(group.targetGroupArn, { oneLine: true })}`);
     for (const f of group.findings) out.push(renderFinding(f, options.color));
   }
   return `${out.join("\n")}\n`;
