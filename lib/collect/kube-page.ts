@@ -3,7 +3,7 @@
  * snapshot promises objects exactly as the API serves them, so no typed client is needed (and
  * the Lambda bundle carries none: @kubernetes/client-node alone is half of it).
  */
-import { request as httpRequest, type Agent as HttpAgent } from "node:http";
+import { STATUS_CODES, request as httpRequest, type Agent as HttpAgent } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 export interface RawList {
@@ -115,20 +115,21 @@ const REASONS: Record<number, string> = {
   429: "too many requests",
 };
 
-function serverMessage(body: unknown): string | undefined {
-  let value: unknown = body;
-  if (typeof body === "string") {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return body.trim() || undefined;
-    }
+/**
+ * The API's own words: the message of a Kubernetes Status body. Any other body (a proxy's
+ * or load balancer's error page) is never quoted, since it can echo the request's headers,
+ * bearer token included.
+ */
+function statusMessage(body: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
   }
-  if (value && typeof value === "object" && "message" in value) {
-    const message = (value as { message?: unknown }).message;
-    if (typeof message === "string" && message) return message;
-  }
-  return undefined;
+  if (!isObject(value) || (value as { kind?: unknown }).kind !== "Status") return undefined;
+  const message = (value as { message?: unknown }).message;
+  return typeof message === "string" && message.trim() ? message : undefined;
 }
 
 const MAX_MESSAGE = 300;
@@ -139,7 +140,10 @@ export function describeKubeError(error: unknown, timeoutMs: number): string {
   const status = statusOf(error);
   if (status !== undefined) {
     const reason =
-      serverMessage((error as KubeHttpError).body) ?? REASONS[status] ?? `HTTP ${status}`;
+      statusMessage((error as KubeHttpError).body) ??
+      REASONS[status] ??
+      STATUS_CODES[status]?.toLowerCase() ??
+      `HTTP ${status}`;
     text = `${reason} (${status})`;
   } else if (error instanceof Error && /abort|timeout/i.test(`${error.name} ${error.message}`)) {
     text = `no answer within ${timeoutMs / 1000}s (timeout)`;

@@ -231,6 +231,23 @@ describe("collectKubernetes against an HTTPS API server", () => {
     });
   });
 
+  it("quotes only a Status message in a gap, never a proxy's error page", async () => {
+    const page = `<html><pre>GET /api/v1/pods\nAuthorization: Bearer ${TOKEN}</pre></html>`;
+    const s = await start((o) => {
+      o.answers = {
+        [PATHS.pods]: { status: 502, reason: "", message: "", rawBody: page },
+        [PATHS.nodes]: { status: 403, reason: "", message: "", rawBody: page },
+        [PATHS.services]: { status: 403, reason: "Forbidden", message: "services is forbidden" },
+      };
+    });
+    const { gaps } = await collectKubernetes(connect(s.url), fast);
+    const message = (source: string) => gaps.find((g) => g.source === source)?.message;
+    expect(message("kubernetes.pods")).toBe("bad gateway (502)");
+    expect(message("kubernetes.nodes")).toBe("forbidden (403)");
+    expect(message("kubernetes.services")).toBe("services is forbidden (403)");
+    expect(JSON.stringify(gaps)).not.toContain(TOKEN);
+  });
+
   it("retries a 503 and restarts a list whose continue token expired (410)", async () => {
     const s = await start((o) => {
       o.collections[PATHS.pods] = {

@@ -2,10 +2,12 @@
  * Inline values of pods never reach a snapshot: env values (but the Istio probe list the
  * engine reads), command, args and the kubectl apply annotation are blanked by the collector.
  */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eksKubeConfig } from "../../lib/collect/eks-cluster";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
-import { REDACTED, redactPod, redactText } from "../../lib/collect/redact";
+import { REDACTED, redactAnnotations, redactPod, redactText } from "../../lib/collect/redact";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
 import { clusterCollections } from "./kube-objects";
 
@@ -67,6 +69,123 @@ describe("redactPod", () => {
     expect(out.status).toEqual(pod.status);
     // The input is left as it was.
     expect(pod.spec.containers[0]!.env[0]!.value).toBe("hunter2");
+  });
+
+  it("blanks probe headers, exec and lifecycle commands, CSI attributes and annotations in every container list", () => {
+    const handler = (secret: string) => ({
+      exec: { command: ["sh", "-c", `curl -H 'X-Token: ${secret}' localhost`] },
+    });
+    const http = (secret: string) => ({
+      httpGet: {
+        path: "/healthz",
+        port: 8080,
+        scheme: "HTTP",
+        httpHeaders: [{ name: "Authorization", value: `Bearer ${secret}` }],
+      },
+    });
+    const container = (name: string, n: number) => ({
+      name,
+      readinessProbe: http(`probe-header-${n}`),
+      livenessProbe: handler(`probe-exec-${n}`),
+      startupProbe: http(`startup-header-${n}`),
+      lifecycle: { postStart: handler(`post-start-${n}`), preStop: http(`pre-stop-${n}`) },
+    });
+    const probers = JSON.stringify({
+      "/app-health/web/readyz": http("istio-copy-header"),
+    });
+    const pod = {
+      metadata: {
+        name: "p",
+        annotations: {
+          "example.com/db-url": "postgres://app:annotation-secret@db:5432/app",
+          "alb.ingress.kubernetes.io/healthcheck-path": "/healthz",
+          "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8080",
+          "sidecar.istio.io/rewriteAppHTTPProbers": "true",
+          "traffic.sidecar.istio.io/excludeInboundPorts": "9090",
+          "vpc.amazonaws.com/pod-eni": '[{"eniId":"eni-1"}]',
+          "alb-health-auditor/ignore": "HC001",
+          "kubectl.kubernetes.io/default-container": "web",
+        },
+      },
+      spec: {
+        containers: [
+          container("web", 1),
+          { name: "istio-proxy", env: [{ name: "ISTIO_KUBE_APP_PROBERS", value: probers }] },
+        ],
+        initContainers: [container("init", 2)],
+        ephemeralContainers: [container("debug", 3)],
+        volumes: [
+          {
+            name: "store",
+            csi: { driver: "secrets-store", volumeAttributes: { token: "csi-secret" } },
+          },
+          { name: "flex", flexVolume: { driver: "x", options: { password: "flex-secret" } } },
+        ],
+      },
+    };
+    const out = redactPod(pod);
+    const text = JSON.stringify(out);
+    for (const secret of [
+      "probe-header",
+      "probe-exec",
+      "startup-header",
+      "post-start",
+      "pre-stop",
+      "istio-copy-header",
+      "annotation-secret",
+      "csi-secret",
+      "flex-secret",
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const web = (out.spec as typeof pod.spec).containers[0] as ReturnType<typeof container>;
+    // What the engine checks is kept: probe path, port, scheme, header names, the annotations.
+    expect(web.readinessProbe.httpGet).toEqual({
+      path: "/healthz",
+      port: 8080,
+      scheme: "HTTP",
+      httpHeaders: [{ name: "Authorization", value: REDACTED }],
+    });
+    const annotations = (out.metadata as typeof pod.metadata).annotations;
+    expect(annotations).toEqual({ ...pod.metadata.annotations, "example.com/db-url": REDACTED });
+    const proxy = (out.spec as typeof pod.spec).containers[1] as { env: { value: string }[] };
+    expect(JSON.parse(proxy.env[0]!.value)["/app-health/web/readyz"].httpGet.path).toBe("/healthz");
+    expect(pod.spec.volumes[0]!.csi!.volumeAttributes.token).toBe("csi-secret");
+  });
+
+  it("keeps the value of every annotation a rule reads", () => {
+    // Every key-shaped literal in the engine, but labels, tags and API versions.
+    const NOT_ANNOTATIONS = new Set([
+      "topology.kubernetes.io/zone",
+      "failure-domain.beta.kubernetes.io/zone",
+      "kubernetes.io/service-name",
+      "kubernetes.io/role/elb",
+      "kubernetes.io/role/internal-elb",
+      "statefulset.kubernetes.io/pod-name",
+      "apps.kubernetes.io/pod-index",
+      "elbv2.k8s.aws/cluster",
+      "ingress.k8s.aws/stack",
+      "ingress.k8s.aws/resource",
+      "service.k8s.aws/stack",
+      "service.k8s.aws/resource",
+      "kubectl.kubernetes.io/last-applied-configuration",
+    ]);
+    const dir = join(__dirname, "../../lib/analyze");
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) =>
+      f.endsWith(".ts"),
+    );
+    const keys = new Set<string>();
+    for (const file of files) {
+      const source = readFileSync(join(dir, file), "utf8");
+      for (const m of source.matchAll(
+        /"((?:[a-z0-9-]+\.)+[a-z]+\/[A-Za-z][\w.-]*|alb-health-auditor\/[a-z-]+)"/g,
+      )) {
+        if (!/\/v\d/.test(m[1]!) && !NOT_ANNOTATIONS.has(m[1]!)) keys.add(m[1]!);
+      }
+    }
+    expect(keys.size).toBeGreaterThan(10);
+    const annotations = Object.fromEntries([...keys].map((k) => [k, "value"]));
+    expect(redactAnnotations(annotations)).toEqual(annotations);
   });
 
   it("leaves a pod without those fields as it is", () => {
