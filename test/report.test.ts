@@ -127,6 +127,7 @@ describe("text from the cluster in reports", () => {
   it("shows control characters escaped on the terminal, and keeps its own colours", () => {
     for (const color of [false, true]) {
       const text = renderText(report([hostile]), { color });
+      // eslint-disable-next-line no-control-regex -- our own colour codes
       const raw = text.replace(/\x1b\[(?:[0-9;]*)m/g, (m) => (color ? "" : m));
       // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
       expect(raw).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
