@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, runRules } from "../lib/analyze";
 import type { Finding, ResourceRef, Severity } from "../lib/analyze/finding";
 import { buildModel } from "../lib/analyze/model";
-import { makeFinding, type Rule } from "../lib/analyze/rule";
+import { AFTER_ALL, makeFinding, type Rule } from "../lib/analyze/rule";
 import { RULES } from "../lib/analyze/rules";
 import type { SnapshotInput } from "../lib/snapshot/schema";
 import {
@@ -55,12 +55,18 @@ const finding = (
   });
 
 /** A rule that returns fixed findings, and records what it was shown. */
-function fixed(code: string, findings: Finding[], inputs: Rule["inputs"] = []) {
+function fixed(
+  code: string,
+  findings: Finding[],
+  inputs: Rule["inputs"] = [],
+  after: Rule["after"] = [],
+) {
   const seen: { prior: string[] }[] = [];
   const rule: Rule = {
     code,
     inputs,
-    run: ({ prior }) => {
+    after,
+    check: ({ prior }) => {
       seen.push({ prior: prior.map((f) => f.code) });
       return findings;
     },
@@ -203,8 +209,8 @@ describe("analyze", () => {
 
   it("shows each rule the findings of the rules before it", () => {
     const first = fixed("HC001", [finding("HC001", "critical", GW_TG_ARN)]);
-    const second = fixed("TP001", [finding("TP001", "warning", GW_TG_ARN)]);
-    const last = fixed("TGT005", []);
+    const second = fixed("TP001", [finding("TP001", "warning", GW_TG_ARN)], [], ["HC001"]);
+    const last = fixed("TGT005", [], [], AFTER_ALL);
     runRules(buildModel(snapshotOf(bothInput())), [first.rule, second.rule, last.rule]);
     expect(first.seen).toEqual([{ prior: [] }]);
     expect(second.seen).toEqual([{ prior: ["HC001"] }]);

@@ -43,6 +43,17 @@ export interface AuditSummary {
   suppressed: number;
   suppressedByCode: Record<string, number>;
   gaps: number;
+  /**
+   * Rules that did not run because an optional list they need was not collected (catalog 1.1);
+   * present only when there is one, so reports of snapshots without optional lists are unchanged.
+   */
+  notRun?: NotRun[];
+}
+
+export interface NotRun {
+  code: string;
+  /** The optional lists it needs that the snapshot does not hold. */
+  missing: string[];
 }
 
 export interface AuditReport {

@@ -8,12 +8,14 @@ import {
   severityRank,
   type AuditReport,
   type Finding,
+  type NotRun,
   type ResourceRef,
   type Severity,
 } from "./finding";
 import { ignoredCodes, workloadOf } from "./k8s";
 import { buildModel, type Model } from "./model";
 import type { Rule } from "./rule";
+import { dependenciesOf, orderRules } from "./rule-order";
 import { RULES } from "./rules";
 
 export interface AnalyzeOptions {
@@ -22,9 +24,22 @@ export interface AnalyzeOptions {
   rules?: readonly Rule[];
 }
 
-/** Rules that cannot run because one of the lists they read is a gap. */
+/**
+ * Rules that cannot run: a list they need is a gap, or an optional list they need was not
+ * collected. Either way their open findings were not looked at, which the alert decision honours.
+ */
 export function blockedRules(model: Model, rules: readonly Rule[]): Rule[] {
-  return rules.filter((r) => r.inputs.some((source) => model.gapSources.has(source)));
+  return rules.filter((r) =>
+    r.inputs.some((source) => model.gapSources.has(source) || model.notCollected.has(source)),
+  );
+}
+
+/** The rules kept from running only because optional lists were not collected (`summary.notRun`). */
+export function notRunOf(model: Model, rules: readonly Rule[]): NotRun[] {
+  return rules.flatMap((r) => {
+    const missing = r.inputs.filter((source) => model.notCollected.has(source));
+    return missing.length > 0 ? [{ code: r.code, missing }] : [];
+  });
 }
 
 type Meta = Parameters<typeof ignoredCodes>[0];
@@ -88,14 +103,17 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/** Runs the rules in the order their declarations give; each sees the findings it runs after. */
 export function runRules(model: Model, rules: readonly Rule[] = RULES): Finding[] {
   const blocked = new Set(blockedRules(model, rules));
-  const findings: Finding[] = [];
-  for (const rule of rules) {
+  const raised: { code: string; findings: Finding[] }[] = [];
+  for (const rule of orderRules(rules)) {
     if (blocked.has(rule)) continue;
-    findings.push(...rule.run({ model, prior: findings, rules }));
+    const deps = dependenciesOf(rule, rules);
+    const prior = raised.filter((r) => deps.has(r.code)).flatMap((r) => r.findings);
+    raised.push({ code: rule.code, findings: rule.check({ model, prior, rules }) });
   }
-  return findings;
+  return raised.flatMap((r) => r.findings);
 }
 
 export interface Analysis {
@@ -127,6 +145,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions = {}): Analys
     byCode[f.code] = (byCode[f.code] ?? 0) + 1;
   }
   const targets = model.targetGroups.flatMap((t) => t.targets);
+  const notRun = notRunOf(model, options.rules ?? RULES);
   const report: AuditReport = {
     version: 1,
     cluster: model.cluster,
@@ -142,6 +161,7 @@ export function analyzeModel(model: Model, options: AnalyzeOptions = {}): Analys
       suppressed: all.length - kept.length,
       suppressedByCode,
       gaps: snapshot.gaps.length,
+      ...(notRun.length > 0 ? { notRun } : {}),
     },
     findings: kept,
   };

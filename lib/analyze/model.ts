@@ -18,7 +18,7 @@ import type {
   TargetGroup,
   TargetGroupBinding,
 } from "../snapshot/schema";
-import { HEALTH_SOURCE_PREFILTER } from "../snapshot/schema";
+import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/schema";
 import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
 
 export interface EndpointView {
@@ -99,7 +99,71 @@ export interface Model {
   bindingsByArn: Map<string, TargetGroupBinding[]>;
   /** Sources that could not be read in full. */
   gapSources: Set<Source | string>;
+  /** Optional lists the snapshot does not hold: not collected, so no gap (snapshot.md). */
+  notCollected: Set<Source>;
 }
+
+/**
+ * The lists the join from a target group to its Service reads: the binding names the Service;
+ * without one the controller's tags do, and an Ingress's name is needed to split the resource
+ * tag and to find the Ingresses that created the group. A gap in any of them could change what a
+ * group is joined to, so a rule that reads past the join must count them among its inputs.
+ */
+export const JOIN_SOURCES = [
+  "kubernetes.targetGroupBindings",
+  "kubernetes.services",
+  "kubernetes.ingresses",
+] as const satisfies readonly Source[];
+
+const TG = "aws.targetGroups" as const;
+const PAST_JOIN: readonly Source[] = [TG, ...JOIN_SOURCES];
+const ENDPOINTS: readonly Source[] = [...PAST_JOIN, "kubernetes.endpointSlices"];
+const PODS: readonly Source[] = [...ENDPOINTS, "kubernetes.pods"];
+
+/** The lists each field of a target-group view is built from (what reading it depends on). */
+export const TARGET_GROUP_VIEW_SOURCES: { [F in keyof TargetGroupView]-?: readonly Source[] } = {
+  arn: [TG],
+  name: [TG],
+  tg: [TG],
+  // A binding's spec.targetType wins, but AWS always reports the group's own TargetType.
+  targetType: [TG],
+  tags: [TG],
+  manager: [TG],
+  binding: [TG, "kubernetes.targetGroupBindings"],
+  namespace: PAST_JOIN,
+  service: PAST_JOIN,
+  servicePort: PAST_JOIN,
+  ingresses: PAST_JOIN,
+  loadBalancers: [TG, "aws.loadBalancers"],
+  endpoints: ENDPOINTS,
+  backingPods: PODS,
+  targets: [TG],
+  healthKnown: [TG],
+  healthyPerCloudWatch: [TG],
+  healthEndpoint: PODS,
+  fixedHealthCheckPort: [TG],
+};
+
+/** The same for the joined fields of a target and of an endpoint. */
+export const TARGET_VIEW_SOURCES: Partial<Record<keyof TargetView, readonly Source[]>> = {
+  node: ["kubernetes.nodes"],
+  endpoint: ENDPOINTS,
+};
+export const ENDPOINT_VIEW_SOURCES: Partial<Record<keyof EndpointView, readonly Source[]>> = {
+  pod: ["kubernetes.pods"],
+};
+
+/** The same for the model's indexes. */
+export const MODEL_SOURCES: Partial<Record<keyof Model, readonly Source[]>> = {
+  targetGroups: [TG],
+  nodesByName: ["kubernetes.nodes"],
+  nodesByInstanceId: ["kubernetes.nodes"],
+  podsByKey: ["kubernetes.pods"],
+  servicesByKey: ["kubernetes.services"],
+  ingressesByKey: ["kubernetes.ingresses"],
+  loadBalancersByArn: ["aws.loadBalancers"],
+  bindingsByArn: ["kubernetes.targetGroupBindings"],
+};
 
 const INGRESS_STACK = "ingress.k8s.aws/stack";
 const SERVICE_STACK = "service.k8s.aws/stack";
@@ -439,5 +503,11 @@ export function buildModel(snapshot: Snapshot): Model {
     loadBalancersByArn,
     bindingsByArn,
     gapSources,
+    notCollected: new Set(
+      OPTIONAL_SOURCES.filter((source) => {
+        const [section, key] = source.split(".") as ["aws" | "kubernetes", string];
+        return snapshot[section][key] === undefined;
+      }),
+    ),
   };
 }

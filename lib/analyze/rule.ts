@@ -5,18 +5,38 @@ import type { Model, TargetGroupView } from "./model";
 
 export interface RuleContext {
   model: Model;
-  /** Findings of the rules that ran before this one (TGT005 reads them). */
+  /** Findings of the rules this one runs `after` (TGT005 reads them to know what is explained). */
   prior: readonly Finding[];
   /** Every rule of the run, so AUDIT001 can say which could not run. */
   rules: readonly Rule[];
 }
 
-/** One rule of the catalog: one code, the snapshot lists it reads, a pure function of the model. */
+/** Runs after every rule that is not itself declared `after: AFTER_ALL`. */
+export const AFTER_ALL = "all";
+
+/**
+ * One rule of the catalog, declared first in its file: the code it raises, the snapshot lists
+ * it reads, the codes whose findings it reads, and its check (a pure function of the model).
+ */
 export interface Rule {
   code: string;
+  /**
+   * The lists it cannot judge without: a gap in any of them (or an optional list that was not
+   * collected) keeps the rule from running, and AUDIT001 / `summary.notRun` name it.
+   */
   inputs: readonly Source[];
-  run(ctx: RuleContext): Finding[];
+  /** Lists it also reads when they are there, whose gaps it weighs itself (via `gapSources`). */
+  alsoReads?: readonly Source[];
+  /** The codes whose findings it reads in `prior`; `AFTER_ALL` for every other rule's. */
+  after?: readonly string[] | typeof AFTER_ALL;
+  check(ctx: RuleContext): Finding[];
 }
+
+/** Every list a rule may touch: the ones it needs and the ones it weighs itself. */
+export const readsOf = (rule: Rule): readonly Source[] => [
+  ...rule.inputs,
+  ...(rule.alsoReads ?? []),
+];
 
 export type FindingDraft = Omit<Finding, "code" | "name" | "fingerprint"> & {
   /** Extra identity when one rule can raise several findings on the same objects. */
@@ -34,19 +54,13 @@ export function makeFinding(code: string, draft: FindingDraft): Finding {
   };
 }
 
-/** A rule that judges each target group on its own and raises at most one finding for it. */
-export function perTargetGroup(
-  code: string,
-  inputs: readonly Source[],
+/** A check that judges each target group on its own and raises at most one finding for it. */
+export function eachTargetGroup(
   check: (tgv: TargetGroupView, model: Model) => Finding | undefined,
-): Rule {
-  return {
-    code,
-    inputs,
-    run: ({ model }) =>
-      model.targetGroups.flatMap((tgv) => {
-        const finding = check(tgv, model);
-        return finding ? [finding] : [];
-      }),
-  };
+): Rule["check"] {
+  return ({ model }) =>
+    model.targetGroups.flatMap((tgv) => {
+      const finding = check(tgv, model);
+      return finding ? [finding] : [];
+    });
 }

@@ -4,10 +4,15 @@
  */
 import type { z } from "zod";
 import { formatPath } from "../snapshot/read";
-import { LIST_SCHEMAS as SCHEMAS, type Gap } from "../snapshot/schema";
+import { LIST_SCHEMAS as SCHEMAS, OPTIONAL_LIST_SCHEMAS, type Gap } from "../snapshot/schema";
 
 type Section = keyof typeof SCHEMAS;
-export type CollectedLists = { [S in Section]: { [L in keyof (typeof SCHEMAS)[S]]: unknown[] } };
+/** Every required list, and the optional lists that were collected (absent: not collected). */
+export type CollectedLists = {
+  [S in Section]: { [L in keyof (typeof SCHEMAS)[S]]: unknown[] } & {
+    [L in keyof (typeof OPTIONAL_LIST_SCHEMAS)[S]]?: unknown[];
+  };
+};
 
 function itemName(item: unknown): string {
   const meta = (item as { metadata?: { name?: unknown; namespace?: unknown } })?.metadata;
@@ -19,28 +24,35 @@ function itemName(item: unknown): string {
   return typeof arn === "string" ? arn : "?";
 }
 
+/** The list, or empty when an item does not fit (a gap for it is appended to `gaps`). */
+function validList(source: string, items: unknown[], schema: z.ZodTypeAny, gaps: Gap[]): unknown[] {
+  for (let index = 0; index < items.length; index++) {
+    const result = schema.safeParse(items[index]);
+    const issue = result.success ? undefined : result.error.issues[0];
+    if (!issue) continue;
+    const at = issue.path.length > 0 ? formatPath(issue.path) : "(item)";
+    gaps.push({
+      source,
+      message: `${itemName(items[index])} does not fit the snapshot format at ${at}: ${issue.message}`,
+    });
+    return [];
+  }
+  return items;
+}
+
 /** Returns the lists with every invalid one emptied; appends a gap for each to `gaps`. */
 export function validateLists(lists: CollectedLists, gaps: Gap[]): CollectedLists {
   const out = { aws: {}, kubernetes: {} } as Record<Section, Record<string, unknown[]>>;
   for (const section of Object.keys(SCHEMAS) as Section[]) {
-    const schemas = SCHEMAS[section] as Record<string, z.ZodTypeAny>;
-    const given = lists[section] as Record<string, unknown[]>;
-    for (const [name, schema] of Object.entries(schemas)) {
-      const items = given[name] ?? [];
-      let bad: { index: number; issue: z.ZodIssue } | undefined;
-      for (let index = 0; index < items.length && !bad; index++) {
-        const result = schema.safeParse(items[index]);
-        if (!result.success && result.error.issues[0])
-          bad = { index, issue: result.error.issues[0] };
-      }
-      out[section][name] = bad ? [] : items;
-      if (bad) {
-        const at = bad.issue.path.length > 0 ? formatPath(bad.issue.path) : "(item)";
-        gaps.push({
-          source: `${section}.${name}`,
-          message: `${itemName(items[bad.index])} does not fit the snapshot format at ${at}: ${bad.issue.message}`,
-        });
-      }
+    const given = lists[section] as Record<string, unknown[] | undefined>;
+    for (const [name, schema] of Object.entries(SCHEMAS[section] as Record<string, z.ZodTypeAny>)) {
+      out[section][name] = validList(`${section}.${name}`, given[name] ?? [], schema, gaps);
+    }
+    const optional = OPTIONAL_LIST_SCHEMAS[section] as Record<string, z.ZodTypeAny>;
+    for (const [name, schema] of Object.entries(optional)) {
+      const items = given[name];
+      if (items !== undefined)
+        out[section][name] = validList(`${section}.${name}`, items, schema, gaps);
     }
   }
   return out as CollectedLists;

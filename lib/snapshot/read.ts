@@ -1,6 +1,13 @@
 import { readFile } from "node:fs/promises";
 import type { z, ZodIssue } from "zod";
-import { envelopeSchema, LIST_SCHEMAS, SOURCES, type Snapshot } from "./schema";
+import {
+  envelopeSchema,
+  LIST_SCHEMAS,
+  OPTIONAL_LIST_SCHEMAS,
+  OPTIONAL_SOURCES,
+  SOURCES,
+  type Snapshot,
+} from "./schema";
 
 /** A snapshot that cannot be used; the message names the path of the first problem. */
 export class SnapshotError extends Error {
@@ -27,8 +34,16 @@ const fail = (prefix: (string | number)[], issue: ZodIssue | undefined): never =
   throw new SnapshotError(`${where}: ${issue ? describe(issue) : "invalid"}`);
 };
 
+function checkItems(section: string, key: string, items: unknown[], schema: z.ZodTypeAny): void {
+  for (let i = 0; i < items.length; i++) {
+    const result = schema.safeParse(items[i]);
+    if (!result.success) fail([section, key, i], result.error.issues[0]);
+  }
+}
+
 /**
- * Validates a parsed document against snapshot v1 and fills absent lists (with a gap each).
+ * Validates a parsed document against snapshot v1 and fills absent required lists (with a gap
+ * each); absent optional lists stay absent (not collected).
  * Items are checked one at a time and kept as given (every schema passes unknown fields
  * through and transforms nothing), so the document is never copied.
  */
@@ -48,11 +63,15 @@ export function parseSnapshot(document: unknown): Snapshot {
       }
       continue;
     }
-    const schema = (LIST_SCHEMAS[section] as Record<string, z.ZodTypeAny>)[key]!;
-    for (let i = 0; i < items.length; i++) {
-      const result = schema.safeParse(items[i]);
-      if (!result.success) fail([section, key, i], result.error.issues[0]);
-    }
+    checkItems(section, key, items, (LIST_SCHEMAS[section] as Record<string, z.ZodTypeAny>)[key]!);
+  }
+  // An optional list that is absent was not collected: it stays absent, and is no gap.
+  for (const source of OPTIONAL_SOURCES) {
+    const [section, key] = source.split(".") as ["aws" | "kubernetes", string];
+    const items = (doc[section] as Record<string, unknown[] | undefined>)[key];
+    if (items === undefined) continue;
+    const schemas = OPTIONAL_LIST_SCHEMAS[section] as Record<string, z.ZodTypeAny>;
+    checkItems(section, key, items, schemas[key]!);
   }
   return { ...doc, gaps };
 }

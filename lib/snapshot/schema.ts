@@ -227,6 +227,199 @@ export const peerAuthenticationSchema = obj({
   }).optional(),
 });
 
+// ---------------------------------------------------------------- optional lists (catalog 1.1)
+// Absent means not collected (no gap). Loosely typed: only what the APIs always return is
+// required; the engine's readers declare the fields they read here as they start reading them.
+
+const awsTags = z.array(tagSchema).optional();
+
+export const instanceSchema = obj({
+  InstanceId: str,
+  PrivateIpAddress: optStr,
+  SubnetId: optStr,
+  VpcId: optStr,
+  Placement: obj({ AvailabilityZone: optStr }).optional(),
+  State: obj({ Name: optStr }).optional(),
+  SecurityGroups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
+  NetworkInterfaces: z
+    .array(
+      obj({
+        NetworkInterfaceId: optStr,
+        PrivateIpAddress: optStr,
+        SubnetId: optStr,
+        Attachment: obj({ DeviceIndex: optNum }).optional(),
+        Groups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
+      }),
+    )
+    .optional(),
+  Tags: awsTags,
+});
+
+export const networkInterfaceSchema = obj({
+  NetworkInterfaceId: str,
+  InterfaceType: optStr,
+  SubnetId: optStr,
+  VpcId: optStr,
+  PrivateIpAddress: optStr,
+  PrivateIpAddresses: z
+    .array(obj({ PrivateIpAddress: optStr, Primary: z.boolean().optional() }))
+    .optional(),
+  Groups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
+  Attachment: obj({ InstanceId: optStr, DeviceIndex: optNum }).optional(),
+  Description: optStr,
+  TagSet: awsTags,
+});
+
+const ipPermissionSchema = obj({
+  IpProtocol: optStr,
+  FromPort: optNum,
+  ToPort: optNum,
+  IpRanges: z.array(obj({ CidrIp: optStr, Description: optStr })).optional(),
+  Ipv6Ranges: z.array(obj({ CidrIpv6: optStr })).optional(),
+  PrefixListIds: z.array(obj({ PrefixListId: optStr })).optional(),
+  UserIdGroupPairs: z.array(obj({ GroupId: optStr, UserId: optStr })).optional(),
+});
+
+export const securityGroupSchema = obj({
+  GroupId: str,
+  GroupName: optStr,
+  VpcId: optStr,
+  OwnerId: optStr,
+  IpPermissions: z.array(ipPermissionSchema).optional(),
+  IpPermissionsEgress: z.array(ipPermissionSchema).optional(),
+  Tags: awsTags,
+});
+
+export const subnetSchema = obj({
+  SubnetId: str,
+  VpcId: optStr,
+  CidrBlock: optStr,
+  AvailabilityZone: optStr,
+  Tags: awsTags,
+});
+
+export const networkAclSchema = obj({
+  NetworkAclId: str,
+  VpcId: optStr,
+  IsDefault: z.boolean().optional(),
+  Entries: z
+    .array(
+      obj({
+        RuleNumber: optNum,
+        Protocol: optStr,
+        RuleAction: optStr,
+        Egress: z.boolean().optional(),
+        CidrBlock: optStr,
+        Ipv6CidrBlock: optStr,
+        PortRange: obj({ From: optNum, To: optNum }).optional(),
+      }),
+    )
+    .optional(),
+  Associations: z.array(obj({ NetworkAclId: optStr, SubnetId: optStr })).optional(),
+  Tags: awsTags,
+});
+
+const objectRef = obj({
+  kind: optStr,
+  name: optStr,
+  namespace: optStr,
+  apiVersion: optStr,
+  uid: optStr,
+});
+
+export const eventSchema = obj({
+  metadata: objectMetaSchema,
+  involvedObject: objectRef,
+  type: optStr,
+  reason: optStr,
+  message: optStr,
+  count: optNum,
+  firstTimestamp: z.string().nullish(),
+  lastTimestamp: z.string().nullish(),
+  eventTime: z.string().nullish(),
+  source: obj({ component: optStr, host: optStr }).optional(),
+  reportingComponent: optStr,
+  series: obj({ count: optNum, lastObservedTime: optStr }).optional(),
+});
+
+export const gatewayClassSchema = obj({
+  metadata: objectMetaSchema,
+  spec: obj({ controllerName: str }),
+});
+
+export const gatewaySchema = obj({
+  metadata: objectMetaSchema,
+  spec: obj({
+    gatewayClassName: str,
+    listeners: z
+      .array(obj({ name: optStr, port: optNum, protocol: optStr, hostname: optStr }))
+      .optional(),
+    infrastructure: obj({ annotations: stringMap, labels: stringMap }).optional(),
+  }),
+});
+
+const parentRefSchema = obj({
+  group: optStr,
+  kind: optStr,
+  namespace: optStr,
+  name: str,
+  sectionName: optStr,
+  port: optNum,
+});
+
+const backendRefSchema = obj({
+  group: optStr,
+  kind: optStr,
+  namespace: optStr,
+  name: str,
+  port: optNum,
+  weight: optNum,
+});
+
+/** HTTPRoute, GRPCRoute, TCPRoute, UDPRoute and TLSRoute share what the engine reads of them. */
+export const routeSchema = obj({
+  metadata: objectMetaSchema,
+  spec: obj({
+    parentRefs: z.array(parentRefSchema).optional(),
+    hostnames: z.array(str).optional(),
+    rules: z.array(obj({ backendRefs: z.array(backendRefSchema).optional() })).optional(),
+  }).optional(),
+});
+
+const healthCheckConfigSchema = obj({
+  healthyThresholdCount: optNum,
+  healthCheckInterval: optNum,
+  healthCheckPath: optStr,
+  healthCheckPort: optStr,
+  healthCheckProtocol: optStr,
+  healthCheckTimeout: optNum,
+  unhealthyThresholdCount: optNum,
+  matcher: obj({ httpCode: optStr, grpcCode: optStr }).optional(),
+});
+
+const targetGroupPropsSchema = obj({
+  targetGroupName: optStr,
+  targetType: optStr,
+  protocol: optStr,
+  healthCheckConfig: healthCheckConfigSchema.optional(),
+});
+
+export const targetGroupConfigurationSchema = obj({
+  metadata: objectMetaSchema,
+  spec: obj({
+    targetReference: obj({ group: optStr, kind: optStr, name: str }).optional(),
+    defaultConfiguration: targetGroupPropsSchema.optional(),
+    routeConfigurations: z
+      .array(
+        obj({
+          routeIdentifier: obj({ kind: optStr, namespace: optStr, name: optStr }),
+          targetGroupProps: targetGroupPropsSchema,
+        }),
+      )
+      .optional(),
+  }).optional(),
+});
+
 // ---------------------------------------------------------------- the document
 
 export const gapSchema = obj({ source: str, message: str, targetGroupArn: optStr });
@@ -247,6 +440,36 @@ export const LIST_SCHEMAS = {
   },
 } as const;
 
+/** The item schema of every optional list (snapshot.md "Optional lists"): absent = not collected. */
+export const OPTIONAL_LIST_SCHEMAS = {
+  aws: {
+    instances: instanceSchema,
+    networkInterfaces: networkInterfaceSchema,
+    securityGroups: securityGroupSchema,
+    subnets: subnetSchema,
+    networkAcls: networkAclSchema,
+  },
+  kubernetes: {
+    events: eventSchema,
+    gatewayClasses: gatewayClassSchema,
+    gateways: gatewaySchema,
+    httpRoutes: routeSchema,
+    grpcRoutes: routeSchema,
+    tcpRoutes: routeSchema,
+    udpRoutes: routeSchema,
+    tlsRoutes: routeSchema,
+    targetGroupConfigurations: targetGroupConfigurationSchema,
+  },
+} as const;
+
+const optionalLists = <S extends Record<string, z.ZodTypeAny>>(
+  schemas: S,
+  item: (s: z.ZodTypeAny) => z.ZodTypeAny,
+) =>
+  Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, list(item(v))])) as {
+    [K in keyof S]: z.ZodOptional<z.ZodArray<z.ZodTypeAny>>;
+  };
+
 /**
  * The document without its list items, which the reader checks one by one: validating the
  * whole document at once would build a second copy of it, doubling peak memory on large clusters.
@@ -258,6 +481,7 @@ export const envelopeSchema = obj({
   aws: obj({
     loadBalancers: list(z.unknown()),
     targetGroups: list(z.unknown()),
+    ...optionalLists(OPTIONAL_LIST_SCHEMAS.aws, () => z.unknown()),
   }),
   kubernetes: obj({
     nodes: list(z.unknown()),
@@ -267,6 +491,7 @@ export const envelopeSchema = obj({
     ingresses: list(z.unknown()),
     targetGroupBindings: list(z.unknown()),
     peerAuthentications: list(z.unknown()),
+    ...optionalLists(OPTIONAL_LIST_SCHEMAS.kubernetes, () => z.unknown()),
   }),
   gaps: z.array(gapSchema).optional(),
 });
@@ -278,6 +503,7 @@ export const snapshotSchema = obj({
   aws: obj({
     loadBalancers: list(loadBalancerSchema),
     targetGroups: list(targetGroupSchema),
+    ...optionalLists(OPTIONAL_LIST_SCHEMAS.aws, (item) => item),
   }),
   kubernetes: obj({
     nodes: list(nodeSchema),
@@ -287,6 +513,7 @@ export const snapshotSchema = obj({
     ingresses: list(ingressSchema),
     targetGroupBindings: list(targetGroupBindingSchema),
     peerAuthentications: list(peerAuthenticationSchema),
+    ...optionalLists(OPTIONAL_LIST_SCHEMAS.kubernetes, (item) => item),
   }),
   gaps: z.array(gapSchema).optional(),
 });
@@ -309,6 +536,16 @@ export type IngressBackend = z.infer<typeof ingressBackendSchema>;
 export type TargetGroupBinding = z.infer<typeof targetGroupBindingSchema>;
 export type PeerAuthentication = z.infer<typeof peerAuthenticationSchema>;
 export type Gap = z.infer<typeof gapSchema>;
+export type Instance = z.infer<typeof instanceSchema>;
+export type NetworkInterface = z.infer<typeof networkInterfaceSchema>;
+export type SecurityGroup = z.infer<typeof securityGroupSchema>;
+export type Subnet = z.infer<typeof subnetSchema>;
+export type NetworkAcl = z.infer<typeof networkAclSchema>;
+export type KubeEvent = z.infer<typeof eventSchema>;
+export type GatewayClass = z.infer<typeof gatewayClassSchema>;
+export type Gateway = z.infer<typeof gatewaySchema>;
+export type Route = z.infer<typeof routeSchema>;
+export type TargetGroupConfiguration = z.infer<typeof targetGroupConfigurationSchema>;
 
 /** The names `gaps[].source` uses for each list. */
 export const SOURCES = [
@@ -322,14 +559,46 @@ export const SOURCES = [
   "kubernetes.targetGroupBindings",
   "kubernetes.peerAuthentications",
 ] as const;
-export type Source = (typeof SOURCES)[number];
 
-/** A validated snapshot with every list present (a missing list became empty plus a gap). */
+/** The optional lists (snapshot.md "Optional lists"): absent means not collected, never a gap. */
+export const OPTIONAL_SOURCES = [
+  "aws.instances",
+  "aws.networkInterfaces",
+  "aws.securityGroups",
+  "aws.subnets",
+  "aws.networkAcls",
+  "kubernetes.events",
+  "kubernetes.gatewayClasses",
+  "kubernetes.gateways",
+  "kubernetes.httpRoutes",
+  "kubernetes.grpcRoutes",
+  "kubernetes.tcpRoutes",
+  "kubernetes.udpRoutes",
+  "kubernetes.tlsRoutes",
+  "kubernetes.targetGroupConfigurations",
+] as const;
+export type RequiredSource = (typeof SOURCES)[number];
+export type OptionalSource = (typeof OPTIONAL_SOURCES)[number];
+export type Source = RequiredSource | OptionalSource;
+
+/**
+ * A validated snapshot with every required list present (a missing one became empty plus a gap);
+ * an optional list is absent when it was not collected.
+ */
 export interface Snapshot {
   version: 1;
   capturedAt: string;
   cluster: { name: string; region: string; [k: string]: unknown };
-  aws: { loadBalancers: LoadBalancer[]; targetGroups: TargetGroup[]; [k: string]: unknown };
+  aws: {
+    loadBalancers: LoadBalancer[];
+    targetGroups: TargetGroup[];
+    instances?: Instance[];
+    networkInterfaces?: NetworkInterface[];
+    securityGroups?: SecurityGroup[];
+    subnets?: Subnet[];
+    networkAcls?: NetworkAcl[];
+    [k: string]: unknown;
+  };
   kubernetes: {
     nodes: Node[];
     services: Service[];
@@ -338,6 +607,15 @@ export interface Snapshot {
     ingresses: Ingress[];
     targetGroupBindings: TargetGroupBinding[];
     peerAuthentications: PeerAuthentication[];
+    events?: KubeEvent[];
+    gatewayClasses?: GatewayClass[];
+    gateways?: Gateway[];
+    httpRoutes?: Route[];
+    grpcRoutes?: Route[];
+    tcpRoutes?: Route[];
+    udpRoutes?: Route[];
+    tlsRoutes?: Route[];
+    targetGroupConfigurations?: TargetGroupConfiguration[];
     [k: string]: unknown;
   };
   gaps: Gap[];

@@ -14,12 +14,13 @@ import {
   k8s,
   snapshotOf,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 /** Stand-ins for rules of the catalog, reading the lists named. */
 const reads = (code: string, ...inputs: Rule["inputs"]): Rule => ({
   code,
   inputs,
-  run: () => [],
+  check: () => [],
 });
 const RULES = [
   reads("MESH001", "kubernetes.peerAuthentications", "kubernetes.pods"),
@@ -29,7 +30,7 @@ const RULES = [
 ];
 
 const run = (snapshot: Snapshot, rules: readonly Rule[] = RULES) =>
-  auditIncomplete.run({ model: buildModel(snapshot), prior: [], rules });
+  guard(auditIncomplete).check({ model: buildModel(snapshot), prior: [], rules });
 
 const withGaps =
   (...gaps: NonNullable<SnapshotInput["gaps"]>) =>

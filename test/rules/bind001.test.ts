@@ -12,9 +12,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
-  unboundTargetGroup.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(unboundTargetGroup).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const unbound = (s: Parameters<typeof k8s>[0]) => {
   k8s(s).targetGroupBindings = [];

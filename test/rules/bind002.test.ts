@@ -12,9 +12,10 @@ import {
   target,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
-  bindingBackendMissing.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(bindingBackendMissing).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const binding = (s: SnapshotInput) => k8s(s).targetGroupBindings[0]!;
 

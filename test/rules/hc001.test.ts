@@ -18,9 +18,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>
-  r.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(r).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const HC_RULES = [
   rule,

@@ -12,9 +12,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>
-  r.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(r).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 /** Every target of the first group fails the check with a 404. */
 function failAll(s: SnapshotInput, reason = "Target.ResponseCodeMismatch") {

@@ -11,8 +11,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const PORT_KEY = "alb.ingress.kubernetes.io/healthcheck-port";
 

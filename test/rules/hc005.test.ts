@@ -10,8 +10,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const A = "alb.ingress.kubernetes.io/";
 const svcAnnotations = (s: SnapshotInput) => (k8s(s).services[0]!.metadata.annotations ??= {});

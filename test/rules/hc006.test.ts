@@ -14,8 +14,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const SUCCESS_CODES = "alb.ingress.kubernetes.io/success-codes";
 

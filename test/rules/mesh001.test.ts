@@ -10,8 +10,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const meshStrict = (s: SnapshotInput) => {
   k8s(s).peerAuthentications[0]!.spec = { mtls: { mode: "STRICT" } };

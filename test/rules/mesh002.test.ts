@@ -8,8 +8,10 @@ import {
   k8s,
   snapshotOf,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 type RawPod = ReturnType<typeof k8s>["pods"][number];
 

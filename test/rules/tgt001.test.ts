@@ -14,9 +14,10 @@ import {
   target,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
-  staleTarget.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(staleTarget).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 describe("TGT001 StaleTarget", () => {
   it("stays quiet on the healthy baselines", () => {

@@ -11,9 +11,10 @@ import {
   target,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
-  missingTarget.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(missingTarget).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 describe("TGT002 MissingTarget", () => {
   it("stays quiet on the healthy baselines", () => {

@@ -10,8 +10,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 type RawPod = ReturnType<typeof k8s>["pods"][number];
 

@@ -13,9 +13,10 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
-  targetGroupNotInUse.run({ model: buildModel(snapshot), prior: [], rules: [] });
+  guard(targetGroupNotInUse).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const NOT_IN_USE = { State: "unused", Reason: "Target.NotInUse" };
 

@@ -17,9 +17,10 @@ import {
   target,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
 const run = (snapshot: Snapshot, prior: Finding[] = []) =>
-  unexplainedUnhealthyTargets.run({ model: buildModel(snapshot), prior, rules: [] });
+  guard(unexplainedUnhealthyTargets).check({ model: buildModel(snapshot), prior, rules: [] });
 
 const TIMEOUT = "Request timed out";
 

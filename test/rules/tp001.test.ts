@@ -13,8 +13,10 @@ import {
   target,
   tgs,
 } from "../support/scenarios";
+import { guard } from "../support/guarded-model";
 
-const run = (snapshot: Snapshot) => rule.run({ model: buildModel(snapshot), prior: [], rules: [] });
+const run = (snapshot: Snapshot) =>
+  guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
 const [A, B, C] = NODES;
 const EXTRA: readonly { name: string; id: string; zone: string }[] = [

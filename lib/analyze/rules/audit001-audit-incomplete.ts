@@ -1,9 +1,24 @@
 import type { Finding } from "../finding";
 import { istioProxy } from "../k8s";
 import type { Model } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Gap } from "../../snapshot/schema";
 import { tgLabel, tgResources } from "../views";
+
+export const auditIncomplete: Rule = {
+  code: "AUDIT001",
+  inputs: [],
+  alsoReads: [
+    "aws.targetGroups",
+    "kubernetes.targetGroupBindings",
+    "kubernetes.services",
+    "kubernetes.ingresses",
+    "kubernetes.pods",
+  ],
+  // Last, so that it can name every rule a gap kept from running.
+  after: AFTER_ALL,
+  check: check,
+};
 
 /** What each source is read with: the Kubernetes resource (for RBAC) or the AWS calls (for IAM). */
 const KUBE_RESOURCES: Record<string, { resource: string; group: string }> = {
@@ -129,19 +144,16 @@ const meshAbsent = (model: Model, gap: Gap): boolean =>
   !model.snapshot.kubernetes.pods.some((pod) => istioProxy(pod) !== undefined);
 
 /** AUDIT001: one finding per list that could not be read, naming the checks it kept from running. */
-export const auditIncomplete: Rule = {
-  code: "AUDIT001",
-  inputs: [],
-  run: ({ model, rules }) => {
-    // One finding per source (and group): repeated gaps of one list merge their messages.
-    const merged = new Map<string, Gap>();
-    for (const gap of model.snapshot.gaps) {
-      const key = `${gap.source}|${typeof gap.targetGroupArn === "string" ? gap.targetGroupArn : ""}`;
-      const seen = merged.get(key);
-      merged.set(key, seen ? { ...seen, message: `${seen.message}; ${gap.message}` } : gap);
-    }
-    return [...merged.values()]
-      .filter((gap) => !meshAbsent(model, gap))
-      .map((gap) => gapFinding(model, gap, rules));
-  },
-};
+
+function check({ model, rules }: RuleContext): Finding[] {
+  // One finding per source (and group): repeated gaps of one list merge their messages.
+  const merged = new Map<string, Gap>();
+  for (const gap of model.snapshot.gaps) {
+    const key = `${gap.source}|${typeof gap.targetGroupArn === "string" ? gap.targetGroupArn : ""}`;
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, message: `${seen.message}; ${gap.message}` } : gap);
+  }
+  return [...merged.values()]
+    .filter((gap) => !meshAbsent(model, gap))
+    .map((gap) => gapFinding(model, gap, rules));
+}

@@ -1,6 +1,14 @@
+import type { Finding } from "../finding";
 import type { TargetGroupView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgLabel, tgResources, CLUSTER_TAG } from "../views";
+
+export const unboundTargetGroup: Rule = {
+  code: "BIND001",
+  inputs: ["aws.targetGroups", "kubernetes.targetGroupBindings"],
+  alsoReads: ["kubernetes.services", "kubernetes.ingresses"],
+  check: check,
+};
 
 /** The Service a binding should name: the one the model resolved, else what the tags say. */
 function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: string } {
@@ -78,43 +86,41 @@ function remediation(tgv: TargetGroupView): string {
 }
 
 /** BIND001: a group the controller made for this cluster that no TargetGroupBinding names. */
-export const unboundTargetGroup: Rule = {
-  code: "BIND001",
-  inputs: ["aws.targetGroups", "kubernetes.targetGroupBindings"],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      if (tgv.tags[CLUSTER_TAG] !== model.cluster.name) return [];
-      if ((model.bindingsByArn.get(tgv.arn) ?? []).length > 0) return [];
-      const lbs = tgv.tg.LoadBalancerArns ?? [];
-      const detached = lbs.length === 0;
-      return [
-        makeFinding("BIND001", {
-          severity: "warning",
-          title: `${tgLabel(tgv)}: tagged for cluster ${model.cluster.name} but no TargetGroupBinding names it`,
-          targetGroupArn: tgv.arn,
-          resources: tgResources(tgv),
-          affectedTargets: [],
-          evidence: {
-            expected: { targetGroupBindings: `at least one with targetGroupARN ${tgv.arn}` },
-            actual: {
-              targetGroupBindings: 0,
-              [CLUSTER_TAG]: model.cluster.name,
-              loadBalancerArns: lbs,
-              registeredTargets: tgv.healthyPerCloudWatch
-                ? `not listed (${tgv.tg.CloudWatchHealth?.HealthyHostCount ?? "some"} healthy per CloudWatch)`
-                : tgv.targets.length,
-            },
+
+function check({ model }: RuleContext): Finding[] {
+  return model.targetGroups.flatMap((tgv) => {
+    if (tgv.tags[CLUSTER_TAG] !== model.cluster.name) return [];
+    if ((model.bindingsByArn.get(tgv.arn) ?? []).length > 0) return [];
+    const lbs = tgv.tg.LoadBalancerArns ?? [];
+    const detached = lbs.length === 0;
+    return [
+      makeFinding("BIND001", {
+        severity: "warning",
+        title: `${tgLabel(tgv)}: tagged for cluster ${model.cluster.name} but no TargetGroupBinding names it`,
+        targetGroupArn: tgv.arn,
+        resources: tgResources(tgv),
+        affectedTargets: [],
+        evidence: {
+          expected: { targetGroupBindings: `at least one with targetGroupARN ${tgv.arn}` },
+          actual: {
+            targetGroupBindings: 0,
+            [CLUSTER_TAG]: model.cluster.name,
+            loadBalancerArns: lbs,
+            registeredTargets: tgv.healthyPerCloudWatch
+              ? `not listed (${tgv.tg.CloudWatchHealth?.HealthyHostCount ?? "some"} healthy per CloudWatch)`
+              : tgv.targets.length,
           },
-          rootCause:
-            `Target group ${tgLabel(tgv)} carries ${CLUSTER_TAG}=${model.cluster.name}, so the AWS Load ` +
-            `Balancer Controller made it for this cluster, but no TargetGroupBinding names it: nothing ` +
-            `registers new pods or nodes in it or removes departed ones, so its targets drift until ` +
-            `they are all stale.` +
-            (detached
-              ? ` No load balancer forwards to it either, which points to a leftover of a deleted Ingress or Service.`
-              : ``),
-          remediation: remediation(tgv),
-        }),
-      ];
-    }),
-};
+        },
+        rootCause:
+          `Target group ${tgLabel(tgv)} carries ${CLUSTER_TAG}=${model.cluster.name}, so the AWS Load ` +
+          `Balancer Controller made it for this cluster, but no TargetGroupBinding names it: nothing ` +
+          `registers new pods or nodes in it or removes departed ones, so its targets drift until ` +
+          `they are all stale.` +
+          (detached
+            ? ` No load balancer forwards to it either, which points to a leftover of a deleted Ingress or Service.`
+            : ``),
+        remediation: remediation(tgv),
+      }),
+    ];
+  });
+}

@@ -1,8 +1,15 @@
 import type { Finding } from "../finding";
 import type { Model } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Service, ServicePort, TargetGroupBinding } from "../../snapshot/schema";
 import { affected, failingTargets, ref, tgLabel } from "../views";
+
+export const bindingBackendMissing: Rule = {
+  code: "BIND002",
+  inputs: ["kubernetes.targetGroupBindings", "kubernetes.services"],
+  alsoReads: ["aws.targetGroups"],
+  check: check,
+};
 
 /** Port by number, or by name (a numeric string also matches the number, as the controller does). */
 function findPort(service: Service, port: number | string): ServicePort | undefined {
@@ -114,14 +121,12 @@ function findingFor(
 }
 
 /** BIND002: a binding whose serviceRef names a Service or Service port that does not exist. */
-export const bindingBackendMissing: Rule = {
-  code: "BIND002",
-  inputs: ["kubernetes.targetGroupBindings", "kubernetes.services"],
-  run: ({ model }) =>
-    model.snapshot.kubernetes.targetGroupBindings.flatMap((binding) => {
-      const ns = binding.metadata.namespace ?? "default";
-      const service = model.servicesByKey.get(`${ns}/${binding.spec.serviceRef.name}`);
-      if (service && findPort(service, binding.spec.serviceRef.port)) return [];
-      return [findingFor(model, binding, service)];
-    }),
-};
+
+function check({ model }: RuleContext): Finding[] {
+  return model.snapshot.kubernetes.targetGroupBindings.flatMap((binding) => {
+    const ns = binding.metadata.namespace ?? "default";
+    const service = model.servicesByKey.get(`${ns}/${binding.spec.serviceRef.name}`);
+    if (service && findPort(service, binding.spec.serviceRef.port)) return [];
+    return [findingFor(model, binding, service)];
+  });
+}

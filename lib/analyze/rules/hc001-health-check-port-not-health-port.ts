@@ -21,8 +21,15 @@ import {
 import { keyOf } from "../k8s";
 import type { Model, TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+
+export const healthCheckPortNotHealthPort: Rule = {
+  code: "HC001",
+  inputs: HEALTH_CHECK_INPUTS,
+  alsoReads: ["kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 const NODE_PORT_RANGE = [30000, 32767] as const;
 
@@ -148,5 +155,3 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
     remediation: prefix + fix,
   });
 }
-
-export const healthCheckPortNotHealthPort = perTargetGroup("HC001", HEALTH_CHECK_INPUTS, check);

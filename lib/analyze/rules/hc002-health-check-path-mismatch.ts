@@ -12,8 +12,15 @@ import {
 } from "../health-check";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+
+export const healthCheckPathMismatch: Rule = {
+  code: "HC002",
+  inputs: HEALTH_CHECK_INPUTS,
+  alsoReads: ["kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 function check(tgv: TargetGroupView): Finding | undefined {
   if (isGrpc(tgv)) return undefined;
@@ -49,5 +56,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
     remediation: healthCheckFix(tgv, { path: he.path }),
   });
 }
-
-export const healthCheckPathMismatch = perTargetGroup("HC002", HEALTH_CHECK_INPUTS, check);

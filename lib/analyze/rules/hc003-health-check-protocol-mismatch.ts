@@ -11,8 +11,15 @@ import {
 } from "../health-check";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+
+export const healthCheckProtocolMismatch: Rule = {
+  code: "HC003",
+  inputs: HEALTH_CHECK_INPUTS,
+  alsoReads: ["kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 /** What each wrong pairing does on the wire, for the root cause. */
 const EFFECT: Record<"HTTP" | "HTTPS", string> = {
@@ -83,5 +90,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
       ),
   });
 }
-
-export const healthCheckProtocolMismatch = perTargetGroup("HC003", HEALTH_CHECK_INPUTS, check);

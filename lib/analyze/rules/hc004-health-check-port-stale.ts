@@ -13,9 +13,16 @@ import {
 import { keyOf } from "../k8s";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ServicePort } from "../../snapshot/schema";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+
+export const healthCheckPortStale: Rule = {
+  code: "HC004",
+  inputs: HEALTH_CHECK_INPUTS,
+  alsoReads: ["kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 const PORT_KEY = "alb.ingress.kubernetes.io/healthcheck-port";
 
@@ -125,5 +132,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
       (isInstance(tgv) && sp ? pinText(tgv, sp) : ""),
   });
 }
-
-export const healthCheckPortStale = perTargetGroup("HC004", HEALTH_CHECK_INPUTS, check);

@@ -2,9 +2,21 @@ import type { Finding } from "../finding";
 import { healthPod, isIp, matcherCodes, parseMatcher } from "../health-check";
 import { keyOf, targetContainer } from "../k8s";
 import type { TargetGroupView } from "../model";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ObjectMeta, TargetGroup } from "../../snapshot/schema";
 import { tgResources } from "../views";
+
+export const healthCheckAnnotationNotApplied: Rule = {
+  code: "HC005",
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.services",
+    "kubernetes.ingresses",
+    "kubernetes.targetGroupBindings",
+  ],
+  alsoReads: ["kubernetes.endpointSlices", "kubernetes.pods"],
+  check: eachTargetGroup(check),
+};
 
 const PREFIX = "alb.ingress.kubernetes.io/";
 
@@ -256,14 +268,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
       `Once it reconciles, the target group takes the declared values.`,
   });
 }
-
-export const healthCheckAnnotationNotApplied = perTargetGroup(
-  "HC005",
-  [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.ingresses",
-    "kubernetes.targetGroupBindings",
-  ],
-  check,
-);

@@ -12,8 +12,15 @@ import {
 import { pendingTargetHealthGate } from "../k8s";
 import type { TargetGroupView, TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, perTargetGroup } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+
+export const healthCheckCodeMismatch: Rule = {
+  code: "HC006",
+  inputs: HEALTH_CHECK_INPUTS,
+  alsoReads: ["kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 const CODE_MISMATCH: ReadonlySet<string> = new Set(["Target.ResponseCodeMismatch"]);
 
@@ -117,5 +124,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
     remediation: remediation(tgv, matcher, outside, he.path),
   });
 }
-
-export const healthCheckCodeMismatch = perTargetGroup("HC006", HEALTH_CHECK_INPUTS, check);

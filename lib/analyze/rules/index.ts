@@ -16,12 +16,13 @@ import { bindingBackendMissing } from "./bind002-binding-backend-missing";
 import { unexplainedUnhealthyTargets } from "./tgt005-unexplained-unhealthy-targets";
 import { auditIncomplete } from "./audit001-audit-incomplete";
 import type { Rule } from "../rule";
+import { orderRules } from "../rule-order";
 
 /**
- * Every rule, in the order they run. TGT005 runs after the rules whose findings explain
- * targets, and AUDIT001 last so it can name every rule a gap kept from running.
+ * Every rule of the catalog, in the order their `after` declarations give (catalog order where
+ * they leave it open): TGT005 and AUDIT001 run after all others.
  */
-export const RULES: readonly Rule[] = [
+export const RULES: readonly Rule[] = orderRules([
   healthCheckPortNotHealthPort,
   healthCheckPathMismatch,
   healthCheckProtocolMismatch,
@@ -39,4 +40,4 @@ export const RULES: readonly Rule[] = [
   bindingBackendMissing,
   unexplainedUnhealthyTargets,
   auditIncomplete,
-];
+]);

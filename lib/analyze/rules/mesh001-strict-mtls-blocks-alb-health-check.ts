@@ -16,9 +16,22 @@ import {
 import { hasIstioSidecar, keyOf, targetContainer } from "../k8s";
 import type { Model, TargetGroupView, TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
-import { makeFinding, type Rule } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { Pod } from "../../snapshot/schema";
 import { affected, severityByFailing, tgLabel, tgResources } from "../views";
+
+export const strictMtlsBlocksAlbHealthCheck: Rule = {
+  code: "MESH001",
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.pods",
+    "kubernetes.peerAuthentications",
+  ],
+  alsoReads: ["kubernetes.targetGroupBindings", "kubernetes.ingresses"],
+  check: eachTargetGroup(check),
+};
 
 /** Istio's agent port that serves the rewritten probes in plaintext at /app-health/... */
 const AGENT_HEALTH_PORT = 15020;
@@ -49,7 +62,7 @@ function agentReadiness(tgv: TargetGroupView, pod: Pod): { path: string; rewritt
   return { path: `/app-health/${container?.name ?? "app"}/readyz`, rewritten: false };
 }
 
-function check(model: Model, tgv: TargetGroupView): Finding | undefined {
+function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   const svc = tgv.service;
   if (tgv.targetType !== "ip" || !svc || !tgv.healthKnown) return undefined;
   // A TCP check only needs the sidecar to accept the connection, which STRICT does.
@@ -152,15 +165,3 @@ function check(model: Model, tgv: TargetGroupView): Finding | undefined {
         : ""),
   });
 }
-
-export const strictMtlsBlocksAlbHealthCheck: Rule = {
-  code: "MESH001",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.pods",
-    "kubernetes.peerAuthentications",
-  ],
-  run: ({ model }) => model.targetGroups.flatMap((tgv) => check(model, tgv) ?? []),
-};

@@ -29,9 +29,15 @@ import {
   type Workload,
 } from "../k8s";
 import type { Model } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Pod } from "../../snapshot/schema";
 import { ref } from "../views";
+
+export const httpProbeBlockedByStrictMtls: Rule = {
+  code: "MESH002",
+  inputs: ["kubernetes.pods", "kubernetes.peerAuthentications"],
+  check: check,
+};
 
 const REWRITE = "sidecar.istio.io/rewriteAppHTTPProbers";
 /** Owners whose pod template a patch rolls out; others need their pods recreated. */
@@ -188,21 +194,17 @@ function findingFor(group: Group): Finding {
   });
 }
 
-export const httpProbeBlockedByStrictMtls: Rule = {
-  code: "MESH002",
-  inputs: ["kubernetes.pods", "kubernetes.peerAuthentications"],
-  run: ({ model }) => {
-    const groups = new Map<string, Group>();
-    for (const pod of model.snapshot.kubernetes.pods) {
-      const probes = blockedProbes(model, pod);
-      if (probes.length === 0) continue;
-      const workload = workloadOf(pod);
-      const key = `${workload.namespace}/${workload.kind}/${workload.name}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { workload, pods: [], probes: new Map() }));
-      group.pods.push(pod);
-      for (const p of probes) group.probes.set(`${p.container}/${p.probe}/${p.port}${p.path}`, p);
-    }
-    return [...groups.values()].map(findingFor);
-  },
-};
+function check({ model }: RuleContext): Finding[] {
+  const groups = new Map<string, Group>();
+  for (const pod of model.snapshot.kubernetes.pods) {
+    const probes = blockedProbes(model, pod);
+    if (probes.length === 0) continue;
+    const workload = workloadOf(pod);
+    const key = `${workload.namespace}/${workload.kind}/${workload.name}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { workload, pods: [], probes: new Map() }));
+    group.pods.push(pod);
+    for (const p of probes) group.probes.set(`${p.container}/${p.probe}/${p.port}${p.path}`, p);
+  }
+  return [...groups.values()].map(findingFor);
+}

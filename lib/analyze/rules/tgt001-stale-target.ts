@@ -1,7 +1,20 @@
 import type { Finding } from "../finding";
 import type { Model, TargetGroupView, TargetView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, tgLabel, tgResources, tiedToCluster } from "../views";
+
+export const staleTarget: Rule = {
+  code: "TGT001",
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.nodes",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.targetGroupBindings",
+  ],
+  alsoReads: ["kubernetes.ingresses"],
+  check: check,
+};
 
 const EVIDENCE_SAMPLE = 20;
 
@@ -101,19 +114,11 @@ function findingFor(model: Model, tgv: TargetGroupView, stale: TargetView[]): Fi
 }
 
 /** TGT001: registered targets that are not part of the cluster, healthy or not (latent drift). */
-export const staleTarget: Rule = {
-  code: "TGT001",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.nodes",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
-      const stale = staleTargetsOf(model, tgv);
-      return stale && stale.length > 0 ? [findingFor(model, tgv, stale)] : [];
-    }),
-};
+
+function check({ model }: RuleContext): Finding[] {
+  return model.targetGroups.flatMap((tgv) => {
+    if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
+    const stale = staleTargetsOf(model, tgv);
+    return stale && stale.length > 0 ? [findingFor(model, tgv, stale)] : [];
+  });
+}

@@ -5,9 +5,17 @@
 import type { Finding } from "../finding";
 import { isPodReady, keyOf, pendingTargetHealthGate, probeEndpoint } from "../k8s";
 import type { Model, TargetGroupView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Pod, Service } from "../../snapshot/schema";
 import { affected, failingTargets, tgLabel, tgResources } from "../views";
+
+export const noReadyEndpoints: Rule = {
+  code: "TGT003",
+  // Pods are read when present; without them the finding still stands and says so.
+  inputs: ["aws.targetGroups", "kubernetes.services", "kubernetes.endpointSlices"],
+  alsoReads: ["kubernetes.targetGroupBindings", "kubernetes.ingresses", "kubernetes.pods"],
+  check: checkAll,
+};
 
 interface ContainerFacts {
   name: string;
@@ -288,13 +296,8 @@ function podsByNamespace(model: Model): (ns: string) => Pod[] {
   return (ns) => map.get(ns) ?? [];
 }
 
-export const noReadyEndpoints: Rule = {
-  code: "TGT003",
-  // Pods are read when present; without them the finding still stands and says so.
-  inputs: ["aws.targetGroups", "kubernetes.services", "kubernetes.endpointSlices"],
-  run: ({ model }) => {
-    const podsOf = podsByNamespace(model);
-    const podsKnown = !model.gapSources.has("kubernetes.pods");
-    return model.targetGroups.flatMap((tgv) => check(tgv, podsOf, podsKnown) ?? []);
-  },
-};
+function checkAll({ model }: RuleContext): Finding[] {
+  const podsOf = podsByNamespace(model);
+  const podsKnown = !model.gapSources.has("kubernetes.pods");
+  return model.targetGroups.flatMap((tgv) => check(tgv, podsOf, podsKnown) ?? []);
+}

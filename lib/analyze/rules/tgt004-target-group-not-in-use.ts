@@ -1,8 +1,20 @@
 import type { Finding } from "../finding";
 import type { Node, LoadBalancer } from "../../snapshot/schema";
 import type { TargetGroupView, TargetView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
+
+export const targetGroupNotInUse: Rule = {
+  code: "TGT004",
+  inputs: [
+    "aws.targetGroups",
+    "aws.loadBalancers",
+    "kubernetes.nodes",
+    "kubernetes.targetGroupBindings",
+  ],
+  alsoReads: ["kubernetes.services", "kubernetes.ingresses", "kubernetes.endpointSlices"],
+  check: check,
+};
 
 const SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
 const NLB_SUBNETS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-subnets";
@@ -177,21 +189,14 @@ function zoneFinding(tgv: TargetGroupView, lbs: LoadBalancer[]): Finding | undef
  * their zone is not enabled on the load balancer. A detached group that reports nothing failing
  * (no targets, or only unregistered ones) loses no traffic: it is cleanup, left to BIND001.
  */
-export const targetGroupNotInUse: Rule = {
-  code: "TGT004",
-  inputs: [
-    "aws.targetGroups",
-    "aws.loadBalancers",
-    "kubernetes.nodes",
-    "kubernetes.targetGroupBindings",
-  ],
-  run: ({ model }) =>
-    model.targetGroups.flatMap((tgv) => {
-      if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
-      const failing = failingTargets(tgv);
-      if (failing.length === 0) return [];
-      if ((tgv.tg.LoadBalancerArns ?? []).length === 0) return [detachedFinding(tgv, failing)];
-      const finding = zoneFinding(tgv, tgv.loadBalancers);
-      return finding ? [finding] : [];
-    }),
-};
+
+function check({ model }: RuleContext): Finding[] {
+  return model.targetGroups.flatMap((tgv) => {
+    if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
+    const failing = failingTargets(tgv);
+    if (failing.length === 0) return [];
+    if ((tgv.tg.LoadBalancerArns ?? []).length === 0) return [detachedFinding(tgv, failing)];
+    const finding = zoneFinding(tgv, tgv.loadBalancers);
+    return finding ? [finding] : [];
+  });
+}

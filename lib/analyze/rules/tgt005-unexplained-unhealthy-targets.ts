@@ -1,8 +1,25 @@
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy, isGrpc } from "../health-check";
 import type { TargetGroupView, TargetView } from "../model";
-import { makeFinding, type Rule } from "../rule";
+import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
+
+export const unexplainedUnhealthyTargets: Rule = {
+  code: "TGT005",
+  // Not the bindings: without them cluster-tagged groups are still covered, and a gap elsewhere
+  // only means fewer targets are explained, never that a failing one is invented.
+  inputs: ["aws.targetGroups"],
+  alsoReads: [
+    "aws.loadBalancers",
+    "kubernetes.nodes",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.ingresses",
+    "kubernetes.targetGroupBindings",
+  ],
+  after: AFTER_ALL,
+  check: check,
+};
 
 /** A target is explained when an earlier finding on the same group lists it (same port if both say). */
 function explainedBy(prior: readonly Finding[], tgv: TargetGroupView, t: TargetView): boolean {
@@ -115,18 +132,14 @@ function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
  * TGT005: failing targets that no earlier finding lists, so nothing unhealthy goes unreported.
  * Runs after every rule that explains targets (see the order in rules/index.ts).
  */
-export const unexplainedUnhealthyTargets: Rule = {
-  code: "TGT005",
-  // Not the bindings: without them cluster-tagged groups are still covered, and a gap elsewhere
-  // only means fewer targets are explained, never that a failing one is invented.
-  inputs: ["aws.targetGroups"],
-  run: ({ model, prior }) =>
-    model.targetGroups.flatMap((tgv) => {
-      if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
-      const byDesign = drainedByLocalPolicy(tgv);
-      const rest = failingTargets(tgv).filter(
-        (t) => !byDesign.has(t.id) && !explainedBy(prior, tgv, t),
-      );
-      return rest.length > 0 ? [findingFor(tgv, rest)] : [];
-    }),
-};
+
+function check({ model, prior }: RuleContext): Finding[] {
+  return model.targetGroups.flatMap((tgv) => {
+    if (!tgv.healthKnown || !tiedToCluster(model, tgv)) return [];
+    const byDesign = drainedByLocalPolicy(tgv);
+    const rest = failingTargets(tgv).filter(
+      (t) => !byDesign.has(t.id) && !explainedBy(prior, tgv, t),
+    );
+    return rest.length > 0 ? [findingFor(tgv, rest)] : [];
+  });
+}

@@ -5,9 +5,26 @@
  */
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
-import { makeFinding, type Rule } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { TargetGroupView, TargetView } from "../model";
 import { affected, anyHealthy, tgLabel, tgResources } from "../views";
+
+export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
+  code: "TP001",
+  inputs: [
+    "aws.targetGroups",
+    "kubernetes.services",
+    "kubernetes.endpointSlices",
+    "kubernetes.nodes",
+  ],
+  alsoReads: [
+    "aws.loadBalancers",
+    "kubernetes.targetGroupBindings",
+    "kubernetes.ingresses",
+    "kubernetes.pods",
+  ],
+  check: eachTargetGroup(check),
+};
 
 /**
  * Share of the unhealthy targets that must be nodes without a local ready endpoint. Not 100%:
@@ -132,14 +149,3 @@ function check(tgv: TargetGroupView): Finding | undefined {
     remediation: remediation(tgv, ns, name),
   });
 }
-
-export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
-  code: "TP001",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.nodes",
-  ],
-  run: ({ model }) => model.targetGroups.flatMap((tgv) => check(tgv) ?? []),
-};

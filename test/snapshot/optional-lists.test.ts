@@ -1,0 +1,80 @@
+/** The reader accepts the optional lists of catalog 1.1, leaves absent ones absent, checks items. */
+import { describe, expect, it } from "vitest";
+import { parseSnapshot, SnapshotError } from "../../lib/snapshot/read";
+import { OPTIONAL_SOURCES } from "../../lib/snapshot/schema";
+import { healthyIpAppInput } from "../support/scenarios";
+
+const withLists = (lists: { aws?: object; kubernetes?: object }) => {
+  const input = healthyIpAppInput();
+  Object.assign(input.aws, lists.aws);
+  Object.assign(input.kubernetes, lists.kubernetes);
+  return input;
+};
+
+describe("optional lists in the snapshot", () => {
+  it("leaves every absent optional list absent, with no gap", () => {
+    const snapshot = parseSnapshot(healthyIpAppInput());
+    for (const source of OPTIONAL_SOURCES) {
+      const [section, key] = source.split(".") as ["aws" | "kubernetes", string];
+      expect(snapshot[section][key], source).toBeUndefined();
+    }
+    expect(snapshot.gaps).toEqual([]);
+  });
+
+  it("accepts the lists as the APIs return them, keeping unknown fields", () => {
+    const sg = {
+      GroupId: "sg-0a1",
+      IpPermissions: [
+        {
+          IpProtocol: "tcp",
+          FromPort: 30000,
+          ToPort: 32767,
+          UserIdGroupPairs: [{ GroupId: "sg-lb" }],
+        },
+      ],
+      SomethingNew: { kept: true },
+    };
+    const snapshot = parseSnapshot(
+      withLists({
+        aws: { securityGroups: [sg], instances: [{ InstanceId: "i-1" }], networkAcls: [] },
+        kubernetes: {
+          events: [
+            {
+              metadata: { name: "e1", namespace: "shop" },
+              involvedObject: { kind: "Ingress", name: "cart" },
+              type: "Warning",
+              reason: "FailedBuildModel",
+            },
+          ],
+          gatewayClasses: [
+            { metadata: { name: "alb" }, spec: { controllerName: "gateway.k8s.aws/alb" } },
+          ],
+          httpRoutes: [
+            { metadata: { name: "r", namespace: "shop" }, spec: { parentRefs: [{ name: "gw" }] } },
+          ],
+        },
+      }),
+    );
+    expect(snapshot.aws.securityGroups).toEqual([sg]);
+    expect(snapshot.aws.networkAcls).toEqual([]);
+    expect(snapshot.kubernetes.events).toHaveLength(1);
+    expect(snapshot.kubernetes.gateways).toBeUndefined();
+  });
+
+  it("rejects a broken item of an optional list, naming its path", () => {
+    const bad = () =>
+      parseSnapshot(
+        withLists({ aws: { subnets: [{ SubnetId: "subnet-1" }, { CidrBlock: "10.0.0.0/24" }] } }),
+      );
+    expect(bad).toThrow(SnapshotError);
+    expect(bad).toThrow("aws.subnets[1].SubnetId: required");
+    expect(() =>
+      parseSnapshot(
+        withLists({ kubernetes: { gatewayClasses: [{ metadata: { name: "x" }, spec: {} }] } }),
+      ),
+    ).toThrow("kubernetes.gatewayClasses[0].spec.controllerName: required");
+    expect(() => parseSnapshot(withLists({ kubernetes: { events: {} } }))).toThrow(
+      /kubernetes\.events: expected array/,
+    );
+  });
+});
