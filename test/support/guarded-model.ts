@@ -22,7 +22,9 @@ export function guardedModel(model: Model, allowed: readonly Source[], who = "th
   const demand = (field: string, sources: readonly Source[] | undefined) => {
     const missing = (sources ?? []).filter((s) => !ok.has(s));
     if (missing.length > 0) {
-      throw new UndeclaredRead(`${who} reads ${field}, built from undeclared ${missing.join(", ")}`);
+      throw new UndeclaredRead(
+        `${who} reads ${field}, built from undeclared ${missing.join(", ")}`,
+      );
     }
   };
   const cache = new WeakMap<object, object>();
@@ -74,11 +76,7 @@ export function guardedModel(model: Model, allowed: readonly Source[], who = "th
     },
   });
   return wrap(model, "model", MODEL_SOURCES, (field, v) =>
-    field === "snapshot"
-      ? snapshot
-      : field === "targetGroups"
-        ? (v as object[]).map(group)
-        : v,
+    field === "snapshot" ? snapshot : field === "targetGroups" ? (v as object[]).map(group) : v,
   );
 }
 
