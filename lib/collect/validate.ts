@@ -9,8 +9,8 @@ import { LIST_SCHEMAS as SCHEMAS, OPTIONAL_LIST_SCHEMAS, type Gap } from "../sna
 type Section = keyof typeof SCHEMAS;
 /** Every required list, and the optional lists that were collected (absent: not collected). */
 export type CollectedLists = {
-  [S in Section]: { [L in keyof (typeof SCHEMAS)[S]]: unknown[] } & {
-    [L in keyof (typeof OPTIONAL_LIST_SCHEMAS)[S]]?: unknown[];
+  [S in Section]: { -readonly [L in keyof (typeof SCHEMAS)[S]]: unknown[] } & {
+    -readonly [L in keyof (typeof OPTIONAL_LIST_SCHEMAS)[S]]?: unknown[];
   };
 };
 
