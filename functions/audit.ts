@@ -19,6 +19,7 @@ import {
   collectSnapshot,
   collectWithinBudget,
   collectionBudgetMs,
+  type ApiCalls,
   type CollectOptions,
   type PrefilterState,
 } from "../lib/collect/collect";
@@ -116,6 +117,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   });
 
   const prefilter = prefilterFor(config, request);
+  let apiCalls: ApiCalls | undefined;
   // Collection stops in time for analysis and sending; what it could not reach is a gap.
   const snapshot = await collectWithinBudget(remainingMs, (signal) =>
     deps.collect({
@@ -126,6 +128,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
       ...(config.elbCallsPerSecond ? { elbCallsPerSecond: config.elbCallsPerSecond } : {}),
       ...(prefilter ? { prefilter } : {}),
       onProgress: (message) => logger.debug(message),
+      onApiCalls: (calls) => (apiCalls = calls),
     }),
   );
   // One model serves the analysis, the alert coverage and the metrics.
@@ -182,6 +185,8 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
         model,
         durationMs: deps.now() - started,
         sinkFailures: failed.length,
+        ...(apiCalls ? { apiCalls } : {}),
+        targetGroupMetrics: config.targetGroupMetrics ?? false,
       }),
       { namespace: config.metricsNamespace, serviceName: SERVICE_NAME },
     );
@@ -190,6 +195,7 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
   }
   logger.info("audit finished", {
     sinks: Object.fromEntries(outcomes.map((o) => [o.sink, o.status])),
+    ...(apiCalls ? { apiCalls } : {}),
     ...(alerts ? { alerts } : {}),
   });
 

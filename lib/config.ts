@@ -6,8 +6,17 @@ import { z } from "zod";
 import { SEVERITIES, type Severity } from "./analyze/finding";
 import type { SlackRetryOptions } from "./sinks/slack";
 
+/** One bad variable: its name and what it must be. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join("; ")}`);
+  }
 }
 
 // Serverless writes unset parameters as empty strings; treat them as absent.
@@ -91,6 +100,7 @@ const envSchema = z
         .max(1_000, "must be at most 1000"),
     ).transform((v) => v ?? DEFAULT_FULL_SWEEP_EVERY),
     PREFILTER_SWEEP: optional(z.enum(["full", "rolling"])).transform((v) => v ?? "rolling"),
+    TARGET_GROUP_METRICS: flag(false),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_PARAMETER && env.SLACK_WEBHOOK_SECRET_ARN) {
@@ -132,18 +142,20 @@ export interface AuditConfig {
    * metric, or a changed group), plus a sweep of the rest every `fullSweepEvery` runs.
    */
   prefilter?: { enabled: boolean; fullSweepEvery: number; sweep: "full" | "rolling" };
+  /** Per-target-group target metrics (two custom metrics per group; README "Metric cost"). */
+  targetGroupMetrics?: boolean;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const name = i.path.join(".");
-      return i.code === "invalid_enum_value"
-        ? `${name} must be one of ${i.options.join(", ")}`
-        : `${name} ${i.message}`;
-    });
-    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        variable: i.path.join("."),
+        message:
+          i.code === "invalid_enum_value" ? `must be one of ${i.options.join(", ")}` : i.message,
+      })),
+    );
   }
   const e = parsed.data;
   return {
@@ -167,5 +179,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fullSweepEvery: e.PREFILTER_FULL_SWEEP_EVERY,
       sweep: e.PREFILTER_SWEEP,
     },
+    ...(e.TARGET_GROUP_METRICS ? { targetGroupMetrics: true } : {}),
   };
 }

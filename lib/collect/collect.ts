@@ -13,6 +13,7 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap, Snapshot } from "../snapshot/schema";
 import { collectAws, createElbv2Client, describeAwsError } from "./aws";
+import { countClientCalls, type ApiCalls } from "./call-count";
 import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./kube-endpoint";
 import type { KubeEndpoint } from "./kube-page";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
@@ -58,6 +59,8 @@ export interface CollectOptions {
    * they would have read becomes a gap. DescribeCluster failing that way fails the collection.
    */
   signal?: AbortSignal;
+  /** The API requests the collection made, retries included, once it has its lists. */
+  onApiCalls?: (calls: ApiCalls) => void;
 }
 
 // A warm Lambda reuses its token across scheduled runs instead of signing every time.
@@ -213,6 +216,7 @@ async function collectFrom(
     options.cloudwatch ??
     (options.prefilter?.enabled ? new CloudWatchClient({ region: options.region }) : undefined);
   for (const client of [elbv2, cloudwatch]) if (client) stopAtDeadline(client, options.signal);
+  const elbCalls = countClientCalls(elbv2);
   const boundBindings = Promise.race([bindings, kube.then((k) => k.lists.targetGroupBindings)]);
   const aws = collectAws(elbv2, {
     clusterName: options.clusterName,
@@ -228,6 +232,7 @@ async function collectFrom(
     onProgress: progress,
   });
   const [k, a] = await Promise.all([kube, aws]);
+  options.onApiCalls?.({ elb: elbCalls() });
   if (a.prefilter) options.prefilter?.onState?.(a.prefilter.state);
 
   const gaps: Gap[] = [...k.gaps, ...a.gaps];
@@ -263,3 +268,4 @@ export {
   collectionDeadline,
 } from "./deadline";
 export type { PrefilterOptions, PrefilterState } from "./prefilter";
+export type { ApiCalls } from "./call-count";

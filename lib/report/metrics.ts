@@ -21,6 +21,13 @@ export interface MetricInputs {
   durationMs: number;
   /** Sinks that failed in this invocation. */
   sinkFailures: number;
+  /** Requests the collection sent per API, retries included; an absent count writes nothing. */
+  apiCalls?: { elb?: number; ec2?: number };
+  /**
+   * UnhealthyTargets/HealthyTargets per target group: two custom metrics per group, which AWS
+   * already publishes free as UnHealthyHostCount/HealthyHostCount. Off unless asked for.
+   */
+  targetGroupMetrics?: boolean;
 }
 
 export function auditMetrics({
@@ -28,6 +35,8 @@ export function auditMetrics({
   model,
   durationMs,
   sinkFailures,
+  apiCalls,
+  targetGroupMetrics = false,
 }: MetricInputs): MetricDatum[] {
   const Cluster = report.cluster.name;
   const out: MetricDatum[] = [];
@@ -57,7 +66,7 @@ export function auditMetrics({
 
   // A target group whose health could not be read would report zero of both: leave it out
   // rather than draw a false all-clear; AUDIT001 and CollectionGaps say why.
-  for (const tg of model.targetGroups) {
+  for (const tg of targetGroupMetrics ? model.targetGroups : []) {
     if (!tg.healthKnown) continue;
     add("UnhealthyTargets", tg.targets.filter((t) => t.failing).length, { TargetGroup: tg.name });
     add("HealthyTargets", tg.targets.filter((t) => t.healthy).length, { TargetGroup: tg.name });
@@ -66,5 +75,7 @@ export function auditMetrics({
   add("AuditDurationMs", Math.max(0, Math.round(durationMs)), {}, "Milliseconds");
   add("CollectionGaps", model.snapshot.gaps.length);
   add("SinkFailures", sinkFailures);
+  if (apiCalls?.elb !== undefined) add("ElbApiCalls", apiCalls.elb);
+  if (apiCalls?.ec2 !== undefined) add("Ec2ApiCalls", apiCalls.ec2);
   return out;
 }

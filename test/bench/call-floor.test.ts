@@ -11,6 +11,7 @@ import { generateSnapshot } from "../../bench/generator";
 import { startAwsStandIn, type AwsStandIn } from "../../bench/standins/aws";
 import { CA_DATA, startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
 import { collectSnapshot, createElbv2Client, type CollectOptions } from "../../lib/collect/index";
+import type { ApiCalls } from "../../lib/collect/call-count";
 import type { PrefilterState } from "../../lib/collect/prefilter";
 
 // Over 400 groups and load balancers' worth of pages, 20-ARN tag batches with a remainder.
@@ -90,9 +91,15 @@ describe("API calls per audit", () => {
   let firstState: PrefilterState | undefined;
 
   it("equal the floor on a full audit: paged lists, tag batches, one health call per group", async () => {
+    let counted: ApiCalls | undefined;
     const collected = await collectSnapshot(
-      options({ prefilter: { enabled: true, onState: (s) => (firstState = s) } }),
+      options({
+        prefilter: { enabled: true, onState: (s) => (firstState = s) },
+        onApiCalls: (c) => (counted = c),
+      }),
     );
+    // What the collection reports (the ElbApiCalls metric) is what the API received.
+    expect(counted?.elb).toBe(aws.faults.total((label) => label.startsWith("elbv2:")).requests);
     expect(collected.gaps).toEqual([]);
     expect(collected.aws.targetGroups).toHaveLength(SIZE.targetGroups);
     const floor = elbFloor({
@@ -139,5 +146,18 @@ describe("API calls per audit", () => {
     expect(collected.aws.targetGroups.filter((tg) => tg.HealthSource).length).toBe(
       groups.length - flagged,
     );
+  });
+
+  it("count every attempt, retries of throttled calls included", async () => {
+    aws.faults.configure({ throttleRate: 0.05, seed: 11 });
+    try {
+      let counted: ApiCalls | undefined;
+      await collectSnapshot(options({ onApiCalls: (c) => (counted = c) }));
+      const elb = aws.faults.total((label) => label.startsWith("elbv2:"));
+      expect(elb.throttled).toBeGreaterThan(0);
+      expect(counted?.elb).toBe(elb.requests);
+    } finally {
+      aws.faults.configure({});
+    }
   });
 });

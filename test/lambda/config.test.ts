@@ -35,6 +35,7 @@ describe("loadConfig", () => {
       HEALTH_PREFILTER: "false",
       PREFILTER_FULL_SWEEP_EVERY: "4",
       PREFILTER_SWEEP: "full",
+      TARGET_GROUP_METRICS: "true",
     });
     expect(config).toEqual({
       clusterName: "shop-prod",
@@ -49,6 +50,7 @@ describe("loadConfig", () => {
       repeatIntervalHours: 0.5,
       elbCallsPerSecond: 2.5,
       prefilter: { enabled: false, fullSweepEvery: 4, sweep: "full" },
+      targetGroupMetrics: true,
     });
   });
 
@@ -77,6 +79,20 @@ describe("loadConfig", () => {
         "SNS_TOPIC_ARN is not an SNS topic ARN; " +
         "SLACK_WEBHOOK_PARAMETER must be an SSM parameter path starting with /; " +
         'NOTIFY_WHEN_CLEAN must be "true" or "false"',
+    );
+    // Each problem also on its own, for the deployment's check to name the parameter.
+    expect(() => attempt()).toThrow(
+      expect.objectContaining({
+        problems: [
+          { variable: "CLUSTER_NAME", message: "is required (the EKS cluster to audit)" },
+          { variable: "SNS_TOPIC_ARN", message: "is not an SNS topic ARN" },
+          {
+            variable: "SLACK_WEBHOOK_PARAMETER",
+            message: "must be an SSM parameter path starting with /",
+          },
+          { variable: "NOTIFY_WHEN_CLEAN", message: 'must be "true" or "false"' },
+        ],
+      }),
     );
   });
 

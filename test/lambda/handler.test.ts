@@ -77,6 +77,7 @@ function handlerWith(snapshot: Snapshot, overrides: Partial<AuditDeps> = {}) {
     logger: new Logger({ serviceName: "alb-health-auditor" }),
     collect: async (options) => {
       collected.push(options);
+      options.onApiCalls?.({ elb: 7 });
       return snapshot;
     },
     clients: {
@@ -178,10 +179,10 @@ describe("scheduled audit", () => {
     ).toEqual([1]);
     expect(emfMetric("Findings", { Cluster: CLUSTER, Severity: "critical" })).toEqual([1]);
     expect(emfMetric("Findings", { Cluster: CLUSTER, Severity: "warning" })).toEqual([0]);
-    const tgDims = { Cluster: CLUSTER, TargetGroup: "k8s-istiosys-gw-1234567890" };
-    expect(emfMetric("UnhealthyTargets", tgDims)).toEqual([3]);
-    expect(emfMetric("HealthyTargets", tgDims)).toEqual([0]);
+    // Per-target-group metrics cost two custom metrics a group: off unless configured.
+    expect(output.emf().filter((doc) => "TargetGroup" in doc)).toEqual([]);
     expect(emfMetric("AuditDurationMs", { Cluster: CLUSTER })).toEqual([1_234]);
+    expect(emfMetric("ElbApiCalls", { Cluster: CLUSTER })).toEqual([7]);
     expect(emfMetric("CollectionGaps", { Cluster: CLUSTER })).toEqual([0]);
     expect(emfMetric("SinkFailures", { Cluster: CLUSTER })).toEqual([0]);
 
@@ -200,7 +201,9 @@ describe("scheduled audit", () => {
   });
 
   it("stays quiet on SNS and Slack when nothing reaches MIN_SEVERITY, but still counts", async () => {
-    await handlerWith(snapshotOf(healthyInstanceGatewayInput()))(scheduledEvent, lambdaContext());
+    await handlerWith(snapshotOf(healthyInstanceGatewayInput()), {
+      config: config({ targetGroupMetrics: true }),
+    })(scheduledEvent, lambdaContext());
 
     expect(publishes()).toHaveLength(0);
     expect(slack.bodies).toHaveLength(0);

@@ -172,6 +172,7 @@ it("audits a live cluster end to end and finds what the snapshot path finds", as
     config: testConfig({
       snsTopicArn: TOPIC,
       slackWebhook: { kind: "ssm", name: "/alb-health-auditor/slack-webhook" },
+      targetGroupMetrics: true,
     }),
     logger: new Logger({ serviceName: "alb-health-auditor" }),
     collect: (options) =>

@@ -36,6 +36,8 @@ describe("auditMetrics", () => {
       model: buildModel(snapshot),
       durationMs: 812.4,
       sinkFailures: 2,
+      apiCalls: { elb: 37 },
+      targetGroupMetrics: true,
     });
 
     expect(data.every((d) => d.dimensions.Cluster === CLUSTER)).toBe(true);
@@ -54,6 +56,38 @@ describe("auditMetrics", () => {
     expect(data.find((d) => d.name === "AuditDurationMs")!.unit).toBe("Milliseconds");
     expect(pick(data, "CollectionGaps", {})).toEqual([0]);
     expect(pick(data, "SinkFailures", {})).toEqual([2]);
+    expect(pick(data, "ElbApiCalls", {})).toEqual([37]);
+    // The collection read no EC2: no Ec2ApiCalls rather than a false zero.
+    expect(pick(data, "Ec2ApiCalls", {})).toEqual([]);
+  });
+
+  it("writes no per-target-group metric unless asked, and no API call count without one", () => {
+    const snapshot = snapshotOf(healthyIpAppInput());
+    const data = auditMetrics({
+      report: analyze(snapshot),
+      model: buildModel(snapshot),
+      durationMs: 5,
+      sinkFailures: 0,
+    });
+    expect(data.filter((d) => d.dimensions.TargetGroup)).toEqual([]);
+    expect(data.filter((d) => d.name.endsWith("ApiCalls"))).toEqual([]);
+    // Every other metric does not grow with the cluster: 3 severities + 3 run metrics here.
+    expect(data.map((d) => d.name).sort()).toEqual([
+      "AuditDurationMs",
+      "CollectionGaps",
+      "Findings",
+      "Findings",
+      "Findings",
+      "SinkFailures",
+    ]);
+    const withEc2 = auditMetrics({
+      report: analyze(snapshot),
+      model: buildModel(snapshot),
+      durationMs: 5,
+      sinkFailures: 0,
+      apiCalls: { elb: 4, ec2: 9 },
+    });
+    expect(pick(withEc2, "Ec2ApiCalls", {})).toEqual([9]);
   });
 
   it("skips a target group whose health could not be read and counts the gap", () => {
@@ -66,6 +100,7 @@ describe("auditMetrics", () => {
       model: buildModel(snapshot),
       durationMs: 1,
       sinkFailures: 0,
+      targetGroupMetrics: true,
     });
     expect(data.filter((d) => d.name.endsWith("Targets"))).toEqual([]);
     expect(pick(data, "CollectionGaps", {})).toEqual([1]);
