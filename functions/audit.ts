@@ -29,6 +29,7 @@ import { loadConfig, type AuditConfig } from "../lib/config";
 export { PayloadError, parseRequest, manualPayloadSchema } from "../lib/audit/request";
 import { auditMetrics } from "../lib/report/metrics";
 import { renderMarkdown } from "../lib/report/markdown";
+import { topologiesOf } from "../lib/report/topology";
 import { fitMarkdown, fitReport, RESPONSE_LIMIT_BYTES } from "../lib/report/response";
 import { publishNotifications, type SinkClients, type SinkOutcome } from "../lib/sinks/index";
 import { emitMetrics } from "../lib/sinks/metrics";
@@ -142,7 +143,9 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
     gaps: report.summary.gaps,
   });
   const result: AuditResult =
-    request.format === "markdown" ? { report, markdown: renderMarkdown(report) } : report;
+    request.format === "markdown"
+      ? { report, markdown: renderMarkdown(report, { topologies: topologiesOf(model) }) }
+      : report;
 
   // A dry run is for trying the function out: no message, no metric on the dashboards, and
   // no alert state, so the next real run still notifies what this one saw.

@@ -5,13 +5,15 @@
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { analyze } from "../analyze";
+import { analyzeModel, type AnalyzeOptions } from "../analyze";
+import { buildModel } from "../analyze/model";
 import { SEVERITIES, severityRank, type AuditReport, type Severity } from "../analyze/finding";
 import { KubeconfigError, collectSnapshot, type CollectOptions } from "../collect";
 import { escapeTerminal } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
+import { topologiesOf, type GroupTopology } from "../report/topology";
 import { readSnapshotFile, SnapshotError } from "../snapshot/read";
 import { SOURCES, type Snapshot } from "../snapshot/schema";
 
@@ -100,11 +102,19 @@ async function expandPaths(paths: string[]): Promise<string[]> {
   return files;
 }
 
-function render(
-  reports: { source: string; report: AuditReport }[],
-  format: Format,
-  color: boolean,
-): string {
+interface Audited {
+  source: string;
+  report: AuditReport;
+  /** What the pictures draw; kept instead of the model so a directory run holds no snapshots. */
+  topologies: GroupTopology[];
+}
+
+function audit(source: string, snapshot: Snapshot, options: AnalyzeOptions = {}): Audited {
+  const model = buildModel(snapshot);
+  return { source, report: analyzeModel(model, options).report, topologies: topologiesOf(model) };
+}
+
+function render(reports: Audited[], format: Format, color: boolean): string {
   if (format === "json") {
     return reports.length === 1
       ? renderJson(reports[0]!.report)
@@ -114,15 +124,17 @@ function render(
           2,
         )}\n`;
   }
-  const one = (r: AuditReport) =>
-    format === "markdown" ? renderMarkdown(r) : renderText(r, { color });
-  if (reports.length === 1) return one(reports[0]!.report);
+  const one = (r: Audited) =>
+    format === "markdown"
+      ? renderMarkdown(r.report, { topologies: r.topologies })
+      : renderText(r.report, { color });
+  if (reports.length === 1) return one(reports[0]!);
   const rule = "=".repeat(78);
   const body = reports
-    .map(({ source, report }) =>
+    .map((r) =>
       format === "markdown"
-        ? `<!-- ${source} -->\n${one(report)}`
-        : `${rule}\n${source}\n${rule}\n${one(report)}`,
+        ? `<!-- ${r.source} -->\n${one(r)}`
+        : `${rule}\n${r.source}\n${rule}\n${one(r)}`,
     )
     .join("\n");
   return format === "markdown" ? body : `${body}\n${rule}\n${overview(reports)}`;
@@ -211,20 +223,21 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
       );
     if (collectCommand && !values.out) throw new UsageError("collect needs --out FILE");
 
-    const reports: { source: string; report: AuditReport }[] = [];
+    const reports: Audited[] = [];
     if (live) {
       const snapshot = await liveSnapshot(values, io);
       if (values.out) {
         await writeFile(values.out, `${JSON.stringify(snapshot, null, 2)}\n`);
         io.stderr(`alb-audit: snapshot written to ${values.out}\n`);
       }
-      reports.push({
-        source: `${values.cluster} (${values.region})`,
-        report: analyze(snapshot, { auditedAt: new Date().toISOString() }),
-      });
+      reports.push(
+        audit(`${values.cluster} (${values.region})`, snapshot, {
+          auditedAt: new Date().toISOString(),
+        }),
+      );
     } else {
       for (const file of await expandPaths(paths)) {
-        reports.push({ source: file, report: analyze(await readSnapshotFile(file)) });
+        reports.push(audit(file, await readSnapshotFile(file)));
       }
     }
     io.stdout(render(reports, format, color));

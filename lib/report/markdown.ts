@@ -1,6 +1,10 @@
 import type { AuditReport, Finding } from "../analyze/finding";
 import { mdCode, mdFence, mdText } from "./escape";
+import { blameOf, EDGE_NAMES } from "./blame";
 import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
+import { renderMermaid } from "./mermaid";
+import { buildPath } from "./path";
+import type { GroupTopology } from "./topology";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 
@@ -38,6 +42,8 @@ function renderFinding(f: Finding): string {
       "",
     );
   }
+  const blame = blameOf(f);
+  lines.push(`**Where the path breaks:** ${EDGE_NAMES[blame.edge]}: ${mdText(blame.label)}`, "");
   lines.push(
     "**Root cause**",
     "",
@@ -52,8 +58,14 @@ function renderFinding(f: Finding): string {
   return lines.join("\n");
 }
 
+export interface MarkdownOptions {
+  /** The audited target groups; with them, each group with a warning or critical finding gets
+   * a Mermaid picture of its path. */
+  topologies?: GroupTopology[];
+}
+
 /** Markdown for tickets and pull requests. */
-export function renderMarkdown(report: AuditReport): string {
+export function renderMarkdown(report: AuditReport, options: MarkdownOptions = {}): string {
   const out = [
     `## ALB health audit: ${mdText(`${report.cluster.name} (${report.cluster.region})`)}`,
     "",
@@ -61,9 +73,13 @@ export function renderMarkdown(report: AuditReport): string {
     "",
   ];
   if (report.findings.length === 0) out.push("No findings.", "");
+  const topologies = new Map(options.topologies?.map((t) => [t.arn, t]));
   for (const group of groupByTargetGroup(report)) {
     out.push(`## ${mdText(group.label)}`, "");
     if (group.targetGroupArn) out.push(mdCode(group.targetGroupArn), "");
+    const topology = group.targetGroupArn ? topologies.get(group.targetGroupArn) : undefined;
+    if (topology && group.findings.some((f) => f.severity !== "info"))
+      out.push("```mermaid", renderMermaid(buildPath(topology, group.findings)), "```", "");
     for (const f of group.findings) out.push(renderFinding(f));
   }
   return `${out.join("\n").trimEnd()}\n`;
