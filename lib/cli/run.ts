@@ -10,6 +10,7 @@ import { buildModel } from "../analyze/model";
 import { SEVERITIES, severityRank, type AuditReport, type Severity } from "../analyze/finding";
 import { KubeconfigError, collectSnapshot, type CollectOptions } from "../collect";
 import { escapeTerminal } from "../report/escape";
+import { renderHtml } from "../report/html";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
@@ -35,7 +36,8 @@ export const USAGE = `Usage:
   alb-audit collect --cluster NAME --region REGION --out FILE   write the live snapshot, then audit it
 
 Options:
-  --format text|json|markdown     report format (default: text)
+  --format text|json|markdown|html
+                                  report format (default: text); html is one self-contained page
   --fail-on critical|warning|info|never
                                   exit 1 when a finding at or above this severity exists (default: never)
   --target-group ARN              live mode: audit only this target group (repeatable)
@@ -49,7 +51,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usa
 
 class UsageError extends Error {}
 
-const FORMATS = ["text", "json", "markdown"] as const;
+const FORMATS = ["text", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
 const FAIL_ON = [...SEVERITIES, "never"] as const;
 
@@ -115,6 +117,8 @@ function audit(source: string, snapshot: Snapshot, options: AnalyzeOptions = {})
 }
 
 function render(reports: Audited[], format: Format, color: boolean): string {
+  // One page for every snapshot: a directory's audit is read in one browser tab.
+  if (format === "html") return renderHtml(reports);
   if (format === "json") {
     return reports.length === 1
       ? renderJson(reports[0]!.report)
