@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "./analyze/finding";
+import type { LinkOptions } from "./report/links";
+import { SNS_FORMATS, type SnsFormat } from "./report/sns-format";
 import type { SlackRetryOptions } from "./sinks/slack";
 
 /** One bad variable: its name and what it must be. */
@@ -101,6 +103,20 @@ const envSchema = z
     ).transform((v) => v ?? DEFAULT_FULL_SWEEP_EVERY),
     PREFILTER_SWEEP: optional(z.enum(["full", "rolling"])).transform((v) => v ?? "rolling"),
     TARGET_GROUP_METRICS: flag(false),
+    SNS_FORMAT: optional(z.enum(SNS_FORMATS as unknown as [SnsFormat, ...SnsFormat[]])).transform(
+      (v): SnsFormat => v ?? "json",
+    ),
+    DOCS_BASE_URL: optional(
+      z
+        .string()
+        .regex(
+          /^https:\/\/[^\s"<>|]+$/,
+          "must be an https:// URL (the folder holding findings.md)",
+        ),
+    ),
+    // Set by the Lambda runtime: where this invocation's log goes.
+    AWS_LAMBDA_LOG_GROUP_NAME: optional(z.string()),
+    AWS_LAMBDA_LOG_STREAM_NAME: optional(z.string()),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_PARAMETER && env.SLACK_WEBHOOK_SECRET_ARN) {
@@ -144,6 +160,10 @@ export interface AuditConfig {
   prefilter?: { enabled: boolean; fullSweepEvery: number; sweep: "full" | "rolling" };
   /** Per-target-group target metrics (two custom metrics per group; README "Metric cost"). */
   targetGroupMetrics?: boolean;
+  /** The SNS message's shape (lib/report/sns-format.ts); default `json`. */
+  snsFormat?: SnsFormat;
+  /** Links in messages: the codes' documentation and this invocation's log. */
+  links?: LinkOptions;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
@@ -180,5 +200,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sweep: e.PREFILTER_SWEEP,
     },
     ...(e.TARGET_GROUP_METRICS ? { targetGroupMetrics: true } : {}),
+    snsFormat: e.SNS_FORMAT,
+    links: {
+      ...(e.DOCS_BASE_URL ? { docsBaseUrl: e.DOCS_BASE_URL } : {}),
+      ...(e.AWS_LAMBDA_LOG_GROUP_NAME && e.AWS_LAMBDA_LOG_STREAM_NAME
+        ? {
+            log: {
+              group: e.AWS_LAMBDA_LOG_GROUP_NAME,
+              stream: e.AWS_LAMBDA_LOG_STREAM_NAME,
+              region: e.AWS_REGION,
+            },
+          }
+        : {}),
+    },
   };
 }

@@ -2,13 +2,26 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CATALOG } from "../lib/analyze/catalog";
+import { codeHeading, githubAnchor } from "../lib/report/links";
 
 export function catalogMarkdown(): string {
-  const rows = CATALOG.map((e) => {
-    const status = e.retired ? " (retired)" : e.pending ? " (not checked yet)" : "";
-    const firesWhen = e.pending ? `${e.firesWhen} Not checked yet: ${e.pending}.` : e.firesWhen;
-    return `| ${e.code}${status} | ${e.name} | ${e.severity} | ${firesWhen.replace(/\|/g, "\\|")} |`;
-  });
+  const status = (e: (typeof CATALOG)[number]) =>
+    e.retired ? " (retired)" : e.pending ? " (not checked yet)" : "";
+  const firesWhen = (e: (typeof CATALOG)[number]) =>
+    e.pending ? `${e.firesWhen} Not checked yet: ${e.pending}.` : e.firesWhen;
+  // Messages link to docs/findings.md#<code>: each code has a heading of its own.
+  const rows = CATALOG.map(
+    (e) =>
+      `| [${e.code}](#${githubAnchor(codeHeading(e.code))})${status(e)} | ${e.name} | ${e.severity} | ${firesWhen(e).replace(/\|/g, "\\|")} |`,
+  );
+  const sections = CATALOG.flatMap((e) => [
+    `### ${codeHeading(e.code)}`,
+    "",
+    `**${e.name}**${status(e)} · ${e.severity}`,
+    "",
+    firesWhen(e),
+    "",
+  ]);
   return [
     "<!-- Generated from lib/analyze/catalog.ts by `npm run docs`. Do not edit by hand. -->",
     "# Finding codes",
@@ -22,6 +35,9 @@ export function catalogMarkdown(): string {
     "|---|---|---|---|",
     ...rows,
     "",
+    "## Codes",
+    "",
+    ...sections,
   ].join("\n");
 }
 

@@ -121,7 +121,11 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
     dropped: decision.dropped.length,
   });
 
-  const messages = alertMessages(report, decision, { minSeverity: config.minSeverity });
+  const messages = alertMessages(report, decision, {
+    minSeverity: config.minSeverity,
+    ...(config.snsFormat ? { snsFormat: config.snsFormat } : {}),
+    ...(config.links ? { links: config.links } : {}),
+  });
   const delivery = await sendMessages(messages, config, input.clients, logger);
   const deliveredKind = (kind: string) => {
     const i = messages.findIndex((m) => m.kind === kind);

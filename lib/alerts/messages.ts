@@ -21,6 +21,8 @@ import {
   type SnsAttribute,
   type SnsMessage,
 } from "../report/sns";
+import type { LinkOptions } from "../report/links";
+import { formatSns, type SnsFormat } from "../report/sns-format";
 import type { OutgoingMessage } from "../sinks/index";
 import type { AlertDecision, OpenNotice, ResolvedNotice } from "./decide";
 
@@ -53,40 +55,58 @@ function label(notice: OpenNotice, now: number): string {
 
 const str = (value: string): SnsAttribute => ({ DataType: "String", StringValue: value });
 
+/** Labels without their mrkdwn emphasis, for text and chat formats. */
+const plain = (labels: Map<string, string>) =>
+  new Map([...labels].map(([k, v]) => [k, v.replace(/^_|_$/g, "")]));
+
 function openMessage(
   report: AuditReport,
   decision: AlertDecision,
-  minSeverity: Severity,
+  options: AlertMessageOptions,
 ): OutgoingMessage {
+  const { minSeverity } = options;
   const now = Date.parse(decision.at);
   const view: AuditReport = { ...report, findings: decision.open.map((n) => n.finding) };
   const reasons = [...new Set(decision.open.map((n) => n.reason))].sort();
   const alreadyKnown = publishable(report, minSeverity).length - decision.open.length;
+  const labels = new Map(decision.open.map((n) => [n.finding.fingerprint, label(n, now)]));
+  const json = buildSnsMessage(view, {
+    minSeverity,
+    attributes: {
+      event: str("open"),
+      reasons: { DataType: "String.Array", StringValue: JSON.stringify(reasons) },
+    },
+    extra: {
+      event: "open",
+      alerts: decision.open.map((n) => ({
+        fingerprint: n.finding.fingerprint,
+        reason: n.reason,
+        ...(n.previousSeverity ? { previousSeverity: n.previousSeverity } : {}),
+        firstSeen: n.firstSeen,
+      })),
+    },
+  });
   return {
     kind: "findings",
-    sns: buildSnsMessage(view, {
-      minSeverity,
-      attributes: {
-        event: str("open"),
-        reasons: { DataType: "String.Array", StringValue: JSON.stringify(reasons) },
-      },
-      extra: {
-        event: "open",
-        alerts: decision.open.map((n) => ({
-          fingerprint: n.finding.fingerprint,
-          reason: n.reason,
-          ...(n.previousSeverity ? { previousSeverity: n.previousSeverity } : {}),
-          firstSeen: n.firstSeen,
-        })),
-      },
-    }),
+    sns: formatSns(
+      { event: "open", report, findings: view.findings, labels: plain(labels) },
+      json,
+      snsFormatOptions(options),
+    ),
     slack: buildSlackMessage(view, {
       minSeverity,
-      labels: new Map(decision.open.map((n) => [n.finding.fingerprint, label(n, now)])),
+      labels,
       notes: alreadyKnown > 0 ? [`${alreadyKnown} open finding(s) sent before not repeated`] : [],
+      ...(options.links ? { links: options.links } : {}),
     }),
   };
 }
+
+const snsFormatOptions = (options: AlertMessageOptions) => ({
+  format: options.snsFormat ?? "json",
+  ...(options.links ? { links: options.links } : {}),
+  ...(options.snsMaxBytes ? { maxBytes: options.snsMaxBytes } : {}),
+});
 
 const notifiedSeverity = (n: ResolvedNotice): Severity =>
   n.record.notifiedSeverity ?? n.record.severity;
@@ -198,6 +218,9 @@ export interface AlertMessageOptions {
   minSeverity: Severity;
   /** Override for tests; defaults to the SNS limit. */
   snsMaxBytes?: number;
+  /** The SNS message's shape; default `json`. */
+  snsFormat?: SnsFormat;
+  links?: LinkOptions;
 }
 
 /** The messages to send for a decision: none, one or both of "findings" and "resolved". */
@@ -207,11 +230,24 @@ export function alertMessages(
   options: AlertMessageOptions,
 ): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
-  if (decision.open.length > 0) messages.push(openMessage(report, decision, options.minSeverity));
+  if (decision.open.length > 0) messages.push(openMessage(report, decision, options));
   if (decision.resolved.length > 0) {
+    const resolved = decision.resolved.map((n) => ({
+      fingerprint: n.record.fingerprint,
+      code: n.record.code,
+      title: n.record.title,
+      severity: notifiedSeverity(n),
+      targetGroupArn: n.record.targetGroupArn,
+      firstSeen: shortTime(n.record.firstSeen),
+      openFor: formatDuration(n.openForMs),
+    }));
     messages.push({
       kind: "resolved",
-      sns: resolvedSns(report, decision.resolved, options.snsMaxBytes ?? SNS_MAX_BYTES),
+      sns: formatSns(
+        { event: "resolved", report, resolved },
+        resolvedSns(report, decision.resolved, options.snsMaxBytes ?? SNS_MAX_BYTES),
+        snsFormatOptions(options),
+      ),
       slack: resolvedSlack(report, decision.resolved),
     });
   }

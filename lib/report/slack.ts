@@ -3,6 +3,7 @@
  * a whole message that breaks one limit (invalid_blocks), so every piece is cut to fit here.
  */
 import { severityRank, type AuditReport, type Finding, type Severity } from "../analyze/finding";
+import { docsLink, logConsoleUrl, targetGroupConsoleUrl, type LinkOptions } from "./links";
 
 export const SLACK_LIMITS = {
   blocks: 50,
@@ -41,6 +42,8 @@ export interface SlackOptions {
   labels?: ReadonlyMap<string, string>;
   /** More remarks (mrkdwn) for the context line. */
   notes?: readonly string[];
+  /** Links to the code's documentation, the target group's console page and the run's log. */
+  links?: LinkOptions;
 }
 
 const ICON: Record<Severity, string> = {
@@ -72,10 +75,27 @@ const countsLine = (counts: Partial<Record<Severity, number>>): string =>
     .map((s) => `${counts[s]} ${s}`)
     .join(", ");
 
-function findingSection(f: Finding, label?: string): SlackBlock {
+/** `<url|label>`; the label alone when there is no URL. */
+const link = (url: string | undefined, label: string) =>
+  url ? `<${escapeMrkdwn(url)}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label);
+
+/**
+ * A finding as two sections: what is wrong, with its links, then the fix alone in a code
+ * block, so it can be copied without the prose around it.
+ */
+function findingSections(
+  f: Finding,
+  region: string,
+  links: LinkOptions,
+  label?: string,
+): SlackBlock[] {
   const lines = [`${ICON[f.severity]} *${f.code} · ${escapeMrkdwn(f.title)}*`];
   if (label) lines.unshift(label);
-  if (f.targetGroupArn) lines.push(`*Target group:* \`${targetGroupName(f.targetGroupArn)}\``);
+  if (f.targetGroupArn) {
+    const name = `\`${targetGroupName(f.targetGroupArn)}\``;
+    const url = targetGroupConsoleUrl(f.targetGroupArn, region);
+    lines.push(`*Target group:* <${escapeMrkdwn(url)}|${escapeMrkdwn(name)}>`);
+  }
   if (f.affectedTargets.length > 0) {
     const ids = f.affectedTargets.slice(0, 5).map((t) => (t.port ? `${t.id}:${t.port}` : t.id));
     const more = f.affectedTargets.length - ids.length;
@@ -83,15 +103,19 @@ function findingSection(f: Finding, label?: string): SlackBlock {
       `*Failing targets:* ${f.affectedTargets.length} (${ids.join(", ")}${more > 0 ? `, … and ${more} more` : ""})`,
     );
   }
-  const head = lines.join("\n");
-  // The fix is what the reader acts on, so it gets the space left after the heading.
-  const multiLine = f.remediation.includes("\n");
-  const open = multiLine ? "\n*Fix:*\n```" : "\n*Fix:* ";
-  const close = multiLine ? "```" : "";
-  const room = SLACK_LIMITS.sectionText - head.length - open.length - close.length;
-  const fix = truncate(escapeMrkdwn(f.remediation.replace(/```/g, "'''")), Math.max(room, 1));
-  const text = truncate(`${head}${open}${fix}${close}`, SLACK_LIMITS.sectionText);
-  return { type: "section", text: { type: "mrkdwn", text } };
+  const docs = docsLink(f.code, links);
+  lines.push(`*What ${f.code} means:* ${link(docs.url, docs.label)}`);
+  const open = "*Fix:*\n```";
+  const close = "```";
+  const room = SLACK_LIMITS.sectionText - open.length - close.length;
+  const fix = truncate(escapeMrkdwn(f.remediation.replace(/```/g, "'''")), room);
+  return [
+    {
+      type: "section",
+      text: { type: "mrkdwn", text: truncate(lines.join("\n"), SLACK_LIMITS.sectionText) },
+    },
+    { type: "section", text: { type: "mrkdwn", text: `${open}${fix}${close}` } },
+  ];
 }
 
 export function buildSlackMessage(report: AuditReport, options: SlackOptions): SlackMessage {
@@ -115,18 +139,23 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
     ...(summary.gaps > 0 ? [`*Collection gaps:* ${summary.gaps}`] : []),
   ].join(" · ");
 
+  const links = options.links ?? {};
   const notes = [`alb-health-auditor · audited ${report.auditedAt}`];
+  if (links.log) notes.push(link(logConsoleUrl(links.log), "this run's log"));
   const hidden = report.findings.length - shown.length;
   if (hidden > 0) notes.push(`${hidden} lower-severity finding(s) not shown`);
   if (summary.suppressed > 0) notes.push(`${summary.suppressed} suppressed`);
   notes.push(...(options.notes ?? []));
 
   const fixed = 3; // header, overview, context
-  const fits = shown.length <= SLACK_LIMITS.blocks - fixed;
-  const sectionCount = fits ? shown.length : SLACK_LIMITS.blocks - fixed - 1;
+  const perFinding = 2; // the finding, its fix
+  const fits = fixed + shown.length * perFinding <= SLACK_LIMITS.blocks;
+  const sectionCount = fits
+    ? shown.length
+    : Math.floor((SLACK_LIMITS.blocks - fixed - 1) / perFinding);
   const sections = shown
     .slice(0, sectionCount)
-    .map((f) => findingSection(f, options.labels?.get(f.fingerprint)));
+    .flatMap((f) => findingSections(f, cluster.region, links, options.labels?.get(f.fingerprint)));
   if (!fits) {
     const rest = shown.length - sectionCount;
     sections.push({

@@ -22,6 +22,10 @@ export interface SnsMessage {
   /** Findings at or above the threshold, and how many of them the body carries. */
   published: number;
   omitted: number;
+  /** SNS `MessageStructure: "json"`: `message` holds one text per protocol (`default`, `email`). */
+  structure?: "json";
+  /** Published right after this one, as part of the same notification (one per finding). */
+  followUps?: SnsMessage[];
 }
 
 export interface SnsOptions {

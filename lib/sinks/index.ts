@@ -11,6 +11,7 @@ import type { AuditReport } from "../analyze/finding";
 import type { AuditConfig } from "../config";
 import { buildSlackMessage, type SlackMessage } from "../report/slack";
 import { buildSnsMessage, publishable, type SnsMessage } from "../report/sns";
+import { formatSns } from "../report/sns-format";
 import { safeReason, type SinkName } from "./errors";
 import { publishToSns } from "./sns";
 import { postToSlack } from "./slack";
@@ -40,6 +41,8 @@ export type NotifyConfig = Pick<
   | "notifyWhenClean"
   | "slackTimeoutMs"
   | "slackRetry"
+  | "snsFormat"
+  | "links"
 >;
 
 /** One notification, rendered for both sinks. */
@@ -200,10 +203,16 @@ export async function publishNotifications(
         : { sink, status: "skipped", reason },
     );
   }
+  const findings = publishable(report, config.minSeverity);
+  const links = config.links ? { links: config.links } : {};
   const message: OutgoingMessage = {
     kind: "report",
-    sns: buildSnsMessage(report, { minSeverity: config.minSeverity }),
-    slack: buildSlackMessage(report, { minSeverity: config.minSeverity }),
+    sns: formatSns(
+      { event: findings.length > 0 ? "open" : "clean", report, findings },
+      buildSnsMessage(report, { minSeverity: config.minSeverity }),
+      { format: config.snsFormat ?? "json", ...links },
+    ),
+    slack: buildSlackMessage(report, { minSeverity: config.minSeverity, ...links }),
   };
   return (await sendMessages([message], config, clients, logger)).outcomes;
 }

@@ -62,8 +62,11 @@ describe("checkService", () => {
         memorySize: "512",
         timeout: "120",
         logLevel: "debug",
+        snsFormat: "chatbot",
+        docsBaseUrl: "https://github.com/acme/alb-health-auditor/blob/main/docs",
       }),
     ).toEqual([]);
+    expect(check({ ...ok, snsFormat: "email" })).toEqual([]);
     expect(check({ ...ok, scheduleRate: "rate(1 minute)" })).toEqual([]);
     expect(check({ ...ok, alarmTopic: "arn:aws:sns:eu-west-1:111122223333:ops" })).toEqual([]);
   });
@@ -99,6 +102,11 @@ describe("checkService", () => {
       "--param prefilterFullSweepEvery=0 must be at least 1",
     ],
     [{ ...ok, prefilterSweep: "half" }, "--param prefilterSweep=half must be one of full, rolling"],
+    [{ ...ok, snsFormat: "slack" }, "--param snsFormat=slack must be one of json, chatbot, email"],
+    [
+      { ...ok, docsBaseUrl: "github.com/acme" },
+      "--param docsBaseUrl=github.com/acme must be an https:// URL (the folder holding findings.md)",
+    ],
     [
       { ...ok, targetGroupMetrics: "maybe" },
       '--param targetGroupMetrics=maybe must be "true" or "false"',

@@ -17,6 +17,8 @@ describe("loadConfig", () => {
       repeatIntervalHours: 24,
       elbCallsPerSecond: 5,
       prefilter: { enabled: true, fullSweepEvery: 12, sweep: "rolling" },
+      snsFormat: "json",
+      links: {},
     });
   });
 
@@ -36,6 +38,10 @@ describe("loadConfig", () => {
       PREFILTER_FULL_SWEEP_EVERY: "4",
       PREFILTER_SWEEP: "full",
       TARGET_GROUP_METRICS: "true",
+      SNS_FORMAT: "chatbot",
+      DOCS_BASE_URL: "https://github.com/acme/alb-health-auditor/blob/main/docs",
+      AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/fn",
+      AWS_LAMBDA_LOG_STREAM_NAME: "2026/12/01/[$LATEST]ab",
     });
     expect(config).toEqual({
       clusterName: "shop-prod",
@@ -51,6 +57,11 @@ describe("loadConfig", () => {
       elbCallsPerSecond: 2.5,
       prefilter: { enabled: false, fullSweepEvery: 4, sweep: "full" },
       targetGroupMetrics: true,
+      snsFormat: "chatbot",
+      links: {
+        docsBaseUrl: "https://github.com/acme/alb-health-auditor/blob/main/docs",
+        log: { group: "/aws/lambda/fn", stream: "2026/12/01/[$LATEST]ab", region: "eu-west-1" },
+      },
     });
   });
 
@@ -118,6 +129,8 @@ describe("loadConfig", () => {
     [{ ALERT_TABLE_NAME: "a b" }, "ALERT_TABLE_NAME is not a DynamoDB table name"],
     [{ REPEAT_INTERVAL_HOURS: "0" }, "REPEAT_INTERVAL_HOURS must be above 0"],
     [{ REPEAT_INTERVAL_HOURS: "daily" }, "REPEAT_INTERVAL_HOURS must be a number of hours"],
+    [{ SNS_FORMAT: "slack" }, "SNS_FORMAT must be one of json, chatbot, email"],
+    [{ DOCS_BASE_URL: "github.com/acme/docs" }, "DOCS_BASE_URL must be an https:// URL"],
   ])("rejects %j", (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });

@@ -16,7 +16,7 @@ function expectWithinLimits(blocks: SlackBlock[]) {
 }
 
 describe("buildSlackMessage", () => {
-  it("has a header, a section per critical/warning finding with its fix, and a context line", () => {
+  it("has a header, a section per critical/warning finding then one with its fix, and a context line", () => {
     const report = reportOf([
       finding({
         code: "HC001",
@@ -38,16 +38,22 @@ describe("buildSlackMessage", () => {
       "section",
       "section",
       "section",
+      "section",
+      "section",
       "context",
     ]);
     expect(textOf(blocks[0]!)).toContain("shop-prod: 1 critical, 1 warning, 1 info");
     expect(text).toBe("ALB health on shop-prod: 1 critical, 1 warning, 1 info");
     expect(textOf(blocks[2]!)).toMatch(/^:red_circle: \*HC001 · Port 31246 is checked\*/);
-    expect(textOf(blocks[2]!)).toContain("*Target group:* `k8s-shop-cart`");
-    expect(textOf(blocks[2]!)).toContain("*Fix:* Set healthcheck-port 31127");
-    expect(textOf(blocks[3]!)).toContain("TP001");
+    expect(textOf(blocks[2]!)).toContain(
+      "*Target group:* <https://eu-west-1.console.aws.amazon.com/",
+    );
+    expect(textOf(blocks[2]!)).toContain("|`k8s-shop-cart`>");
+    expect(textOf(blocks[2]!)).toContain("*What HC001 means:* docs/findings.md#hc001");
+    expect(textOf(blocks[3]!)).toBe("*Fix:*\n```Set healthcheck-port 31127```");
+    expect(textOf(blocks[4]!)).toContain("TP001");
     expect(blocks.map(textOf).join("\n")).not.toContain("TGT001");
-    expect(textOf(blocks[4]!)).toContain("1 lower-severity finding(s) not shown");
+    expect(textOf(blocks[6]!)).toContain("1 lower-severity finding(s) not shown");
   });
 
   it("leaves out warnings when MIN_SEVERITY is critical", () => {
@@ -70,16 +76,16 @@ describe("buildSlackMessage", () => {
     const findingSections = blocks.filter(
       (b) => b.type === "section" && textOf(b).includes("TGT005"),
     );
-    expect(findingSections).toHaveLength(46);
-    expect(textOf(blocks[48]!)).toBe("… and 14 more findings not shown here");
+    expect(findingSections).toHaveLength(23);
+    expect(textOf(blocks[48]!)).toBe("… and 37 more findings not shown here");
     expect(blocks[49]!.type).toBe("context");
   });
 
-  it("uses all 47 finding slots when exactly that many fit", () => {
-    const { blocks } = buildSlackMessage(reportOf(Array.from({ length: 47 }, () => finding())), {
+  it("uses all 23 finding slots (two blocks each) when exactly that many fit", () => {
+    const { blocks } = buildSlackMessage(reportOf(Array.from({ length: 23 }, () => finding())), {
       minSeverity: "warning",
     });
-    expect(blocks).toHaveLength(50);
+    expect(blocks).toHaveLength(49);
     expect(blocks.map(textOf).join("\n")).not.toContain("more findings");
   });
 
@@ -92,11 +98,11 @@ describe("buildSlackMessage", () => {
       },
     );
     expectWithinLimits(blocks);
-    const section = textOf(blocks[2]!);
+    const section = textOf(blocks[3]!);
     expect(section.length).toBeLessThanOrEqual(3000);
     expect(section.length).toBeGreaterThan(2900);
     expect(section).toMatch(/…```$/);
-    expect(section).toContain("*Fix:*\n```metadata:");
+    expect(section).toMatch(/^\*Fix:\*\n```metadata:/);
   });
 
   it("cuts a long header to 150 characters and escapes mrkdwn control characters", () => {
@@ -109,7 +115,7 @@ describe("buildSlackMessage", () => {
     expect(textOf(blocks[0]!)).toHaveLength(150);
     expect(textOf(blocks[0]!).endsWith("…")).toBe(true);
     expect(textOf(blocks[2]!)).toContain("a &lt;b&gt; &amp; c");
-    expect(textOf(blocks[2]!)).toContain("x &gt; y");
+    expect(textOf(blocks[3]!)).toContain("x &gt; y");
   });
 
   it("says all clear when there is nothing to show", () => {
@@ -131,5 +137,30 @@ describe("buildSlackMessage", () => {
     expect(textOf(blocks[2]!)).toContain(
       "*Failing targets:* 8 (i-0:31246, i-1:31246, i-2:31246, i-3:31246, i-4:31246, … and 3 more)",
     );
+  });
+
+  it("links the code's documentation, the target group's console page and the run's log", () => {
+    const { blocks } = buildSlackMessage(
+      reportOf([finding({ code: "HC001", severity: "critical" })]),
+      {
+        minSeverity: "warning",
+        links: {
+          docsBaseUrl: "https://github.com/acme/alb-health-auditor/blob/main/docs",
+          log: { group: "/aws/lambda/fn", stream: "2026/12/01/[$LATEST]ab", region: "eu-west-1" },
+        },
+      },
+    );
+    expectWithinLimits(blocks);
+    expect(textOf(blocks[2]!)).toContain(
+      "*What HC001 means:* <https://github.com/acme/alb-health-auditor/blob/main/docs/findings.md#hc001|docs/findings.md#hc001>",
+    );
+    expect(textOf(blocks[2]!)).toContain(
+      "<https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#TargetGroup:targetGroupArn=arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/k8s-shop-cart/bbbbbbbbbbbbbbbb|`k8s-shop-cart`>",
+    );
+    expect(textOf(blocks.at(-1)!)).toContain(
+      "<https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Ffn/log-events/2026$252F12$252F01$252F$255B$2524LATEST$255Dab|this run's log>",
+    );
+    // The fix is a section of its own: nothing but the command in the code block.
+    expect(textOf(blocks[3]!)).toBe("*Fix:*\n```Check the pod's readiness endpoint.```");
   });
 });
