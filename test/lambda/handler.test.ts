@@ -159,8 +159,10 @@ describe("scheduled audit", () => {
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     expect(message.blocks[0]!.type).toBe("header");
     const sections = message.blocks.filter((b) => b.type === "section");
-    const hc001 = sections.find((b) => "text" in b && b.text.text.includes("HC001"));
-    expect(hc001 && "text" in hc001 && hc001.text.text).toContain("*Fix:*");
+    // The fix follows its finding in a section of its own.
+    const hc001 = sections.findIndex((b) => "text" in b && b.text.text.includes("HC001"));
+    const fix = sections[hc001 + 1];
+    expect(fix && "text" in fix && fix.text.text).toMatch(/^\*Fix:\*\n```/);
     for (const s of sections) {
       if ("text" in s) expect(s.text.text.length).toBeLessThanOrEqual(3000);
     }
