@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the bundled CLI when built (npm run build), else the TypeScript sources through tsx.
+// The package's command: runs the bundle that `npm run build` (and `npm pack`) writes to dist/.
+// No fallback to the TypeScript sources: that would need dev dependencies, and a stale dist/
+// beside newer sources would go unnoticed.
 import { existsSync } from "node:fs";
 
 const bundled = new URL("../dist/alb-audit.mjs", import.meta.url);
 if (existsSync(bundled)) {
   await import(bundled.href);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import("../lib/cli/main.ts");
+  process.stderr.write("alb-audit: not built (run `npm run build` in the project first)\n");
+  process.exitCode = 3;
 }

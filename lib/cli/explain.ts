@@ -1,0 +1,135 @@
+/**
+ * `alb-audit explain [CODE]`: what a finding code means (the catalog), why it happens and how
+ * it is fixed, for the engineer who sees the code in an alert and not yet the report.
+ */
+import { CATALOG, type CatalogEntry } from "../analyze/catalog";
+import { UsageError } from "./args";
+
+interface Guide {
+  why: string;
+  fix: string;
+}
+
+// Keyed by code. A code added to the catalog without a guide still explains what it means.
+const GUIDES: Record<string, Guide> = {
+  HC001: {
+    why: "The ALB health check hits a port that serves traffic, not health: the gateway or app answers / there with a 404 or a redirect, or not at all, so every target fails although the pods are ready. Typical after healthcheck-port was left at traffic-port for an Istio gateway (health on 15021) or an app with a separate admin port.",
+    fix: "Set alb.ingress.kubernetes.io/healthcheck-port, -path and -protocol to the pods' health endpoint (instance mode: the nodePort of the Service port that reaches it) on the object the controller reads: the Service's annotations win over the Ingress's; for a TargetGroupBinding-only group, modify-target-group.",
+  },
+  HC002: {
+    why: "The check reaches the health port, but asks for a path the health endpoint does not serve, so it gets 404.",
+    fix: "Set alb.ingress.kubernetes.io/healthcheck-path to the readiness probe's path (for Istio-rewritten probes, the original path in ISTIO_KUBE_APP_PROBERS).",
+  },
+  HC003: {
+    why: "The check speaks HTTP to an HTTPS endpoint, or HTTPS to a plain HTTP one; the handshake or the request fails on every target.",
+    fix: "Set alb.ingress.kubernetes.io/healthcheck-protocol to the probe's scheme; when the check runs on the traffic port, set backend-protocol to match too.",
+  },
+  HC004: {
+    why: "HealthCheckPort is a fixed number that no longer belongs to the Service: usually a nodePort that changed when the Service was re-created, or a container port the pods stopped serving.",
+    fix: "Point healthcheck-port at the current port, and pin the nodePort in the Service spec so it survives the next re-creation.",
+  },
+  HC005: {
+    why: "An annotation declares a health-check value the target group does not have: it is on an object the controller does not read for this group, its value is invalid, or the controller has not reconciled since.",
+    fix: "Move the annotation to the object the controller reads (the Service's annotations win over the Ingress's), correct the value, and check the controller's events and logs for the object.",
+  },
+  HC006: {
+    why: "Port, path and protocol are right, the pods pass their own probe, but the endpoint answers a code outside the target group's success codes (a 301 to HTTPS, a 401, a 204).",
+    fix: "Widen alb.ingress.kubernetes.io/success-codes to the code the endpoint answers, or make the endpoint answer 200.",
+  },
+  TP001: {
+    why: "With externalTrafficPolicy: Local, kube-proxy drops traffic on nodes that run no ready pod of the Service, so the ALB's checks time out on those nodes while it sends them requests.",
+    fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods.",
+  },
+  MESH001: {
+    why: "The pods' Istio sidecar requires mutual TLS (STRICT) on the checked port; the ALB has no mesh certificate, so its check fails the handshake.",
+    fix: "Add a port-level PERMISSIVE PeerAuthentication for the checked port, or check the agent's plaintext health port (15021 /healthz/ready on gateways, 15020 /app-health/... for apps).",
+  },
+  MESH002: {
+    why: "The kubelet's HTTP probe goes to the application port, which STRICT mTLS protects; the kubelet has no mesh certificate, so the probe fails and the pod never becomes ready.",
+    fix: 'Let the injector rewrite probes to the agent (remove sidecar.istio.io/rewriteAppHTTPProbers: "false" from the pod template), or serve the probe on a port excluded by port-level mTLS.',
+  },
+  TGT001: {
+    why: "The target group still holds a target that is not part of the cluster: a terminated node or a deleted pod's address that was never deregistered.",
+    fix: "Deregister the target (aws elbv2 deregister-targets); if they keep coming back, check that the controller is running and that no other tool registers targets.",
+  },
+  TGT002: {
+    why: "A ready pod address is not registered in the ip-mode target group, so it gets no traffic: the controller has not reconciled, or its readiness gate or permissions hold registration back.",
+    fix: "Check the controller's logs and the TargetGroupBinding's events; register-targets brings the address in by hand until the controller does.",
+  },
+  TGT003: {
+    why: "The Service has no ready endpoint: the pods behind it are crash-looping, failing their readiness probe, pending, or the selector matches none. The target group cannot pass what the cluster itself does not serve.",
+    fix: "Fix the pods first (kubectl describe pod and logs for the reasons listed); the health check passes once they are ready.",
+  },
+  TGT004: {
+    why: "The target group receives no traffic: no load balancer uses it, or its targets sit in an Availability Zone the load balancer does not serve (Target.NotInUse).",
+    fix: "Attach it with a listener rule (or let the controller reconcile its Ingress or Service), or enable the targets' zone on the load balancer through its subnets.",
+  },
+  TGT005: {
+    why: "Targets fail for a reason none of the other rules explains from the snapshot; AWS's own reason and description per target are the lead.",
+    fix: "Follow AWS's reason per target (Target.Timeout: network path and security groups; Target.ResponseCodeMismatch: the endpoint's answer; Target.FailedHealthChecks: the application).",
+  },
+  BIND001: {
+    why: "A target group carries this cluster's controller tags but no TargetGroupBinding: its Ingress or Service was deleted and the group left behind, or it was made by hand with copied tags.",
+    fix: "Delete the group when nothing uses it; otherwise create the TargetGroupBinding that should own it, or remove the cluster tag.",
+  },
+  BIND002: {
+    why: "A TargetGroupBinding names a Service or Service port that does not exist, so the controller registers no target and the group stays empty or stale.",
+    fix: "Correct spec.serviceRef (name and port) or create the Service; kubectl describe targetgroupbinding shows the controller's error.",
+  },
+  AUDIT001: {
+    why: "Part of the snapshot could not be read (permissions, throttling, a timeout), so the checks that need it did not run; their silence is not a clean bill.",
+    fix: "Grant the read permission named in the gap (infra/README.md lists them), or run the audit again; the finding names the checks that were held.",
+  },
+};
+
+export const guideFor = (code: string): Guide | undefined => GUIDES[code];
+export const GUIDED_CODES = Object.keys(GUIDES);
+
+function entry(code: string): CatalogEntry {
+  const found = CATALOG.find((e) => e.code === code.toUpperCase());
+  if (!found)
+    throw new UsageError(
+      `unknown finding code "${code}" (known: ${CATALOG.map((e) => e.code).join(", ")})`,
+    );
+  return found;
+}
+
+function wrap(text: string, indent: string, width = 78): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + word.length + 1 > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join("\n");
+}
+
+function explainOne(e: CatalogEntry): string {
+  const guide = guideFor(e.code);
+  const parts = [
+    `${e.code} ${e.name}${e.retired ? " (retired)" : ""}`,
+    `  severity: ${e.severity}`,
+    "  what:",
+    wrap(e.firesWhen, "    "),
+  ];
+  if (guide) parts.push("  why:", wrap(guide.why, "    "), "  fix:", wrap(guide.fix, "    "));
+  else parts.push("  more: docs/findings.md");
+  return `${parts.join("\n")}\n`;
+}
+
+/** `explain` alone lists the codes; `explain CODE ...` explains each; json gives the data. */
+export function explain(codes: string[], format: string): string {
+  const entries = codes.length ? codes.map(entry) : CATALOG;
+  if (format === "json") {
+    const data = entries.map((e) => ({ ...e, ...guideFor(e.code) }));
+    return `${JSON.stringify(codes.length === 1 ? data[0] : data, null, 2)}\n`;
+  }
+  if (!codes.length) {
+    const width = Math.max(...CATALOG.map((e) => e.code.length));
+    return `${CATALOG.map((e) => `${e.code.padEnd(width)}  ${e.name}  (${e.severity})`).join("\n")}\n`;
+  }
+  return entries.map(explainOne).join("\n");
+}
