@@ -3,6 +3,7 @@
  * engine cannot read costs that list (empty plus a gap) rather than the whole audit.
  */
 import type { z } from "zod";
+import { firstIssue } from "../snapshot/compiled";
 import { formatPath } from "../snapshot/read";
 import { LIST_SCHEMAS as SCHEMAS, OPTIONAL_LIST_SCHEMAS, type Gap } from "../snapshot/schema";
 
@@ -27,8 +28,7 @@ function itemName(item: unknown): string {
 /** The list, or empty when an item does not fit (a gap for it is appended to `gaps`). */
 function validList(source: string, items: unknown[], schema: z.ZodTypeAny, gaps: Gap[]): unknown[] {
   for (let index = 0; index < items.length; index++) {
-    const result = schema.safeParse(items[index]);
-    const issue = result.success ? undefined : result.error.issues[0];
+    const issue = firstIssue(schema, items[index]);
     if (!issue) continue;
     const at = issue.path.length > 0 ? formatPath(issue.path) : "(item)";
     gaps.push({

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { z, ZodIssue } from "zod";
+import { firstIssue } from "./compiled";
 import {
   envelopeSchema,
   LIST_SCHEMAS,
@@ -36,8 +37,8 @@ const fail = (prefix: (string | number)[], issue: ZodIssue | undefined): never =
 
 function checkItems(section: string, key: string, items: unknown[], schema: z.ZodTypeAny): void {
   for (let i = 0; i < items.length; i++) {
-    const result = schema.safeParse(items[i]);
-    if (!result.success) fail([section, key, i], result.error.issues[0]);
+    const issue = firstIssue(schema, items[i]);
+    if (issue) fail([section, key, i], issue);
   }
 }
 
@@ -45,11 +46,12 @@ function checkItems(section: string, key: string, items: unknown[], schema: z.Zo
  * Validates a parsed document against snapshot v1 and fills absent required lists (with a gap
  * each); absent optional lists stay absent (not collected).
  * Items are checked one at a time and kept as given (every schema passes unknown fields
- * through and transforms nothing), so the document is never copied.
+ * through and transforms nothing), so the document is never copied; the checks are compiled
+ * from the schemas (./compiled), and zod names the problem of an item they reject.
  */
 export function parseSnapshot(document: unknown): Snapshot {
-  const envelope = envelopeSchema.safeParse(document);
-  if (!envelope.success) fail([], envelope.error.issues[0]);
+  const problem = firstIssue(envelopeSchema, document);
+  if (problem) fail([], problem);
   const doc = document as Snapshot;
   const gaps = [...(doc.gaps ?? [])];
   for (const source of SOURCES) {
