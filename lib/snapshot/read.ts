@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import type { z, ZodIssue } from "zod";
 import { firstIssue } from "./compiled";
+import { JsonStreamError, parseJsonFile } from "./stream-parse";
 import {
   envelopeSchema,
   LIST_SCHEMAS,
@@ -78,21 +79,34 @@ export function parseSnapshot(document: unknown): Snapshot {
   return { ...doc, gaps };
 }
 
+/** The document in the file: parsed in pieces (./stream-parse), or whole when that fails. */
+function parseFile(path: string): unknown {
+  try {
+    return parseJsonFile(path);
+  } catch (err) {
+    if (!(err instanceof JsonStreamError)) throw err;
+  }
+  // Malformed: JSON.parse of the whole text names the problem (and, should the pieces ever
+  // disagree with it, has the last word).
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    if (err instanceof SyntaxError)
+      throw new SnapshotError(`${path}: not valid JSON (${err.message})`);
+    throw err;
+  }
+}
+
 /** Reads and validates a snapshot file; every failure is a SnapshotError with a one-line message. */
 export async function readSnapshotFile(path: string): Promise<Snapshot> {
-  let text: string;
+  let document: unknown;
   try {
-    text = await readFile(path, "utf8");
+    document = parseFile(path);
   } catch (err) {
+    if (err instanceof SnapshotError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code;
     throw new SnapshotError(`${path}: cannot read (${why ?? String(err)})`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (err) {
-    throw new SnapshotError(`${path}: not valid JSON (${(err as Error).message})`);
   }
   try {
     return parseSnapshot(document);
