@@ -4,12 +4,12 @@
  * Times building the topology model, each rule on that model, and the whole of `analyze`, as
  * medians over RUNS after one warm-up run.
  */
-import { readFileSync } from "node:fs";
 import { analyze } from "../lib/analyze/index";
 import { buildModel } from "../lib/analyze/model";
 import type { Finding } from "../lib/analyze/finding";
 import { RULES } from "../lib/analyze/rules";
 import { parseSnapshot } from "../lib/snapshot/read";
+import { parseJsonFile } from "../lib/snapshot/stream-parse";
 import { median, table } from "./table";
 
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
@@ -18,7 +18,7 @@ function main(): void {
   const [file, runsArg] = process.argv.slice(2);
   if (!file) throw new Error("usage: analysis-phases.ts SNAPSHOT.json [RUNS]");
   const runs = Math.max(1, Number(runsArg ?? 5));
-  const snapshot = parseSnapshot(JSON.parse(readFileSync(file, "utf8")));
+  const snapshot = parseSnapshot(parseJsonFile(file));
   analyze(snapshot);
 
   const samples = new Map<string, number[]>();

@@ -83,3 +83,16 @@ export function fingerprintOf(
     .digest("hex")
     .slice(0, 32);
 }
+
+/** The summary's counts of a list of findings, by severity and by code. */
+export function countFindings(
+  findings: readonly Finding[],
+): Pick<AuditSummary, "findings" | "bySeverity" | "byCode"> {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byCode: Record<string, number> = {};
+  for (const f of findings) {
+    bySeverity[f.severity] += 1;
+    byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+  }
+  return { findings: findings.length, bySeverity, byCode };
+}
