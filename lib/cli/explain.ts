@@ -36,6 +36,10 @@ const GUIDES: Record<string, Guide> = {
     why: "Port, path and protocol are right, the pods pass their own probe, but the endpoint answers a code outside the target group's success codes (a 301 to HTTPS, a 401, a 204).",
     fix: "Widen alb.ingress.kubernetes.io/success-codes to the code the endpoint answers, or make the endpoint answer 200.",
   },
+  HC007: {
+    why: "Port, path and protocol are right, but the load balancer waits less for an answer than the pods are given for their own readiness probe; a slow health endpoint passes the kubelet and times out at the ALB.",
+    fix: "Raise alb.ingress.kubernetes.io/healthcheck-timeout-seconds to the probe's timeoutSeconds (2–120 s) and keep healthcheck-interval-seconds longer than it, on the object the controller reads (or the TargetGroupConfiguration).",
+  },
   TP001: {
     why: "With externalTrafficPolicy: Local, kube-proxy drops traffic on nodes that run no ready pod of the Service, so the ALB's checks time out on those nodes while it sends them requests.",
     fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods.",
@@ -47,6 +51,18 @@ const GUIDES: Record<string, Guide> = {
   MESH002: {
     why: "The kubelet's HTTP probe goes to the application port, which STRICT mTLS protects; the kubelet has no mesh certificate, so the probe fails and the pod never becomes ready.",
     fix: 'Let the injector rewrite probes to the agent (remove sidecar.istio.io/rewriteAppHTTPProbers: "false" from the pod template), or serve the probe on a port excluded by port-level mTLS.',
+  },
+  NET001: {
+    why: "The security groups do not let the load balancer reach the target on the checked port, so the check times out. Common causes: several security groups on the node's network interface with not exactly one tagged kubernetes.io/cluster/<cluster>, custom load balancer security groups without managed backend rules, or a TargetGroupBinding without spec.networking.",
+    fix: "Tag exactly one security group of the target's interface kubernetes.io/cluster/<cluster>; or add manage-backend-security-group-rules: \"true\" beside the security-groups annotation; or add spec.networking.ingress to the binding; otherwise aws ec2 authorize-security-group-ingress from the load balancer's security group on the checked port.",
+  },
+  NET002: {
+    why: "A network ACL of the target's or the load balancer's subnet denies the check or its return traffic (ACLs are stateless: the ephemeral ports back must be allowed too).",
+    fix: "Add an allow entry (aws ec2 create-network-acl-entry) with a free rule number below the denying entry, for the checked port inbound and the ephemeral ports on the way back.",
+  },
+  NET003: {
+    why: "The group checks a separate health port that the security groups allow, but the traffic port is closed to the load balancer: the targets look healthy while requests time out with 504.",
+    fix: "Open the traffic port from the load balancer's security group the same way as for NET001 (cluster tag, managed backend rules, binding networking, or authorize-security-group-ingress).",
   },
   TGT001: {
     why: "The target group still holds a target that is not part of the cluster: a terminated node or a deleted pod's address that was never deregistered.",
@@ -68,6 +84,10 @@ const GUIDES: Record<string, Guide> = {
     why: "Targets fail for a reason none of the other rules explains from the snapshot; AWS's own reason and description per target are the lead.",
     fix: "Follow AWS's reason per target (Target.Timeout: network path and security groups; Target.ResponseCodeMismatch: the endpoint's answer; Target.FailedHealthChecks: the application).",
   },
+  TGT006: {
+    why: "A load balancer sends requests to a target group that has no registered target, so they get 503: the controller's node selection admits no node, or the Service has no endpoints to register.",
+    fix: "Instance mode: fix the node selection the finding names (exclusion label, target-node-labels, the binding's nodeSelector, taints); ip mode: give the Service endpoints; check the controller's events for the binding.",
+  },
   BIND001: {
     why: "A target group carries this cluster's controller tags but no TargetGroupBinding: its Ingress or Service was deleted and the group left behind, or it was made by hand with copied tags.",
     fix: "Delete the group when nothing uses it; otherwise create the TargetGroupBinding that should own it, or remove the cluster tag.",
@@ -75,6 +95,14 @@ const GUIDES: Record<string, Guide> = {
   BIND002: {
     why: "A TargetGroupBinding names a Service or Service port that does not exist, so the controller registers no target and the group stays empty or stale.",
     fix: "Correct spec.serviceRef (name and port) or create the Service; kubectl describe targetgroupbinding shows the controller's error.",
+  },
+  BIND003: {
+    why: "A TargetGroupBinding names a target group that AWS does not have, typically one deleted and re-created outside the cluster under a new ARN; the controller cannot register anything.",
+    fix: "Point spec.targetGroupARN at the group's current ARN (the finding names a group of the same name when the snapshot has one), or re-create the group, or delete the binding.",
+  },
+  CTRL001: {
+    why: "The AWS Load Balancer Controller reported a Warning event on an object behind an audited target group: it could not build or apply the declared state, so the load balancer keeps an older one.",
+    fix: "Act on the event's message (an IngressGroup member's FailedBuildModel blocks the whole group: fix the annotation or field it names); kubectl describe the object shows the event.",
   },
   AUDIT001: {
     why: "Part of the snapshot could not be read (permissions, throttling, a timeout), so the checks that need it did not run; their silence is not a clean bill.",
