@@ -20,6 +20,7 @@ import type {
 } from "../snapshot/schema";
 import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/schema";
 import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
+import { ALB, TAGS } from "../controller/conventions";
 
 export interface EndpointView {
   address: string;
@@ -165,12 +166,6 @@ export const MODEL_SOURCES: Partial<Record<keyof Model, readonly Source[]>> = {
   bindingsByArn: ["kubernetes.targetGroupBindings"],
 };
 
-const INGRESS_STACK = "ingress.k8s.aws/stack";
-const SERVICE_STACK = "service.k8s.aws/stack";
-const INGRESS_RESOURCE = "ingress.k8s.aws/resource";
-const SERVICE_RESOURCE = "service.k8s.aws/resource";
-const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
-
 function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const item of items) {
@@ -219,12 +214,12 @@ function serviceFromTags(
   tags: Record<string, string>,
   ingressesByNamespace: Map<string, Ingress[]>,
 ): { ns: string; name: string; port?: string } | undefined {
-  const svcStack = tags[SERVICE_STACK];
+  const svcStack = tags[TAGS.serviceStack];
   if (svcStack?.includes("/")) {
     const [ns, name] = svcStack.split("/") as [string, string];
-    return { ns, name, port: tags[SERVICE_RESOURCE] };
+    return { ns, name, port: tags[TAGS.serviceResource] };
   }
-  const resource = tags[INGRESS_RESOURCE];
+  const resource = tags[TAGS.ingressResource];
   const slash = resource?.indexOf("/") ?? -1;
   const colon = resource?.lastIndexOf(":") ?? -1;
   if (!resource || slash < 0 || colon < slash) return undefined;
@@ -271,14 +266,14 @@ function ingressesForTargetGroup(
       ...(ing.spec?.rules ?? []).flatMap((r) => r.http?.paths.map((p) => p.backend) ?? []),
     ].some((b) => backendMatches(b, service, servicePort));
 
-  const stack = tags[INGRESS_STACK];
+  const stack = tags[TAGS.ingressStack];
   if (stack) {
     const own = ingressesByKey.get(stack);
     if (own) return [own];
     const group = ingressesByGroup.get(stack) ?? [];
     // The resource tag `<ns>/<ingress>-<service>:<port>` names the Ingress that made this group,
     // also when it routes by an action annotation and so names the Service in no backend.
-    const resource = tags[INGRESS_RESOURCE];
+    const resource = tags[TAGS.ingressResource];
     const named = group.filter(
       (ing) =>
         service !== undefined &&
@@ -361,10 +356,7 @@ export function buildModel(snapshot: Snapshot): Model {
   const podsByKey = indexBy(k.pods, (p) => keyOf(p.metadata));
   const servicesByKey = indexBy(k.services, (s) => keyOf(s.metadata));
   const ingressesByKey = indexBy(k.ingresses, (i) => keyOf(i.metadata));
-  const ingressesByGroup = groupBy(
-    k.ingresses,
-    (i) => i.metadata.annotations?.["alb.ingress.kubernetes.io/group.name"],
-  );
+  const ingressesByGroup = groupBy(k.ingresses, (i) => i.metadata.annotations?.[ALB.groupName]);
   const ingressesByNamespace = groupBy(k.ingresses, (i) => i.metadata.namespace ?? "default");
   const slicesByService = groupBy(k.endpointSlices, (s) => {
     const svc = s.metadata.labels?.["kubernetes.io/service-name"];
@@ -388,16 +380,16 @@ export function buildModel(snapshot: Snapshot): Model {
   const targetGroups = snapshot.aws.targetGroups.map((tg): TargetGroupView => {
     const tags = Object.fromEntries((tg.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]));
     const binding = bindingsByArn.get(tg.TargetGroupArn)?.[0];
-    const manager: Manager = tags[INGRESS_STACK]
+    const manager: Manager = tags[TAGS.ingressStack]
       ? "ingress"
-      : tags[SERVICE_STACK]
+      : tags[TAGS.serviceStack]
         ? "service"
         : "user";
 
     // Another cluster's controller tags its groups with the same stack and resource names when
     // both run the same manifests (staging and prod in one account): those tags name its objects,
     // not ours, so only a binding of ours may tie such a group to this cluster's Services.
-    const clusterTag = tags[CLUSTER_TAG];
+    const clusterTag = tags[TAGS.cluster];
     const foreign = !binding && clusterTag !== undefined && clusterTag !== snapshot.cluster.name;
 
     let namespace: string | undefined;

@@ -4,6 +4,7 @@
  * on the object the controller reads (the Service: its annotations take precedence over the
  * Ingress's); a target group nobody reconciles is fixed with the AWS CLI.
  */
+import { HEALTH_CHECK_ANNOTATIONS } from "../controller/conventions";
 import type { TargetGroupView } from "./model";
 
 export interface HealthCheckSettings {
@@ -13,19 +14,15 @@ export interface HealthCheckSettings {
   successCodes?: string;
 }
 
-const ALB_KEYS: Record<keyof HealthCheckSettings, string> = {
-  port: "alb.ingress.kubernetes.io/healthcheck-port",
-  path: "alb.ingress.kubernetes.io/healthcheck-path",
-  protocol: "alb.ingress.kubernetes.io/healthcheck-protocol",
-  successCodes: "alb.ingress.kubernetes.io/success-codes",
-};
-
-const NLB_KEYS: Record<keyof HealthCheckSettings, string> = {
-  port: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port",
-  path: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path",
-  protocol: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol",
-  successCodes: "service.beta.kubernetes.io/aws-load-balancer-healthcheck-success-codes",
-};
+type Keys = Record<keyof HealthCheckSettings, string>;
+const pick = (lb: "alb" | "nlb"): Keys => ({
+  port: HEALTH_CHECK_ANNOTATIONS.port[lb],
+  path: HEALTH_CHECK_ANNOTATIONS.path[lb],
+  protocol: HEALTH_CHECK_ANNOTATIONS.protocol[lb],
+  successCodes: HEALTH_CHECK_ANNOTATIONS.successCodes[lb],
+});
+const ALB_KEYS = pick("alb");
+const NLB_KEYS = pick("nlb");
 
 const CLI_FLAGS: Record<keyof HealthCheckSettings, string> = {
   port: "--health-check-port",

@@ -1,6 +1,7 @@
 /** Pieces of findings that many rules build the same way. */
 import type { AffectedTarget, ResourceRef, Severity } from "./finding";
 import type { Model, TargetGroupView, TargetView } from "./model";
+import { TAGS } from "../controller/conventions";
 
 export const ref = (kind: string, meta: { name: string; namespace?: string }): ResourceRef => ({
   kind,
@@ -32,8 +33,6 @@ export const severityByFailing = (tgv: TargetGroupView): Severity =>
 
 export const tgLabel = (tgv: TargetGroupView): string => tgv.name;
 
-export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
-
 /** A group this cluster owns: bound by a TargetGroupBinding or tagged with the cluster's name. */
 export const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
-  tgv.binding !== undefined || tgv.tags[CLUSTER_TAG] === model.cluster.name;
+  tgv.binding !== undefined || tgv.tags[TAGS.cluster] === model.cluster.name;

@@ -35,8 +35,8 @@ import {
   type PrefilterStats,
 } from "./prefilter";
 import { TokenBucket, elbCallsPerSecond, limitClientCalls } from "./rate-limit";
+import { TAGS } from "../controller/conventions";
 
-export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
 const PAGE_SIZE = 400;
 const TAG_BATCH = 20;
 
@@ -292,7 +292,7 @@ async function lookUpBound(
 }
 
 const hasClusterTag = (tags: Tag[] | undefined, clusterName: string) =>
-  (tags ?? []).some((t) => t.Key === CLUSTER_TAG && t.Value === clusterName);
+  (tags ?? []).some((t) => t.Key === TAGS.cluster && t.Value === clusterName);
 
 function rateLimiter(options: AwsCollectOptions): TokenBucket | undefined {
   if (options.elbRateLimiter) return options.elbRateLimiter;

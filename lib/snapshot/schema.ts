@@ -83,7 +83,11 @@ const condition = obj({ type: str, status: optStr, reason: optStr, message: optS
 
 export const nodeSchema = obj({
   metadata: objectMetaSchema,
-  spec: obj({ providerID: optStr, unschedulable: z.boolean().optional() }).optional(),
+  spec: obj({
+    providerID: optStr,
+    unschedulable: z.boolean().optional(),
+    taints: z.array(obj({ key: str, value: optStr, effect: optStr })).optional(),
+  }).optional(),
   status: obj({
     conditions: z.array(condition).optional(),
     addresses: z.array(obj({ type: optStr, address: optStr })).optional(),

@@ -132,4 +132,31 @@ describe("BIND002 BindingBackendMissing", () => {
     expect(f.remediation).toContain("Re-create Service shop/cart-v2");
     expect(f.remediation).not.toContain("patch targetgroupbinding");
   });
+
+  it("recognises the labels the controller really puts on its bindings", () => {
+    const missingService = (labels: Record<string, string>) =>
+      run(
+        snapshotOf(healthyIpAppInput(), (s) => {
+          binding(s).metadata.labels = labels;
+          binding(s).spec.serviceRef.name = "cart-v2";
+        }),
+      )[0]!.remediation;
+    expect(
+      missingService({
+        "ingress.k8s.aws/stack-namespace": "shop",
+        "ingress.k8s.aws/stack-name": "cart",
+      }),
+    ).toMatch(
+      /^The controller made this binding from Ingress shop\/cart \(kubectl -n shop edit ingress cart\)/,
+    );
+    expect(
+      missingService({
+        "service.k8s.aws/stack-namespace": "shop",
+        "service.k8s.aws/stack-name": "cart-nlb",
+      }),
+    ).toMatch(/^The controller made this binding from Service shop\/cart-nlb;/);
+    expect(missingService({ "ingress.k8s.aws/stack": "storefront" })).toMatch(
+      /from the Ingresses of group storefront;/,
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import type { Finding } from "../finding";
 import type { TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { tgLabel, tgResources, CLUSTER_TAG } from "../views";
+import { tgLabel, tgResources } from "../views";
+import { TAGS } from "../../controller/conventions";
 
 export const unboundTargetGroup: Rule = {
   code: "BIND001",
@@ -19,10 +20,10 @@ function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: s
       port: tgv.servicePort ? String(tgv.servicePort.port) : "<service-port>",
     };
   }
-  const stack = tgv.tags["service.k8s.aws/stack"];
+  const stack = tgv.tags[TAGS.serviceStack];
   if (stack?.includes("/")) {
     const [ns = "<namespace>", name = "<service-name>"] = stack.split("/");
-    return { ns, name, port: tgv.tags["service.k8s.aws/resource"] ?? "<service-port>" };
+    return { ns, name, port: tgv.tags[TAGS.serviceResource] ?? "<service-port>" };
   }
   return {
     ns: tgv.namespace ?? "<namespace>",
@@ -37,9 +38,9 @@ const yamlScalar = (v: string): string => (/^\d+$/.test(v) || v.startsWith("<") 
 function ownerOf(tgv: TargetGroupView): { label: string; check?: string } | undefined {
   const stack =
     tgv.manager === "ingress"
-      ? tgv.tags["ingress.k8s.aws/stack"]
+      ? tgv.tags[TAGS.ingressStack]
       : tgv.manager === "service"
-        ? tgv.tags["service.k8s.aws/stack"]
+        ? tgv.tags[TAGS.serviceStack]
         : undefined;
   if (!stack) return undefined;
   const kind = tgv.manager === "ingress" ? "ingress" : "service";
@@ -89,7 +90,7 @@ function remediation(tgv: TargetGroupView): string {
 
 function check({ model }: RuleContext): Finding[] {
   return model.targetGroups.flatMap((tgv) => {
-    if (tgv.tags[CLUSTER_TAG] !== model.cluster.name) return [];
+    if (tgv.tags[TAGS.cluster] !== model.cluster.name) return [];
     if ((model.bindingsByArn.get(tgv.arn) ?? []).length > 0) return [];
     const lbs = tgv.tg.LoadBalancerArns ?? [];
     const detached = lbs.length === 0;
@@ -104,7 +105,7 @@ function check({ model }: RuleContext): Finding[] {
           expected: { targetGroupBindings: `at least one with targetGroupARN ${tgv.arn}` },
           actual: {
             targetGroupBindings: 0,
-            [CLUSTER_TAG]: model.cluster.name,
+            [TAGS.cluster]: model.cluster.name,
             loadBalancerArns: lbs,
             registeredTargets: tgv.healthyPerCloudWatch
               ? `not listed (${tgv.tg.CloudWatchHealth?.HealthyHostCount ?? "some"} healthy per CloudWatch)`
@@ -112,7 +113,7 @@ function check({ model }: RuleContext): Finding[] {
           },
         },
         rootCause:
-          `Target group ${tgLabel(tgv)} carries ${CLUSTER_TAG}=${model.cluster.name}, so the AWS Load ` +
+          `Target group ${tgLabel(tgv)} carries ${TAGS.cluster}=${model.cluster.name}, so the AWS Load ` +
           `Balancer Controller made it for this cluster, but no TargetGroupBinding names it: nothing ` +
           `registers new pods or nodes in it or removes departed ones, so its targets drift until ` +
           `they are all stale.` +

@@ -3,6 +3,7 @@ import type { Model } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Service, ServicePort, TargetGroupBinding } from "../../snapshot/schema";
 import { affected, failingTargets, ref, tgLabel } from "../views";
+import { STACK_LABELS, TAGS } from "../../controller/conventions";
 
 export const bindingBackendMissing: Rule = {
   code: "BIND002",
@@ -25,13 +26,27 @@ const portLabel = (p: ServicePort): string => (p.name ? `${p.name}:${p.port}` : 
 
 /** The controller-made owner of a binding: edits to the binding itself would be reverted. */
 function ownerOf(binding: TargetGroupBinding): string | undefined {
-  const ingressStack = binding.metadata.labels?.["ingress.k8s.aws/stack"];
+  const labels = binding.metadata.labels ?? {};
+  const edit = (kind: string, ns: string, name: string) =>
+    `${kind === "ingress" ? "Ingress" : "Service"} ${ns}/${name} (kubectl -n ${ns} edit ${kind} ${name})`;
+  const [ingNs, ingName] = [
+    labels[STACK_LABELS.ingressNamespace],
+    labels[STACK_LABELS.ingressName],
+  ];
+  if (ingNs && ingName) return edit("ingress", ingNs, ingName);
+  const [svcNs, svcName] = [
+    labels[STACK_LABELS.serviceNamespace],
+    labels[STACK_LABELS.serviceName],
+  ];
+  if (svcNs && svcName) return `Service ${svcNs}/${svcName}`;
+  // The stack tag's `<ns>/<name>` form, as hand-assembled snapshots carry it.
+  const ingressStack = labels[STACK_LABELS.ingressGroup];
   if (ingressStack?.includes("/")) {
-    const [ns, name] = ingressStack.split("/");
-    return `Ingress ${ingressStack} (kubectl -n ${ns} edit ingress ${name})`;
+    const [ns = "", name = ""] = ingressStack.split("/");
+    return edit("ingress", ns, name);
   }
   if (ingressStack) return `the Ingresses of group ${ingressStack}`;
-  const serviceStack = binding.metadata.labels?.["service.k8s.aws/stack"];
+  const serviceStack = labels[TAGS.serviceStack];
   return serviceStack ? `Service ${serviceStack}` : undefined;
 }
 

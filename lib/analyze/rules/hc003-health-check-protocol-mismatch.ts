@@ -13,6 +13,7 @@ import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { ALB } from "../../controller/conventions";
 
 export const healthCheckProtocolMismatch: Rule = {
   code: "HC003",
@@ -44,7 +45,7 @@ function trafficProtocolFix(tgv: TargetGroupView, scheme: string, onTrafficPort:
     const ns = svc.metadata.namespace ?? "default";
     return (
       `${lead} The controller then creates a new target group with protocol ${scheme} and moves the listener rules to it:\n` +
-      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite alb.ingress.kubernetes.io/backend-protocol=${scheme}`
+      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${ALB.backendProtocol}=${scheme}`
     );
   }
   return `${lead} A target group's protocol cannot be modified: create one with --protocol ${scheme} and forward the listener rules to it.`;

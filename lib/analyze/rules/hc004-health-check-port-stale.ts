@@ -16,6 +16,7 @@ import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ServicePort } from "../../snapshot/schema";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { ALB } from "../../controller/conventions";
 
 export const healthCheckPortStale: Rule = {
   code: "HC004",
@@ -24,8 +25,6 @@ export const healthCheckPortStale: Rule = {
   check: eachTargetGroup(check),
 };
 
-const PORT_KEY = "alb.ingress.kubernetes.io/healthcheck-port";
-
 /** Objects whose healthcheck-port annotation still holds the stale number. */
 function declaredIn(tgv: TargetGroupView, port: number): string[] {
   const objects = [
@@ -33,7 +32,7 @@ function declaredIn(tgv: TargetGroupView, port: number): string[] {
     ...tgv.ingresses.map((i) => ({ kind: "Ingress", meta: i.metadata })),
   ];
   return objects
-    .filter((o) => o.meta.annotations?.[PORT_KEY]?.trim() === String(port))
+    .filter((o) => o.meta.annotations?.[ALB.healthCheckPort]?.trim() === String(port))
     .map((o) => `${o.kind} ${keyOf(o.meta)}`);
 }
 
@@ -127,7 +126,7 @@ function check(tgv: TargetGroupView): Finding | undefined {
     remediation:
       healthCheckFix(tgv, { port }) +
       (staleIngresses.length > 0
-        ? `\nAlso update or remove the stale ${PORT_KEY} annotation on ${staleIngresses.join(", ")}.`
+        ? `\nAlso update or remove the stale ${ALB.healthCheckPort} annotation on ${staleIngresses.join(", ")}.`
         : "") +
       (isInstance(tgv) && sp ? pinText(tgv, sp) : ""),
   });

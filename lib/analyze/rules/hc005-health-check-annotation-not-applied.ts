@@ -5,6 +5,7 @@ import type { TargetGroupView } from "../model";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ObjectMeta, TargetGroup } from "../../snapshot/schema";
 import { tgResources } from "../views";
+import { ALB, INGRESS_PREFIX } from "../../controller/conventions";
 
 export const healthCheckAnnotationNotApplied: Rule = {
   code: "HC005",
@@ -18,8 +19,6 @@ export const healthCheckAnnotationNotApplied: Rule = {
   check: eachTargetGroup(check),
 };
 
-const PREFIX = "alb.ingress.kubernetes.io/";
-
 /** A declared value made comparable; `invalid` says why the controller cannot apply it. */
 interface Resolved {
   value: string | number;
@@ -27,7 +26,7 @@ interface Resolved {
 }
 
 interface KeySpec {
-  suffix: string;
+  key: string;
   /** The target group field the annotation sets, for the evidence. */
   field: string;
   live(tg: TargetGroup): string | number | undefined;
@@ -78,21 +77,21 @@ function resolvePort(declared: string, tgv: TargetGroupView): Resolved | undefin
 
 const KEYS: readonly KeySpec[] = [
   {
-    suffix: "healthcheck-port",
+    key: ALB.healthCheckPort,
     field: "HealthCheckPort",
     live: (tg) => tg.HealthCheckPort,
     resolve: resolvePort,
     equal: same,
   },
   {
-    suffix: "healthcheck-path",
+    key: ALB.healthCheckPath,
     field: "HealthCheckPath",
     live: (tg) => tg.HealthCheckPath,
     resolve: (d) => (d.startsWith("/") ? { value: d } : { value: d, invalid: "must start with /" }),
     equal: same,
   },
   {
-    suffix: "healthcheck-protocol",
+    key: ALB.healthCheckProtocol,
     field: "HealthCheckProtocol",
     live: (tg) => tg.HealthCheckProtocol,
     // The controller matches HTTP and HTTPS exactly, capitals included.
@@ -105,35 +104,35 @@ const KEYS: readonly KeySpec[] = [
     equal: same,
   },
   {
-    suffix: "healthcheck-interval-seconds",
+    key: ALB.healthCheckInterval,
     field: "HealthCheckIntervalSeconds",
     live: (tg) => tg.HealthCheckIntervalSeconds,
     resolve: integer(5, 300),
     equal: same,
   },
   {
-    suffix: "healthcheck-timeout-seconds",
+    key: ALB.healthCheckTimeout,
     field: "HealthCheckTimeoutSeconds",
     live: (tg) => tg.HealthCheckTimeoutSeconds,
     resolve: integer(2, 120),
     equal: same,
   },
   {
-    suffix: "healthy-threshold-count",
+    key: ALB.healthyThreshold,
     field: "HealthyThresholdCount",
     live: (tg) => tg.HealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    suffix: "unhealthy-threshold-count",
+    key: ALB.unhealthyThreshold,
     field: "UnhealthyThresholdCount",
     live: (tg) => tg.UnhealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    suffix: "success-codes",
+    key: ALB.successCodes,
     field: "Matcher",
     // gRPC groups carry the annotation's value in GrpcCode instead.
     live: (tg) => tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode,
@@ -177,7 +176,7 @@ interface Mismatch {
 }
 
 function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
-  const key = PREFIX + spec.suffix;
+  const key = spec.key;
   const live = spec.live(tgv.tg);
   if (live === undefined) return undefined;
   const evaluated = declarations(tgv, key).flatMap((d) => {
@@ -200,20 +199,20 @@ function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
 
 /** AWS requires the timeout to be shorter than the interval; judged on the values that would apply. */
 function timeoutNotBelowInterval(found: Mismatch[], tg: TargetGroup): void {
-  const value = (suffix: string, live: number | undefined) => {
-    const m = found.find((f) => f.key === PREFIX + suffix);
+  const value = (key: string, live: number | undefined) => {
+    const m = found.find((f) => f.key === key);
     return m && typeof m.resolved === "number" ? m.resolved : live;
   };
-  const interval = value("healthcheck-interval-seconds", tg.HealthCheckIntervalSeconds);
-  const timeout = value("healthcheck-timeout-seconds", tg.HealthCheckTimeoutSeconds);
-  const m = found.find((f) => f.key === `${PREFIX}healthcheck-timeout-seconds`);
+  const interval = value(ALB.healthCheckInterval, tg.HealthCheckIntervalSeconds);
+  const timeout = value(ALB.healthCheckTimeout, tg.HealthCheckTimeoutSeconds);
+  const m = found.find((f) => f.key === ALB.healthCheckTimeout);
   if (m && !m.invalid && interval !== undefined && timeout !== undefined && timeout >= interval) {
     m.invalid = `must be shorter than the interval (${interval}s)`;
   }
 }
 
 const declaredText = (m: Mismatch): string =>
-  `${m.key.slice(PREFIX.length)} "${m.declared}"` +
+  `${m.key.slice(INGRESS_PREFIX.length)} "${m.declared}"` +
   (String(m.resolved) !== m.declared ? ` (= ${String(m.resolved)})` : "");
 
 function check(tgv: TargetGroupView): Finding | undefined {
@@ -238,7 +237,7 @@ function check(tgv: TargetGroupView): Finding | undefined {
   }
   const invalid = found.filter((m) => m.invalid);
   const objects = [...new Set(found.map((m) => m.object))].join(", ");
-  const keys = found.map((m) => m.key.slice(PREFIX.length)).join(", ");
+  const keys = found.map((m) => m.key.slice(INGRESS_PREFIX.length)).join(", ");
   const ingresses = tgv.ingresses.map((i) => keyOf(i.metadata));
   const ingressText = ingresses.length > 0 ? `Ingress ${ingresses.join(", ")}` : "the Ingress";
   const ns = tgv.ingresses[0]?.metadata.namespace ?? tgv.service.metadata.namespace ?? "default";

@@ -3,6 +3,7 @@ import type { Node, LoadBalancer } from "../../snapshot/schema";
 import type { TargetGroupView, TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
+import { ALB, NLB, SUBNET_ROLE_TAGS, TAGS } from "../../controller/conventions";
 
 export const targetGroupNotInUse: Rule = {
   code: "TGT004",
@@ -15,9 +16,6 @@ export const targetGroupNotInUse: Rule = {
   alsoReads: ["kubernetes.services", "kubernetes.ingresses", "kubernetes.endpointSlices"],
   check: check,
 };
-
-const SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
-const NLB_SUBNETS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-subnets";
 
 /** The node's zone label, else the zone in its providerID (`aws:///<zone>/<instance>`). */
 function zoneOfNode(node: Node | undefined): string | undefined {
@@ -45,7 +43,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
   const binding = tgv.binding?.metadata;
   const why =
     tgv.manager === "ingress"
-      ? `The controller created it for ${ingName ? `Ingress ${ingName}` : `Ingress stack ${tgv.tags["ingress.k8s.aws/stack"]}`} ` +
+      ? `The controller created it for ${ingName ? `Ingress ${ingName}` : `Ingress stack ${tgv.tags[TAGS.ingressStack]}`} ` +
         `but no listener rule forwards to it: the Ingress no longer routes to this Service, ` +
         `was deleted, or the controller failed while reconciling the load balancer.`
       : `Nothing forwards to it: no listener rule or default action names it, so the Service ` +
@@ -56,7 +54,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
     tgv.manager === "service" && svc
       ? `The controller made it for Service ${svc.namespace ?? "default"}/${svc.name} and forwards a listener to it when it reconciles the Service; check it does (events, then its log):\n` +
         `kubectl -n ${svc.namespace ?? "default"} describe service ${svc.name}\n` +
-        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags["service.k8s.aws/stack"] ?? svc.name}\n`
+        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags[TAGS.serviceStack] ?? svc.name}\n`
       : undefined;
   const fix =
     serviceFix ??
@@ -65,7 +63,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
         (ing
           ? `kubectl -n ${ing.metadata.namespace ?? "default"} describe ingress ${ing.metadata.name}\n`
           : "") +
-        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags["ingress.k8s.aws/stack"] ?? tgv.name}\n`
+        `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${tgv.tags[TAGS.ingressStack] ?? tgv.name}\n`
       : `Attach it to a listener, as a rule or as the default action:\n` +
         `aws elbv2 create-rule --listener-arn <listener-arn> --priority <n> --conditions Field=path-pattern,Values='/*' --actions Type=forward,TargetGroupArn=${tgv.arn}\n` +
         `aws elbv2 modify-listener --listener-arn <listener-arn> --default-actions Type=forward,TargetGroupArn=${tgv.arn}\n`);
@@ -96,21 +94,21 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
 
 function zoneFix(tgv: TargetGroupView, lbs: LoadBalancer[], missingZones: string[]): string {
   const zones = missingZones.join(", ");
-  const ing = tgv.ingresses.find((i) => i.metadata.annotations?.[SUBNETS_ANNOTATION]);
+  const ing = tgv.ingresses.find((i) => i.metadata.annotations?.[ALB.subnets]);
   const add = missingZones.map((z) => `<subnet-in-${z}>`);
   const alternative = `Or keep the group's nodes out of ${zones} (node group subnets, or a nodeSelector on the backing pods).`;
   if (tgv.manager === "ingress" && ing) {
     const ns = ing.metadata.namespace ?? "default";
-    const current = ing.metadata.annotations?.[SUBNETS_ANNOTATION] ?? "";
+    const current = ing.metadata.annotations?.[ALB.subnets] ?? "";
     return (
       `Add a subnet in ${zones} to the subnets Ingress ${ns}/${ing.metadata.name} declares (the controller owns the load balancer's subnets):\n` +
-      `kubectl -n ${ns} annotate ingress ${ing.metadata.name} --overwrite ${SUBNETS_ANNOTATION}=${[current, ...add].join(",")}\n` +
+      `kubectl -n ${ns} annotate ingress ${ing.metadata.name} --overwrite ${ALB.subnets}=${[current, ...add].join(",")}\n` +
       alternative
     );
   }
   // An NLB made for a Service: the controller reads its subnets from the Service's annotation.
   const svc = tgv.service;
-  const declared = svc?.metadata.annotations?.[NLB_SUBNETS_ANNOTATION];
+  const declared = svc?.metadata.annotations?.[NLB.subnets];
   if (tgv.manager === "service" && svc && declared !== undefined) {
     const ns = svc.metadata.namespace ?? "default";
     const subnets = [
@@ -122,13 +120,13 @@ function zoneFix(tgv: TargetGroupView, lbs: LoadBalancer[], missingZones: string
     ];
     return (
       `Add a subnet in ${zones} to the subnets Service ${ns}/${svc.metadata.name} declares (the controller owns the load balancer's subnets):\n` +
-      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${NLB_SUBNETS_ANNOTATION}=${subnets.join(",")}\n` +
+      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${NLB.subnets}=${subnets.join(",")}\n` +
       alternative
     );
   }
   if (tgv.manager === "ingress" || tgv.manager === "service") {
     const internal = lbs.some((lb) => lb.Scheme === "internal");
-    const role = internal ? "kubernetes.io/role/internal-elb" : "kubernetes.io/role/elb";
+    const role = internal ? SUBNET_ROLE_TAGS.internal : SUBNET_ROLE_TAGS.internetFacing;
     return (
       `The controller discovers the load balancer's subnets by tag; tag a subnet in ${zones} so it is picked up at the next reconcile:\n` +
       `aws ec2 create-tags --resources ${add.join(" ")} --tags Key=${role},Value=1\n` +

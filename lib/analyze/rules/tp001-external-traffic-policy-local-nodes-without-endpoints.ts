@@ -8,6 +8,7 @@ import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { TargetGroupView, TargetView } from "../model";
 import { affected, anyHealthy, tgLabel, tgResources } from "../views";
+import { ALB, NLB } from "../../controller/conventions";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
   code: "TP001",
@@ -55,11 +56,11 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
   let ipTargets: string;
   let onlyGatewayNodes: string;
   if (tgv.manager === "ingress") {
-    ipTargets = `annotate Service ${ns}/${name} with alb.ingress.kubernetes.io/target-type: "ip" (kubectl -n ${ns} annotate service ${name} --overwrite alb.ingress.kubernetes.io/target-type=ip); the controller then registers pod IPs in a new target group`;
-    onlyGatewayNodes = `alb.ingress.kubernetes.io/target-node-labels: "${label}" on Service ${ns}/${name}`;
+    ipTargets = `annotate Service ${ns}/${name} with ${ALB.targetType}: "ip" (kubectl -n ${ns} annotate service ${name} --overwrite ${ALB.targetType}=ip); the controller then registers pod IPs in a new target group`;
+    onlyGatewayNodes = `${ALB.targetNodeLabels}: "${label}" on Service ${ns}/${name}`;
   } else if (tgv.manager === "service") {
-    ipTargets = `annotate Service ${ns}/${name} with service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: "ip"`;
-    onlyGatewayNodes = `service.beta.kubernetes.io/aws-load-balancer-target-node-labels: "${label}" on Service ${ns}/${name}`;
+    ipTargets = `annotate Service ${ns}/${name} with ${NLB.targetType}: "ip"`;
+    onlyGatewayNodes = `${NLB.targetNodeLabels}: "${label}" on Service ${ns}/${name}`;
   } else {
     const tgb = tgv.binding?.metadata.name ?? "<binding>";
     ipTargets = `create a target group of type ip and a TargetGroupBinding with spec.targetType: ip for Service ${ns}/${name}`;
