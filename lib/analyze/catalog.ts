@@ -207,7 +207,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["warning"],
     firesWhen:
       "A TargetGroupBinding names (by ARN, or by name alone) a target group that AWS does not have, and no gap covers aws.targetGroups.",
-    pending: "no BIND003 rule yet (bindings whose target group is gone)",
   },
   {
     code: "CTRL001",
@@ -216,7 +215,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["warning"],
     firesWhen:
       "The AWS Load Balancer Controller recorded a Warning event within the hour before capturedAt on an object tied to an audited target group (its Ingress or IngressGroup, Service, TargetGroupBinding, Gateway or route).",
-    pending: "no CTRL001 rule yet (needs the optional kubernetes.events list)",
   },
   {
     code: "AUDIT001",

@@ -254,7 +254,7 @@ async function collectFrom(
     capturedAt,
     cluster: { name: options.clusterName, region: options.region },
     aws: lists.aws,
-    kubernetes: { ...lists.kubernetes, events: k.lists.events },
+    kubernetes: lists.kubernetes,
     gaps,
   } as Snapshot;
 }

@@ -14,6 +14,8 @@ import { targetGroupNotInUse } from "./tgt004-target-group-not-in-use";
 import { unboundTargetGroup } from "./bind001-unbound-target-group";
 import { bindingBackendMissing } from "./bind002-binding-backend-missing";
 import { unexplainedUnhealthyTargets } from "./tgt005-unexplained-unhealthy-targets";
+import { bindingTargetGroupMissing } from "./bind003-binding-target-group-missing";
+import { loadBalancerControllerError } from "./ctrl001-load-balancer-controller-error";
 import { auditIncomplete } from "./audit001-audit-incomplete";
 import type { Rule } from "../rule";
 import { orderRules } from "../rule-order";
@@ -38,6 +40,8 @@ export const RULES: readonly Rule[] = orderRules([
   targetGroupNotInUse,
   unboundTargetGroup,
   bindingBackendMissing,
+  bindingTargetGroupMissing,
+  loadBalancerControllerError,
   unexplainedUnhealthyTargets,
   auditIncomplete,
 ]);

@@ -1,0 +1,134 @@
+import {
+  annotationIn,
+  blockingIngress,
+  ingressGroupOf,
+  shortMessage,
+  warningsFor,
+  type ControllerWarning,
+  type ObjectRef,
+} from "../controller-events";
+import type { Finding, ResourceRef } from "../finding";
+import { JOIN_SOURCES, type Model } from "../model";
+import { makeFinding, type Rule, type RuleContext } from "../rule";
+
+export const loadBalancerControllerError: Rule = {
+  code: "CTRL001",
+  inputs: ["kubernetes.events", "aws.targetGroups", ...JOIN_SOURCES],
+  check,
+};
+
+/** One finding: an object and reason, or the members of one IngressGroup that say the same. */
+interface Report {
+  warnings: ControllerWarning[];
+  group?: string;
+  targetGroups: Set<string>;
+}
+
+const keyOfRef = (o: ObjectRef) => `${o.kind}/${o.namespace}/${o.name}`;
+
+function check({ model }: RuleContext): Finding[] {
+  const reports = new Map<string, Report>();
+  for (const tgv of model.targetGroups) {
+    for (const w of warningsFor(tgv, model)) {
+      // The controller writes a group's error on every member: one finding for all of them.
+      const ing =
+        w.object.kind === "Ingress"
+          ? model.ingressesByKey.get(`${w.object.namespace}/${w.object.name}`)
+          : undefined;
+      const group = ing && ingressGroupOf(ing);
+      const key = group
+        ? `group/${group}/${w.reason}/${w.message}`
+        : `${keyOfRef(w.object)}/${w.reason}`;
+      const report = reports.get(key) ?? { warnings: [], group, targetGroups: new Set() };
+      reports.set(key, report);
+      if (!report.warnings.some((x) => keyOfRef(x.object) === keyOfRef(w.object)))
+        report.warnings.push(w);
+      report.targetGroups.add(tgv.arn);
+    }
+  }
+  return [...reports.values()].map((r) => findingOf(r, model));
+}
+
+const refOf = (o: ObjectRef): ResourceRef => ({ ...o });
+const label = (o: ObjectRef) => `${o.kind} ${o.namespace}/${o.name}`;
+const kubectlKind = (kind: string) => kind.toLowerCase();
+
+function remediation(r: Report, model: Model): string {
+  const first = r.warnings[0]!;
+  const { reason, message } = first;
+  const culprit = reason === "FailedBuildModel" ? blockingIngress(message) : undefined;
+  const annotation = annotationIn(message);
+  if (culprit) {
+    const what = annotation
+      ? `its annotation ${annotation} (the value the controller cannot use is quoted in the message)`
+      : "the annotation or field the message names";
+    const blocks = r.group
+      ? `Ingress ${culprit.namespace}/${culprit.name} breaks the model of IngressGroup ${r.group}, and the controller applies nothing to any Ingress of the group until it builds. `
+      : "";
+    return (
+      `${blocks}Fix ${what} on Ingress ${culprit.namespace}/${culprit.name}: ` +
+      `kubectl -n ${culprit.namespace} edit ingress ${culprit.name}` +
+      (annotation
+        ? ` (or remove it: kubectl -n ${culprit.namespace} annotate ingress ${culprit.name} ${annotation}-)`
+        : "") +
+      `. The controller reconciles the group again on the change; its events turn to SuccessfullyReconciled.`
+    );
+  }
+  if (reason === "FailedNetworkReconcile" && /securityGroup tagged with/.test(message)) {
+    const eni = /\beni (eni-[0-9a-f]+)/.exec(message)?.[1] ?? "<eni>";
+    const tag = `kubernetes.io/cluster/${model.cluster.name}`;
+    return (
+      `The controller opens the node's security group for the load balancer only when exactly one security group of the target's interface carries the tag ${tag}. ` +
+      `List them: aws ec2 describe-network-interfaces --network-interface-ids ${eni} --query 'NetworkInterfaces[0].Groups'\n` +
+      `Tag exactly one (aws ec2 create-tags --resources <sg-id> --tags Key=${tag},Value=owned) and remove the tag from the others (aws ec2 delete-tags --resources <other-sg-id> --tags Key=${tag}).`
+    );
+  }
+  if (reason === "BackendNotFound") {
+    const o = first.object;
+    return (
+      `The binding's spec.serviceRef names a Service or port that does not exist: create it, or point the binding at an existing Service port ` +
+      `(kubectl -n ${o.namespace} get ${kubectlKind(o.kind)} ${o.name} -o yaml; kubectl -n ${o.namespace} get services).`
+    );
+  }
+  const o = first.object;
+  return (
+    `Read what the controller says and fix the object: kubectl -n ${o.namespace} describe ${kubectlKind(o.kind)} ${o.name}; ` +
+    `its logs: kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${o.namespace}/${o.name}`
+  );
+}
+
+function findingOf(r: Report, model: Model): Finding {
+  const objects = r.warnings.map((w) => w.object);
+  const first = r.warnings[0]!;
+  const count = r.warnings.reduce((n, w) => n + w.count, 0);
+  const lastSeen = r.warnings.map((w) => w.lastSeen).sort().at(-1)!;
+  const arns = [...r.targetGroups].sort();
+  const on =
+    r.group && objects.length > 1
+      ? `${objects.length} Ingresses of IngressGroup ${r.group}`
+      : label(first.object);
+  return makeFinding("CTRL001", {
+    severity: "warning",
+    title: `AWS Load Balancer Controller: ${first.reason} on ${on}`,
+    targetGroupArn: arns.length === 1 ? arns[0]! : null,
+    resources: objects.map(refOf),
+    affectedTargets: [],
+    evidence: {
+      expected: { controllerWarnings: "none within the hour before the audit" },
+      actual: {
+        objects: objects.map(label),
+        reason: first.reason,
+        message: shortMessage(first.message),
+        count,
+        lastSeen,
+        ...(arns.length > 1 ? { targetGroups: arns } : {}),
+      },
+    },
+    rootCause:
+      `The AWS Load Balancer Controller recorded ${first.reason} ${count} time(s) on ${on}, last at ${lastSeen}: ` +
+      `"${shortMessage(first.message)}". While it fails, the controller does not apply what these objects declare, ` +
+      `so the load balancer keeps its previous state.`,
+    remediation: remediation(r, model),
+    discriminator: `${first.reason}${r.group ? `/${r.group}/${first.message}` : ""}`,
+  });
+}
