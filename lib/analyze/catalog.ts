@@ -83,7 +83,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical", "warning"],
     firesWhen:
       "Targets fail with Target.Timeout, the checked port, path and protocol reach the health endpoint, no NET finding explains them, and HealthCheckTimeoutSeconds is shorter than the health endpoint's readinessProbe.timeoutSeconds.",
-    pending: "no HC007 rule yet (timeout against the readiness probe's timeoutSeconds)",
   },
   {
     code: "TP001",

@@ -81,9 +81,14 @@ export interface HealthEndpoint extends HttpEndpoint {
   container: string;
   /** The probe was rewritten to the Istio agent and this is the original from ISTIO_KUBE_APP_PROBERS. */
   fromIstioAppProber: boolean;
+  /** How long the kubelet (or, for a rewritten probe, Istio's agent) waits for an answer. */
+  timeoutSeconds: number;
 }
 
-type AppProbers = Record<string, { httpGet?: Probe["httpGet"] }>;
+type AppProbers = Record<string, { httpGet?: Probe["httpGet"]; timeoutSeconds?: number }>;
+
+/** The kubelet's default `timeoutSeconds`. */
+const PROBE_TIMEOUT_DEFAULT = 1;
 const appProbersCache = new WeakMap<Pod, AppProbers>();
 
 /** The original probes Istio recorded before rewriting them, keyed by /app-health/... path. */
@@ -137,9 +142,20 @@ export function probeEndpoint(
 export function healthEndpointOf(pod: Pod, servicePort: ServicePort): HealthEndpoint | undefined {
   const target = targetContainer(pod, servicePort);
   if (!target) return undefined;
-  const endpoint = probeEndpoint(pod, target.container, target.container.readinessProbe);
+  const probe = target.container.readinessProbe;
+  const endpoint = probeEndpoint(pod, target.container, probe);
   if (!endpoint) return undefined;
-  return { ...endpoint, pod: keyOf(pod.metadata), container: target.container.name };
+  // The agent calls the original probe with the original's timeout.
+  const original = endpoint.fromIstioAppProber
+    ? istioAppProbers(pod)[probe?.httpGet?.path ?? ""]?.timeoutSeconds
+    : undefined;
+  const timeout = original ?? probe?.timeoutSeconds;
+  return {
+    ...endpoint,
+    pod: keyOf(pod.metadata),
+    container: target.container.name,
+    timeoutSeconds: typeof timeout === "number" && timeout > 0 ? timeout : PROBE_TIMEOUT_DEFAULT,
+  };
 }
 
 /** The Service port whose targetPort lands on the given container port of a pod. */

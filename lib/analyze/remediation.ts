@@ -12,6 +12,8 @@ export interface HealthCheckSettings {
   path?: string;
   protocol?: string;
   successCodes?: string;
+  timeoutSeconds?: number;
+  intervalSeconds?: number;
 }
 
 type Keys = Record<keyof HealthCheckSettings, string>;
@@ -20,6 +22,8 @@ const pick = (lb: "alb" | "nlb"): Keys => ({
   path: HEALTH_CHECK_ANNOTATIONS.path[lb],
   protocol: HEALTH_CHECK_ANNOTATIONS.protocol[lb],
   successCodes: HEALTH_CHECK_ANNOTATIONS.successCodes[lb],
+  timeoutSeconds: HEALTH_CHECK_ANNOTATIONS.timeoutSeconds[lb],
+  intervalSeconds: HEALTH_CHECK_ANNOTATIONS.intervalSeconds[lb],
 });
 const ALB_KEYS = pick("alb");
 const NLB_KEYS = pick("nlb");
@@ -29,6 +33,8 @@ const CLI_FLAGS: Record<keyof HealthCheckSettings, string> = {
   path: "--health-check-path",
   protocol: "--health-check-protocol",
   successCodes: "--matcher",
+  timeoutSeconds: "--health-check-timeout-seconds",
+  intervalSeconds: "--health-check-interval-seconds",
 };
 
 const entries = (settings: HealthCheckSettings) =>

@@ -87,6 +87,8 @@ export const HEALTH_CHECK_ANNOTATIONS = {
   path: { alb: ALB.healthCheckPath, nlb: NLB.healthCheckPath },
   protocol: { alb: ALB.healthCheckProtocol, nlb: NLB.healthCheckProtocol },
   successCodes: { alb: ALB.successCodes, nlb: NLB.successCodes },
+  timeoutSeconds: { alb: ALB.healthCheckTimeout, nlb: NLB.healthCheckTimeout },
+  intervalSeconds: { alb: ALB.healthCheckInterval, nlb: NLB.healthCheckInterval },
 } as const;
 
 /** The controller's own defaults when no annotation says otherwise. */

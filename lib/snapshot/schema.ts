@@ -139,6 +139,7 @@ export const probeSchema = obj({
   tcpSocket: obj({ port: intOrString }).optional(),
   grpc: obj({ port: z.number().int() }).optional(),
   exec: obj({ command: z.array(str).optional() }).optional(),
+  timeoutSeconds: optNum,
 });
 
 export const containerSchema = obj({

@@ -101,7 +101,10 @@ function findingOf(r: Report, model: Model): Finding {
   const objects = r.warnings.map((w) => w.object);
   const first = r.warnings[0]!;
   const count = r.warnings.reduce((n, w) => n + w.count, 0);
-  const lastSeen = r.warnings.map((w) => w.lastSeen).sort().at(-1)!;
+  const lastSeen = r.warnings
+    .map((w) => w.lastSeen)
+    .sort()
+    .at(-1)!;
   const arns = [...r.targetGroups].sort();
   const on =
     r.group && objects.length > 1

@@ -4,6 +4,7 @@ import { healthCheckProtocolMismatch } from "./hc003-health-check-protocol-misma
 import { healthCheckPortStale } from "./hc004-health-check-port-stale";
 import { healthCheckAnnotationNotApplied } from "./hc005-health-check-annotation-not-applied";
 import { healthCheckCodeMismatch } from "./hc006-health-check-code-mismatch";
+import { healthCheckTimeoutShorterThanProbe } from "./hc007-health-check-timeout-shorter-than-probe";
 import { externalTrafficPolicyLocalNodesWithoutEndpoints } from "./tp001-external-traffic-policy-local-nodes-without-endpoints";
 import { strictMtlsBlocksAlbHealthCheck } from "./mesh001-strict-mtls-blocks-alb-health-check";
 import { httpProbeBlockedByStrictMtls } from "./mesh002-http-probe-blocked-by-strict-mtls";
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = orderRules([
   healthCheckPortStale,
   healthCheckAnnotationNotApplied,
   healthCheckCodeMismatch,
+  healthCheckTimeoutShorterThanProbe,
   externalTrafficPolicyLocalNodesWithoutEndpoints,
   strictMtlsBlocksAlbHealthCheck,
   httpProbeBlockedByStrictMtls,
