@@ -1,11 +1,17 @@
 import type { Finding } from "../finding";
 import { healthPod, isIp, matcherCodes, parseMatcher } from "../health-check";
 import { keyOf, targetContainer } from "../k8s";
-import type { TargetGroupView } from "../model";
+import {
+  blockingIngress,
+  describeWarning,
+  shortMessage,
+  warningsFor,
+  type ControllerWarning,
+} from "../controller-events";
+import type { Model, TargetGroupView } from "../model";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import type { ObjectMeta, TargetGroup } from "../../snapshot/schema";
+import type { ObjectMeta, Service, TargetGroup } from "../../snapshot/schema";
 import { tgResources } from "../views";
-import { ALB, INGRESS_PREFIX } from "../../controller/conventions";
 
 export const healthCheckAnnotationNotApplied: Rule = {
   code: "HC005",
@@ -15,9 +21,12 @@ export const healthCheckAnnotationNotApplied: Rule = {
     "kubernetes.ingresses",
     "kubernetes.targetGroupBindings",
   ],
-  alsoReads: ["kubernetes.endpointSlices", "kubernetes.pods"],
+  alsoReads: ["kubernetes.endpointSlices", "kubernetes.pods", "kubernetes.events"],
   check: eachTargetGroup(check),
 };
+
+const ALB_PREFIX = "alb.ingress.kubernetes.io/";
+const NLB_PREFIX = "service.beta.kubernetes.io/";
 
 /** A declared value made comparable; `invalid` says why the controller cannot apply it. */
 interface Resolved {
@@ -26,7 +35,13 @@ interface Resolved {
 }
 
 interface KeySpec {
-  key: string;
+  suffix: string;
+  /** The key's suffix on an NLB's Service (`aws-load-balancer-healthcheck-…`); none: no such key. */
+  nlb?: string;
+  /** The NLB key's parsing where it differs from the ALB's. */
+  nlbResolve?: KeySpec["resolve"];
+  /** An NLB applies it only to HTTP and HTTPS checks (the controller drops it for TCP). */
+  httpOnly?: boolean;
   /** The target group field the annotation sets, for the evidence. */
   field: string;
   live(tg: TargetGroup): string | number | undefined;
@@ -75,23 +90,28 @@ function resolvePort(declared: string, tgv: TargetGroupView): Resolved | undefin
   };
 }
 
+const NLB_PROTOCOLS = new Set(["TCP", "HTTP", "HTTPS"]);
+
 const KEYS: readonly KeySpec[] = [
   {
-    key: ALB.healthCheckPort,
+    suffix: "healthcheck-port",
+    nlb: "aws-load-balancer-healthcheck-port",
     field: "HealthCheckPort",
     live: (tg) => tg.HealthCheckPort,
     resolve: resolvePort,
     equal: same,
   },
   {
-    key: ALB.healthCheckPath,
+    suffix: "healthcheck-path",
+    nlb: "aws-load-balancer-healthcheck-path",
+    httpOnly: true,
     field: "HealthCheckPath",
     live: (tg) => tg.HealthCheckPath,
     resolve: (d) => (d.startsWith("/") ? { value: d } : { value: d, invalid: "must start with /" }),
     equal: same,
   },
   {
-    key: ALB.healthCheckProtocol,
+    suffix: "healthcheck-protocol",
     field: "HealthCheckProtocol",
     live: (tg) => tg.HealthCheckProtocol,
     // The controller matches HTTP and HTTPS exactly, capitals included.
@@ -101,38 +121,52 @@ const KEYS: readonly KeySpec[] = [
       const hint = upper === "HTTP" || upper === "HTTPS" ? `; use "${upper}"` : "";
       return { value: d, invalid: `must be HTTP or HTTPS${hint}` };
     },
+    nlb: "aws-load-balancer-healthcheck-protocol",
+    // For a Service the controller upper-cases the value and also takes TCP.
+    nlbResolve: (d) => {
+      const upper = d.toUpperCase();
+      return NLB_PROTOCOLS.has(upper)
+        ? { value: upper }
+        : { value: d, invalid: "must be TCP, HTTP or HTTPS" };
+    },
     equal: same,
   },
   {
-    key: ALB.healthCheckInterval,
+    suffix: "healthcheck-interval-seconds",
+    nlb: "aws-load-balancer-healthcheck-interval",
     field: "HealthCheckIntervalSeconds",
     live: (tg) => tg.HealthCheckIntervalSeconds,
     resolve: integer(5, 300),
     equal: same,
   },
   {
-    key: ALB.healthCheckTimeout,
+    suffix: "healthcheck-timeout-seconds",
+    nlb: "aws-load-balancer-healthcheck-timeout",
     field: "HealthCheckTimeoutSeconds",
     live: (tg) => tg.HealthCheckTimeoutSeconds,
     resolve: integer(2, 120),
     equal: same,
   },
   {
-    key: ALB.healthyThreshold,
+    suffix: "healthy-threshold-count",
+    nlb: "aws-load-balancer-healthcheck-healthy-threshold",
     field: "HealthyThresholdCount",
     live: (tg) => tg.HealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    key: ALB.unhealthyThreshold,
+    suffix: "unhealthy-threshold-count",
+    nlb: "aws-load-balancer-healthcheck-unhealthy-threshold",
     field: "UnhealthyThresholdCount",
     live: (tg) => tg.UnhealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    key: ALB.successCodes,
+    suffix: "success-codes",
+    nlb: "aws-load-balancer-healthcheck-success-codes",
+    httpOnly: true,
     field: "Matcher",
     // gRPC groups carry the annotation's value in GrpcCode instead.
     live: (tg) => tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode,
@@ -151,7 +185,10 @@ interface Declaration {
   declared: string;
 }
 
-/** Who declares a key: the Service if it does (its annotation wins), else the creating Ingresses. */
+/**
+ * Who declares a key: the Service if it does (its annotation wins), else the creating Ingresses;
+ * a group built for a Service of type LoadBalancer (an NLB) reads its Service alone.
+ */
 function declarations(tgv: TargetGroupView, key: string): Declaration[] {
   const of = (kind: string, meta: ObjectMeta): Declaration[] => {
     const value = meta.annotations?.[key];
@@ -160,13 +197,36 @@ function declarations(tgv: TargetGroupView, key: string): Declaration[] {
       : [{ object: `${kind} ${keyOf(meta)}`, declared: value.trim() }];
   };
   const fromService = tgv.service ? of("Service", tgv.service.metadata) : [];
-  return fromService.length > 0
+  return fromService.length > 0 || isNlb(tgv)
     ? fromService
     : tgv.ingresses.flatMap((i) => of("Ingress", i.metadata));
 }
 
+const isNlb = (tgv: TargetGroupView): boolean => tgv.manager === "service";
+
+/** The annotation key of a setting for this group, or none when its controller has no such key. */
+function keyFor(tgv: TargetGroupView, spec: KeySpec): string | undefined {
+  if (!isNlb(tgv)) return ALB_PREFIX + spec.suffix;
+  return spec.nlb ? NLB_PREFIX + spec.nlb : undefined;
+}
+
+/** An NLB's check protocol as it would apply: the declared one when valid, else the live one. */
+function nlbProtocol(tgv: TargetGroupView): string | undefined {
+  const declared = tgv.service?.metadata.annotations?.[
+    `${NLB_PREFIX}aws-load-balancer-healthcheck-protocol`
+  ]
+    ?.trim()
+    .toUpperCase();
+  return declared && NLB_PROTOCOLS.has(declared)
+    ? declared
+    : tgv.tg.HealthCheckProtocol?.toUpperCase();
+}
+
 interface Mismatch {
   key: string;
+  /** The key without its prefix, for titles. */
+  short: string;
+  suffix: string;
   field: string;
   object: string;
   declared: string;
@@ -176,11 +236,14 @@ interface Mismatch {
 }
 
 function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
-  const key = spec.key;
+  const key = keyFor(tgv, spec);
+  if (!key) return undefined;
+  if (isNlb(tgv) && spec.httpOnly && nlbProtocol(tgv) === "TCP") return undefined;
   const live = spec.live(tgv.tg);
   if (live === undefined) return undefined;
+  const resolve = (isNlb(tgv) && spec.nlbResolve) || spec.resolve;
   const evaluated = declarations(tgv, key).flatMap((d) => {
-    const resolved = spec.resolve(d.declared, tgv);
+    const resolved = resolve(d.declared, tgv);
     return resolved ? [{ ...d, ...resolved }] : [];
   });
   // Each Ingress of a group makes its own target group: one matching declaration is this one's.
@@ -188,6 +251,8 @@ function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
   const first = evaluated[0]!;
   return {
     key,
+    short: key.slice(key.indexOf("/") + 1),
+    suffix: spec.suffix,
     field: spec.field,
     object: first.object,
     declared: first.declared,
@@ -199,24 +264,54 @@ function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
 
 /** AWS requires the timeout to be shorter than the interval; judged on the values that would apply. */
 function timeoutNotBelowInterval(found: Mismatch[], tg: TargetGroup): void {
-  const value = (key: string, live: number | undefined) => {
-    const m = found.find((f) => f.key === key);
+  const value = (suffix: string, live: number | undefined) => {
+    const m = found.find((f) => f.suffix === suffix);
     return m && typeof m.resolved === "number" ? m.resolved : live;
   };
-  const interval = value(ALB.healthCheckInterval, tg.HealthCheckIntervalSeconds);
-  const timeout = value(ALB.healthCheckTimeout, tg.HealthCheckTimeoutSeconds);
-  const m = found.find((f) => f.key === ALB.healthCheckTimeout);
+  const interval = value("healthcheck-interval-seconds", tg.HealthCheckIntervalSeconds);
+  const timeout = value("healthcheck-timeout-seconds", tg.HealthCheckTimeoutSeconds);
+  const m = found.find((f) => f.suffix === "healthcheck-timeout-seconds");
   if (m && !m.invalid && interval !== undefined && timeout !== undefined && timeout >= interval) {
     m.invalid = `must be shorter than the interval (${interval}s)`;
   }
 }
 
 const declaredText = (m: Mismatch): string =>
-  `${m.key.slice(INGRESS_PREFIX.length)} "${m.declared}"` +
+  `${m.short} "${m.declared}"` +
   (String(m.resolved) !== m.declared ? ` (= ${String(m.resolved)})` : "");
 
-function check(tgv: TargetGroupView): Finding | undefined {
-  if (tgv.manager !== "ingress" || !tgv.service) return undefined;
+/** The object whose reconcile should have applied the values, and how to look at it. */
+function reconciled(
+  tgv: TargetGroupView,
+  service: Service,
+): { text: string; ns: string; kind: string; name: string } {
+  if (isNlb(tgv) || tgv.ingresses.length === 0) {
+    const ns = service.metadata.namespace ?? "default";
+    return {
+      text: `Service ${keyOf(service.metadata)}`,
+      ns,
+      kind: "service",
+      name: service.metadata.name,
+    };
+  }
+  const first = tgv.ingresses[0]!.metadata;
+  return {
+    text: `Ingress ${tgv.ingresses.map((i) => keyOf(i.metadata)).join(", ")}`,
+    ns: first.namespace ?? "default",
+    kind: "ingress",
+    name: first.name,
+  };
+}
+
+/** The controller's own latest word on why it does not apply them (CTRL001 reports it too). */
+function latestWarning(tgv: TargetGroupView, model: Model): ControllerWarning | undefined {
+  return warningsFor(tgv, model)
+    .sort((a, b) => a.lastSeen.localeCompare(b.lastSeen))
+    .at(-1);
+}
+
+function check(tgv: TargetGroupView, model: Model): Finding | undefined {
+  if ((tgv.manager !== "ingress" && tgv.manager !== "service") || !tgv.service) return undefined;
   const found = KEYS.flatMap((spec) => {
     const m = mismatchOf(tgv, spec);
     return m ? [m] : [];
@@ -224,6 +319,7 @@ function check(tgv: TargetGroupView): Finding | undefined {
   if (found.length === 0) return undefined;
   timeoutNotBelowInterval(found, tgv.tg);
 
+  const warning = latestWarning(tgv, model);
   const expected: Record<string, unknown> = {};
   const actual: Record<string, unknown> = {};
   for (const m of found) {
@@ -235,19 +331,28 @@ function check(tgv: TargetGroupView): Finding | undefined {
     };
     actual[m.key] = { field: m.field, live: m.live };
   }
+  if (warning) {
+    actual["controllerEvent"] = {
+      object: `${warning.object.kind} ${warning.object.namespace}/${warning.object.name}`,
+      reason: warning.reason,
+      message: shortMessage(warning.message),
+      lastSeen: warning.lastSeen,
+    };
+  }
   const invalid = found.filter((m) => m.invalid);
   const objects = [...new Set(found.map((m) => m.object))].join(", ");
-  const keys = found.map((m) => m.key.slice(INGRESS_PREFIX.length)).join(", ");
-  const ingresses = tgv.ingresses.map((i) => keyOf(i.metadata));
-  const ingressText = ingresses.length > 0 ? `Ingress ${ingresses.join(", ")}` : "the Ingress";
-  const ns = tgv.ingresses[0]?.metadata.namespace ?? tgv.service.metadata.namespace ?? "default";
-  const firstIngress = tgv.ingresses[0]?.metadata.name ?? "<ingress>";
+  const keys = found.map((m) => m.short).join(", ");
+  const owner = reconciled(tgv, tgv.service);
 
-  const why =
-    invalid.length > 0
-      ? `The controller cannot apply ${invalid.map((m) => `${m.key} "${m.declared}" on ${m.object} (${m.invalid})`).join("; ")}: building the model for ${ingressText} fails, so the target group keeps its previous settings.`
-      : `The declared values are valid, so the controller has not reconciled ${ingressText} since they were set: it is not running, does not handle this Ingress (ingress class, annotation prefix), or reconciling it or another Ingress of its group fails.`;
+  const why = warning
+    ? `The controller says why it does not apply them: ${describeWarning(warning)} (CTRL001), so the target group keeps its previous settings.`
+    : invalid.length > 0
+      ? `The controller cannot apply ${invalid.map((m) => `${m.key} "${m.declared}" on ${m.object} (${m.invalid})`).join("; ")}: building the model for ${owner.text} fails, so the target group keeps its previous settings.`
+      : isNlb(tgv)
+        ? `The declared values are valid, so the controller has not reconciled ${owner.text} since they were set: it is not running, does not handle this Service (spec.loadBalancerClass, or the aws-load-balancer-type annotation), or reconciling it fails.`
+        : `The declared values are valid, so the controller has not reconciled ${owner.text} since they were set: it is not running, does not handle this Ingress (ingress class, annotation prefix), or reconciling it or another Ingress of its group fails.`;
 
+  const culprit = warning && blockingIngress(warning.message);
   return makeFinding("HC005", {
     severity: "warning",
     title: `Target group ${tgv.name} does not have the health-check settings annotated on ${objects}: ${keys}`,
@@ -262,8 +367,11 @@ function check(tgv: TargetGroupView): Finding | undefined {
       (invalid.length > 0
         ? `Correct the values the controller rejects: ${invalid.map((m) => `${m.key} on ${m.object} (${m.invalid})`).join("; ")}.\n`
         : "") +
-      `Find why ${ingressText} is not reconciled: kubectl -n ${ns} describe ingress ${firstIngress} (events FailedBuildModel / FailedDeployModel) and ` +
-      `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${ns}/${firstIngress}. ` +
+      (culprit
+        ? `Fix what the controller's error names on Ingress ${culprit.namespace}/${culprit.name} (see CTRL001): until it builds, nothing of its IngressGroup is applied. `
+        : "") +
+      `Find why ${owner.text} is not reconciled: kubectl -n ${owner.ns} describe ${owner.kind} ${owner.name} (events FailedBuildModel / FailedDeployModel) and ` +
+      `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${owner.ns}/${owner.name}. ` +
       `Once it reconciles, the target group takes the declared values.`,
   });
 }
