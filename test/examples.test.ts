@@ -62,6 +62,14 @@ const FIX_MENTIONS: Record<string, { code: string; mentions: RegExp[] }> = {
     code: "MESH001",
     mentions: [/PERMISSIVE/, /\b8080\b/],
   },
+  // The member that breaks the group, and the value it needs.
+  "07-ingress-group-blocked-by-broken-member.json": {
+    code: "CTRL001",
+    mentions: [
+      /Ingress shop\/promo breaks the model of IngressGroup shop-public/,
+      /annotate ingress promo --overwrite alb\.ingress\.kubernetes\.io\/healthcheck-interval-seconds=10\b/,
+    ],
+  },
 };
 
 describe("bundled example snapshots", () => {

@@ -118,9 +118,21 @@ export function blockingIngress(message: string): { namespace: string; name: str
   return m ? { namespace: m[1]!, name: m[2]! } : undefined;
 }
 
-/** The first annotation key a message quotes (the controller names the one it cannot parse). */
-export function annotationIn(message: string): string | undefined {
-  return /\b((?:alb\.ingress|service\.beta)\.kubernetes\.io\/[-\w.]+)/.exec(message)?.[1];
+/**
+ * The first annotation a message quotes (the controller names the one it cannot parse) and the
+ * value it quotes with it: `failed to parse int32 annotation, <key>: <value>: <why>`.
+ */
+export function annotationIn(message: string): { key: string; value?: string } | undefined {
+  const m = /\b((?:alb\.ingress|service\.beta)\.kubernetes\.io\/[-\w.]+)(?:: ([^:\s]+))?/.exec(
+    message,
+  );
+  return m ? { key: m[1]!, ...(m[2] !== undefined ? { value: m[2] } : {}) } : undefined;
+}
+
+/** A whole number of what an int annotation was given ("10s" → "10"), when it starts with one. */
+export function intSuggestion(message: string, value: string | undefined): string | undefined {
+  if (!value || !/failed to parse int(32|64) annotation/.test(message)) return undefined;
+  return /^\d+/.exec(value)?.[0];
 }
 
 export const describeWarning = (w: ControllerWarning): string =>

@@ -2,6 +2,7 @@ import {
   annotationIn,
   blockingIngress,
   ingressGroupOf,
+  intSuggestion,
   shortMessage,
   warningsFor,
   type ControllerWarning,
@@ -59,19 +60,26 @@ function remediation(r: Report, model: Model): string {
   const culprit = reason === "FailedBuildModel" ? blockingIngress(message) : undefined;
   const annotation = annotationIn(message);
   if (culprit) {
+    const ns = culprit.namespace;
+    const whole = intSuggestion(message, annotation?.value);
     const what = annotation
-      ? `its annotation ${annotation} (the value the controller cannot use is quoted in the message)`
+      ? `its annotation ${annotation.key}` +
+        (annotation.value !== undefined
+          ? ` (value "${annotation.value}", which the controller cannot use)`
+          : "")
       : "the annotation or field the message names";
     const blocks = r.group
-      ? `Ingress ${culprit.namespace}/${culprit.name} breaks the model of IngressGroup ${r.group}, and the controller applies nothing to any Ingress of the group until it builds. `
+      ? `Ingress ${ns}/${culprit.name} breaks the model of IngressGroup ${r.group}, and the controller applies nothing to any Ingress of the group until it builds. `
       : "";
+    const command = annotation
+      ? whole !== undefined
+        ? `kubectl -n ${ns} annotate ingress ${culprit.name} --overwrite ${annotation.key}=${whole}`
+        : `kubectl -n ${ns} edit ingress ${culprit.name} (or remove it: kubectl -n ${ns} annotate ingress ${culprit.name} ${annotation.key}-)`
+      : `kubectl -n ${ns} edit ingress ${culprit.name}`;
     return (
-      `${blocks}Fix ${what} on Ingress ${culprit.namespace}/${culprit.name}: ` +
-      `kubectl -n ${culprit.namespace} edit ingress ${culprit.name}` +
-      (annotation
-        ? ` (or remove it: kubectl -n ${culprit.namespace} annotate ingress ${culprit.name} ${annotation}-)`
-        : "") +
-      `. The controller reconciles the group again on the change; its events turn to SuccessfullyReconciled.`
+      `${blocks}Fix ${what} on Ingress ${ns}/${culprit.name}` +
+      (whole !== undefined ? `: a whole number, "${whole}"` : "") +
+      `: ${command}. The controller reconciles the group again on the change; its events turn to SuccessfullyReconciled.`
     );
   }
   if (reason === "FailedNetworkReconcile" && /securityGroup tagged with/.test(message)) {
