@@ -72,8 +72,14 @@ describe("optional snapshot lists", () => {
     ]);
   });
 
-  it("reports nothing as not run when no rule of the run needs an absent list", () => {
-    // No rule of this release needs an optional list yet.
-    expect(analyze(snapshotOf(healthyIpAppInput())).summary).not.toHaveProperty("notRun");
+  it("reports nothing as not run when the lists the rules need are there", () => {
+    expect(analyze(snapshotOf(healthyIpAppInput(), withEvents)).summary).not.toHaveProperty(
+      "notRun",
+    );
+    // A snapshot written before events existed: CTRL001 does not run, and says so.
+    expect(analyze(snapshotOf(healthyIpAppInput())).summary.notRun).toContainEqual({
+      code: "CTRL001",
+      missing: ["kubernetes.events"],
+    });
   });
 });

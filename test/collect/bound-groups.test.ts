@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.destroy();
   await moto?.stop();
-});
+}, 30_000);
 
 describe("collectAws with bound groups (moto_server)", () => {
   it("takes groups named by a binding into scope and answers missing ones as not found", async () => {

@@ -57,6 +57,8 @@ export async function startMoto(region = "eu-west-1"): Promise<Moto> {
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill();
+        // A loaded machine can keep it from handling SIGTERM in time; it is ours to end.
+        setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 5_000).unref();
       }),
   };
 }
