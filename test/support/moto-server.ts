@@ -1,0 +1,97 @@
+/**
+ * A real AWS emulator for tests: `moto_server` (Python moto 5.x, on every machine of this kind)
+ * started on a free 127.0.0.1 port, one process per test file. It speaks the real wire protocols
+ * of ELBv2, EC2, EKS, STS, Step Functions, ... so the SDK clients under test are the real ones
+ * pointed at `endpoint`. `reset()` empties every backend between tests.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  /** Client settings for any SDK v3 client: endpoint, region, fixed credentials, no retries. */
+  clientConfig: (region?: string) => {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    maxAttempts: number;
+  };
+  /** POST /moto-api/reset: every backend starts empty again. */
+  reset: () => Promise<void>;
+  /** POST /moto-api/config, e.g. `{ stepfunctions: { execute_state_machine: true } }`. */
+  configure: (settings: Record<string, unknown>) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, deadlineMs: number) {
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > deadlineMs) throw new Error("moto_server did not start in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts moto_server (or `python3 -m moto.server` where the script is not on PATH). */
+export async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // MOTO_PORT: Step Functions tasks that call other services reach this same server.
+  const env = { ...process.env, MOTO_PORT: String(port) };
+  const args = ["-H", "127.0.0.1", "-p", String(port)];
+  let child = spawn("moto_server", args, { env, stdio: "ignore" });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once("spawn", () => resolve(true));
+    child.once("error", () => resolve(false));
+  });
+  if (!spawned) {
+    child = spawn("python3", ["-m", "moto.server", ...args], { env, stdio: "ignore" });
+  }
+  await waitUntilUp(endpoint, child, 30_000);
+  const post = async (path: string, body?: unknown) => {
+    const res = await fetch(`${endpoint}${path}`, {
+      method: "POST",
+      ...(body
+        ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
+        : {}),
+    });
+    if (!res.ok) throw new Error(`moto ${path}: ${res.status}`);
+  };
+  return {
+    endpoint,
+    port,
+    clientConfig: (region = "eu-west-1") => ({
+      endpoint,
+      region,
+      credentials: { accessKeyId: "AKIDMOTO", secretAccessKey: "moto-secret" },
+      maxAttempts: 1,
+    }),
+    reset: () => post("/moto-api/reset"),
+    configure: (settings) => post("/moto-api/config", settings),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
