@@ -34,6 +34,7 @@ import {
   type PrefilterState,
   type PrefilterStats,
 } from "./prefilter";
+import { elbInventory, type ElbInventory } from "./elb-inventory";
 import { TokenBucket, elbCallsPerSecond, limitClientCalls } from "./rate-limit";
 import { TAGS } from "../controller/conventions";
 
@@ -87,6 +88,11 @@ export interface AwsCollectOptions {
   elbBurst?: number;
   /** A ready bucket (shared between collections, or on a fake clock); wins over the rate. */
   elbRateLimiter?: TokenBucket;
+  /**
+   * The region's load balancers, target groups and tags, when a caller shares one listing
+   * between several clusters of an account and region (the fleet worker); else read here.
+   */
+  inventory?: ElbInventory;
   /** Health prefilter; needs `cloudwatch`. Ignored when `targetGroupArns` names the groups. */
   prefilter?: PrefilterOptions;
   cloudwatch?: CloudWatchClient;
@@ -374,9 +380,10 @@ export async function collectAws(
       return [] as T[];
     });
 
+  const inventory = options.inventory ?? elbInventory(elbv2, { concurrency, onProgress: progress });
   const [allLoadBalancers, listedTargetGroups, bound, boundNames] = await Promise.all([
-    settle("aws.loadBalancers", listLoadBalancers(elbv2, progress)),
-    settle("aws.targetGroups", listTargetGroups(elbv2, progress)),
+    settle("aws.loadBalancers", inventory.loadBalancers()),
+    settle("aws.targetGroups", inventory.targetGroups()),
     Promise.resolve(options.boundTargetGroupArns ?? []).then((arns) => new Set(arns)),
     Promise.resolve(options.boundTargetGroupNames ?? []).then((names) => new Set(names)),
   ]);
@@ -416,7 +423,7 @@ export async function collectAws(
   let tags = new Map<string, Tag[]>();
   const deleted = new Set<string>();
   try {
-    tags = await readTags(elbv2, tagsToRead, concurrency, deleted);
+    tags = await inventory.tags(tagsToRead, deleted);
     if (plan) {
       for (const tg of candidates) {
         const arn = tg.TargetGroupArn as string;
