@@ -23,6 +23,8 @@ export interface StateMachineOptions {
   groups?: unknown[];
   /** How each task is called; by default a Lambda invoke of `${<Task>FunctionArn}`. */
   task?: TaskBinding;
+  /** Seconds to wait before auditing a throttled cluster again. Default 30. */
+  backoffSeconds?: number;
   /** Seconds a worker invocation may take before Step Functions gives up on it. */
   workerTimeoutSeconds?: number;
 }
@@ -42,14 +44,11 @@ export const lambdaTask: TaskBinding = (task) => ({
 });
 
 /**
- * Only what passes by itself is retried: Lambda's own throttling, a task that timed out, and
- * an audit that the account's API throttling stopped (the worker raises FleetThrottled).
+ * Only what passes by itself is retried: Lambda's own throttling and a task that timed out.
+ * A cluster that the account's API throttling stopped comes back through Backoff instead, so
+ * the clusters audited before it in the same invocation are not audited twice.
  */
-export const RETRYABLE_ERRORS = [
-  "Lambda.TooManyRequestsException",
-  "States.Timeout",
-  "FleetThrottled",
-] as const;
+export const RETRYABLE_ERRORS = ["Lambda.TooManyRequestsException", "States.Timeout"] as const;
 
 const retry = [
   {
@@ -91,6 +90,7 @@ export function fleetStateMachine(options: StateMachineOptions): Record<string, 
           "group.$": "$$.Map.Item.Value",
           "executionId.$": "$$.Execution.Id",
           next: 0,
+          throttled: 0,
           results: [],
         },
         ItemProcessor: {
@@ -111,9 +111,14 @@ export function fleetStateMachine(options: StateMachineOptions): Record<string, 
             },
             MoreClusters: {
               Type: "Choice",
-              Choices: [{ Variable: "$.done", BooleanEquals: false, Next: "AuditClusters" }],
+              Choices: [
+                { Variable: "$.backoff", BooleanEquals: true, Next: "Backoff" },
+                { Variable: "$.done", BooleanEquals: false, Next: "AuditClusters" },
+              ],
               Default: "GroupDone",
             },
+            // The account's API throttled the cluster at `next`: wait, then try it again.
+            Backoff: { Type: "Wait", Seconds: options.backoffSeconds ?? 30, Next: "AuditClusters" },
             GroupDone: {
               Type: "Pass",
               Parameters: {
