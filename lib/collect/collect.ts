@@ -12,7 +12,7 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap, Snapshot } from "../snapshot/schema";
-import { collectAws, createElbv2Client, describeAwsError } from "./aws";
+import { collectAws, createElbv2Client, describeAwsError, type AwsCollectOptions } from "./aws";
 import { countClientCalls, type ApiCalls } from "./call-count";
 import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./kube-endpoint";
 import type { KubeEndpoint } from "./kube-page";
@@ -44,6 +44,10 @@ export interface CollectOptions {
   concurrency?: number;
   /** ELB calls per second (Infinity: no limit). Default ELB_CALLS_PER_SECOND, else 5. */
   elbCallsPerSecond?: number;
+  /** A rate limit shared with other collections of the account and region (fleet worker). */
+  elbRateLimiter?: AwsCollectOptions["elbRateLimiter"];
+  /** An ELB inventory shared with other clusters of the account and region (fleet worker). */
+  inventory?: AwsCollectOptions["inventory"];
   /**
    * Health prefilter: list targets only where CloudWatch shows trouble (see ./prefilter). The
    * caller keeps the state between runs: `previous` in, `onState` out.
@@ -226,6 +230,8 @@ async function collectFrom(
     targetGroupArns: options.targetGroupArns,
     concurrency: options.concurrency,
     elbCallsPerSecond: options.elbCallsPerSecond,
+    ...(options.elbRateLimiter ? { elbRateLimiter: options.elbRateLimiter } : {}),
+    ...(options.inventory ? { inventory: options.inventory } : {}),
     prefilter: options.prefilter,
     cloudwatch,
     now,

@@ -8,32 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectAws } from "../../lib/collect/aws";
 import { elbInventory } from "../../lib/collect/elb-inventory";
 import { TokenBucket } from "../../lib/collect/rate-limit";
-import { startMoto, type MotoServer } from "../support/moto-server";
+import { idIn, startMoto, type MotoServer } from "../support/moto-server";
 
 let moto: MotoServer;
 beforeAll(async () => {
   moto = await startMoto();
 }, 60_000);
 afterAll(() => moto?.stop());
-
-/** EC2 over its query protocol: the test needs a VPC and subnets, nothing more of EC2. */
-async function ec2(action: string, params: Record<string, string>): Promise<string> {
-  const body = new URLSearchParams({ Action: action, Version: "2016-11-15", ...params });
-  const res = await fetch(moto.endpoint, {
-    method: "POST",
-    body,
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=AKIDMOTO/20261201/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0",
-    },
-  });
-  const xml = await res.text();
-  if (!res.ok) throw new Error(`${action}: ${xml}`);
-  return xml;
-}
-const idIn = (xml: string, tag: string) =>
-  new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1] ?? "";
 
 /** Counts the requests a client sends, by command name. */
 function countCalls(client: ElasticLoadBalancingV2Client): Map<string, number> {
@@ -50,13 +31,13 @@ function countCalls(client: ElasticLoadBalancingV2Client): Map<string, number> {
 }
 
 async function clusterVpc(elbv2: ElasticLoadBalancingV2Client, cluster: string, cidr: string) {
-  const vpcId = idIn(await ec2("CreateVpc", { CidrBlock: cidr }), "vpcId");
+  const vpcId = idIn(await moto.ec2("CreateVpc", { CidrBlock: cidr }), "vpcId");
   const subnets: string[] = [];
   for (const [i, zone] of ["eu-west-1a", "eu-west-1b"].entries()) {
     const block = cidr.replace(/\.0\.0\/16$/, `.${i}.0/24`);
     subnets.push(
       idIn(
-        await ec2("CreateSubnet", { VpcId: vpcId, CidrBlock: block, AvailabilityZone: zone }),
+        await moto.ec2("CreateSubnet", { VpcId: vpcId, CidrBlock: block, AvailabilityZone: zone }),
         "subnetId",
       ),
     );

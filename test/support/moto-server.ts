@@ -17,6 +17,11 @@ export interface MotoServer {
     credentials: { accessKeyId: string; secretAccessKey: string };
     maxAttempts: number;
   };
+  /**
+   * An EC2 call over its query protocol, for test setup (VPCs, subnets, instances) without an
+   * EC2 client; returns the XML answer. `idIn(xml, "vpcId")` reads one field of it.
+   */
+  ec2: (action: string, params: Record<string, string>, region?: string) => Promise<string>;
   /** POST /moto-api/reset: every backend starts empty again. */
   reset: () => Promise<void>;
   /** POST /moto-api/config, e.g. `{ stepfunctions: { execute_state_machine: true } }`. */
@@ -76,9 +81,24 @@ export async function startMoto(): Promise<MotoServer> {
     });
     if (!res.ok) throw new Error(`moto ${path}: ${res.status}`);
   };
+  const ec2 = async (action: string, params: Record<string, string>, region = "eu-west-1") => {
+    const res = await fetch(endpoint, {
+      method: "POST",
+      body: new URLSearchParams({ Action: action, Version: "2016-11-15", ...params }),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        // moto reads the service and region from the credential scope; nothing checks the rest.
+        authorization: `AWS4-HMAC-SHA256 Credential=AKIDMOTO/20261201/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+    });
+    const xml = await res.text();
+    if (!res.ok) throw new Error(`EC2 ${action}: ${res.status} ${xml.slice(0, 300)}`);
+    return xml;
+  };
   return {
     endpoint,
     port,
+    ec2,
     clientConfig: (region = "eu-west-1") => ({
       endpoint,
       region,
@@ -95,3 +115,7 @@ export async function startMoto(): Promise<MotoServer> {
       }),
   };
 }
+
+/** The first `<tag>value</tag>` of an EC2 XML answer. */
+export const idIn = (xml: string, tag: string): string =>
+  new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1] ?? "";
