@@ -14,7 +14,6 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import middy from "@middy/core";
-import type { Context } from "aws-lambda";
 import { AlertStore } from "../lib/alerts/index";
 import { createElbv2Client } from "../lib/collect/aws";
 import { collectSnapshot } from "../lib/collect/collect";
@@ -29,17 +28,13 @@ import { SERVICE_NAME, runAudit } from "./audit";
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
-/** The account of this function, from its own ARN: its clusters need no member role. */
-const accountOf = (context: Context) => context.invokedFunctionArn?.split(":")[4];
-
 export const plan = middy<unknown, unknown>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (_event, context) => {
+  .handler(async () => {
     const name = process.env.FLEET_PARAMETER ?? "";
     const planned = await planFromParameter(
       new SSMClient({ region: process.env.AWS_REGION }),
       name,
-      accountOf(context),
     );
     logger.info("fleet planned", {
       groups: planned.groups.length,
@@ -70,10 +65,10 @@ export const worker = middy<WorkerInput, unknown>()
       : undefined;
     const auditCluster = groupAuditor(group, {
       sts: new STSClient({ region: group.region }),
-      clientsFor: (region, credentials?: TemporaryCredentials) => ({
-        elbv2: createElbv2Client(region, credentials ? { credentials } : {}),
-        eks: new EKSClient({ region, ...(credentials ? { credentials } : {}) }),
-        cloudwatch: new CloudWatchClient({ region, ...(credentials ? { credentials } : {}) }),
+      clientsFor: (region, credentials: TemporaryCredentials) => ({
+        elbv2: createElbv2Client(region, { credentials }),
+        eks: new EKSClient({ region, credentials }),
+        cloudwatch: new CloudWatchClient({ region, credentials }),
       }),
       elbCallsPerSecond: config.elbCallsPerSecond ?? 5,
       audit: async (cluster, collect, budgetMs) => {

@@ -50,6 +50,7 @@ class FleetPlugin {
           workerTimeout: String(settings.workerTimeout ?? ""),
           scheduleRate: String(settings.scheduleRate ?? ""),
           scheduleEnabled: String(settings.scheduleEnabled ?? ""),
+          summaryMessage: String(settings.summaryMessage ?? ""),
         },
         (path) => readFileSync(resolve(serviceDir, path), "utf8"),
       );

@@ -38,8 +38,8 @@ export type ClusterCollect = Pick<
 export interface GroupAuditorDeps {
   /** The auditor's own STS client (in the group's region: regional endpoints). */
   sts: STSClient;
-  /** Clients of the group's region, signed with these credentials (none: the auditor's own). */
-  clientsFor: (region: string, credentials?: TemporaryCredentials) => AccountClients;
+  /** Clients of the group's region, signed with the member role's credentials. */
+  clientsFor: (region: string, credentials: TemporaryCredentials) => AccountClients;
   /** The audit of one cluster (collect → analyze → alert), given its collection options. */
   audit: (
     cluster: FleetCluster,
@@ -76,7 +76,7 @@ async function assumeRole(sts: STSClient, cluster: FleetCluster): Promise<Tempor
 
 interface Account {
   clients: AccountClients;
-  credentials?: TemporaryCredentials;
+  credentials: TemporaryCredentials;
   inventory: ElbInventory;
 }
 
@@ -88,17 +88,13 @@ export function groupAuditor(group: FleetGroup, deps: GroupAuditorDeps): AuditCl
   // One entry per role: clusters of the group normally share their account's member role.
   const accounts = new Map<string, Promise<Account>>();
   const accountFor = (cluster: FleetCluster): Promise<Account> => {
-    const key = cluster.roleArn ?? "own";
+    const key = cluster.roleArn;
     let account = accounts.get(key);
     if (!account) {
       account = (async () => {
-        const credentials = cluster.roleArn ? await assumeRole(deps.sts, cluster) : undefined;
+        const credentials = await assumeRole(deps.sts, cluster);
         const clients = deps.clientsFor(group.region, credentials);
-        return {
-          clients,
-          ...(credentials ? { credentials } : {}),
-          inventory: elbInventory(clients.elbv2),
-        };
+        return { clients, credentials, inventory: elbInventory(clients.elbv2) };
       })();
       // A failed AssumeRole is this cluster's failure; the next cluster of the role tries again.
       account.catch(() => accounts.delete(key));
@@ -112,7 +108,7 @@ export function groupAuditor(group: FleetGroup, deps: GroupAuditorDeps): AuditCl
       cluster,
       {
         ...account.clients,
-        ...(account.credentials ? { credentials: account.credentials } : {}),
+        credentials: account.credentials,
         inventory: account.inventory,
         ...(limiter ? { elbRateLimiter: limiter } : {}),
       },

@@ -49,8 +49,8 @@ export interface FleetCluster {
   name: string;
   account: string;
   region: string;
-  /** The role to assume; absent when the cluster is in the auditor's own account and no role is named. */
-  roleArn?: string;
+  /** The read-only member role to assume, in the cluster's account (its own account too). */
+  roleArn: string;
   externalId?: string;
 }
 
@@ -59,8 +59,6 @@ export interface Fleet {
 }
 
 export interface ParseFleetOptions {
-  /** The account the auditor runs in: its clusters may be audited without assuming a role. */
-  ownAccount?: string;
   /** Names the source in error messages ("infra/fleet.yml", "SSM /alb/fleet"). */
   source?: string;
 }
@@ -114,17 +112,14 @@ export function parseFleet(input: unknown, options: ParseFleetOptions = {}): Fle
     const roleArn =
       c.roleArn ??
       (defaults?.roleName ? `arn:aws:iam::${c.account}:role/${defaults.roleName}` : undefined);
-    if (!roleArn && c.account !== options.ownAccount) {
-      throw new FleetError(
-        `${where}: roleArn is required (or defaults.roleName) for a cluster outside the auditor's account`,
-      );
-    }
+    // The auditor's own account gets the member role too: one way in, the same least privilege.
+    if (!roleArn) throw new FleetError(`${where}: roleArn is required (or defaults.roleName)`);
     const externalId = c.externalId ?? defaults?.externalId;
     return {
       name: c.name,
       account: c.account,
       region: c.region,
-      ...(roleArn ? { roleArn } : {}),
+      roleArn,
       ...(externalId ? { externalId } : {}),
     };
   });

@@ -19,7 +19,6 @@ import {
 export async function planFromParameter(
   ssm: SSMClient,
   name: string,
-  ownAccount: string | undefined,
 ): Promise<{ groups: FleetGroup[] }> {
   let text: string | undefined;
   try {
@@ -32,10 +31,7 @@ export async function planFromParameter(
     );
   }
   if (!text) throw new FleetError(`SSM ${name}: is empty`);
-  const fleet = parseFleetText(text, {
-    source: `SSM ${name}`,
-    ...(ownAccount ? { ownAccount } : {}),
-  });
+  const fleet = parseFleetText(text, { source: `SSM ${name}` });
   return { groups: planFleet(fleet) };
 }
 

@@ -19,6 +19,8 @@ export interface FleetSettings {
   workerTimeout: string;
   scheduleRate: string;
   scheduleEnabled: string;
+  /** "true": the summary step publishes one fleet summary message to the findings topic. */
+  summaryMessage: string;
 }
 
 export interface FleetFunction {
@@ -90,8 +92,11 @@ export function fleetTemplate(
       `must be rate(N minutes|hours|days) or cron(...), got "${settings.scheduleRate}"`,
     );
   }
-  if (!/^(true|false)$/.test(settings.scheduleEnabled)) {
-    fail("scheduleEnabled", `must be "true" or "false", got "${settings.scheduleEnabled}"`);
+  for (const [name, value] of [
+    ["scheduleEnabled", settings.scheduleEnabled],
+    ["fleetSummaryMessage", settings.summaryMessage],
+  ] as const) {
+    if (!/^(true|false)$/.test(value)) fail(name, `must be "true" or "false", got "${value}"`);
   }
   const maxConcurrency = wholeNumber("fleetMaxConcurrency", settings.maxConcurrency, 1, 40);
   const workerTimeout = wholeNumber("fleetWorkerTimeout", settings.workerTimeout, 60, 900);
@@ -122,6 +127,7 @@ export function fleetTemplate(
       timeout: 60,
       memorySize: 256,
       maximumRetryAttempts: 0,
+      environment: { FLEET_SUMMARY_MESSAGE: settings.summaryMessage },
     },
   };
   if (parameter) {
@@ -146,29 +152,11 @@ export function fleetTemplate(
   // The member roles the auditor may assume: exactly the fleet's, or every account's role of
   // the one name when the definition is only known at run time.
   const memberRoles = fleet
-    ? [...new Set(fleet.clusters.flatMap((c) => (c.roleArn ? [c.roleArn] : [])))]
+    ? [...new Set(fleet.clusters.map((c) => c.roleArn))]
     : [join("arn:", partition, `:iam::*:role/${settings.memberRoleName}`)];
-  const ownClusters = fleet?.clusters.filter((c) => !c.roleArn) ?? [];
-
-  const auditorStatements: unknown[] = [];
-  if (memberRoles.length > 0) {
-    auditorStatements.push({ Effect: "Allow", Action: "sts:AssumeRole", Resource: memberRoles });
-  }
-  if (ownClusters.length > 0) {
-    auditorStatements.push({
-      Effect: "Allow",
-      Action: "eks:DescribeCluster",
-      Resource: ownClusters.map((c) =>
-        join(
-          "arn:",
-          partition,
-          `:eks:${c.region}:`,
-          { Ref: "AWS::AccountId" },
-          `:cluster/${c.name}`,
-        ),
-      ),
-    });
-  }
+  const auditorStatements: unknown[] = [
+    { Effect: "Allow", Action: "sts:AssumeRole", Resource: memberRoles },
+  ];
   if (parameter) {
     auditorStatements.push({
       Effect: "Allow",

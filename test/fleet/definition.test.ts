@@ -98,22 +98,10 @@ describe("fleet definition", () => {
     ],
     [
       { clusters: [cluster({ roleArn: undefined })] },
-      "clusters[0] (prod): roleArn is required (or defaults.roleName) for a cluster outside the auditor's account",
+      "clusters[0] (prod): roleArn is required (or defaults.roleName)",
     ],
   ])("rejects %j with one line naming the entry", (input, message) => {
     expect(problem(input, {})).toBe(message);
-  });
-
-  it("needs no role for a cluster in the auditor's own account", () => {
-    const fleet = parseFleet(
-      { clusters: [cluster({ roleArn: undefined })] },
-      { ownAccount: "111111111111" },
-    );
-    expect(fleet.clusters[0]).toEqual({
-      name: "prod",
-      account: "111111111111",
-      region: "eu-west-1",
-    });
   });
 
   it("names the source and the line of a YAML syntax error without echoing the text", () => {

@@ -209,8 +209,8 @@ describe("fleet worker against moto and the Kubernetes stand-in", () => {
     const auditCluster = groupAuditor(group!, {
       sts,
       clientsFor: (region, credentials) => {
-        usedCredentials.push(credentials?.accessKeyId ?? "own");
-        const settings = { ...moto.clientConfig(region), ...(credentials ? { credentials } : {}) };
+        usedCredentials.push(credentials.accessKeyId);
+        const settings = { ...moto.clientConfig(region), credentials };
         const elbv2 = new ElasticLoadBalancingV2Client(settings);
         const eks = new EKSClient(settings);
         count(elbv2);

@@ -5,6 +5,7 @@ const member = (name: string, account = "222222222222", region = "eu-west-1") =>
   name,
   account,
   region,
+  roleArn: `arn:aws:iam::${account}:role/member`,
 });
 
 describe("fleet summary", () => {
