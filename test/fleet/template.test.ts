@@ -60,6 +60,10 @@ describe("fleet template", () => {
       { parameter: "/f", scheduleEnabled: "yes" },
       'param scheduleEnabled must be "true" or "false", got "yes"',
     ],
+    [
+      { parameter: "/f", summaryMessage: "1" },
+      'param fleetSummaryMessage must be "true" or "false", got "1"',
+    ],
   ])("rejects %j with one line naming the parameter", (over, message) => {
     expect(problem(over)).toBe(message);
   });
