@@ -30,6 +30,7 @@ import { planFleet } from "../../lib/fleet/plan";
 import { runFleetWorker } from "../../lib/fleet/worker";
 import type { SnapshotInput } from "../../lib/snapshot/schema";
 import {
+  EVENT_FIELD_LABELS,
   PATHS,
   TEST_CA_DATA,
   startFakeApiServer,
@@ -161,6 +162,7 @@ async function cluster(name: string, cidr: string) {
         kube.targetGroupBindings,
       ),
       [PATHS.peerAuthenticationsV1]: listOf("PeerAuthenticationList", "security.istio.io/v1", []),
+      [PATHS.events]: { ...listOf("EventList", "v1", []), fieldLabels: EVENT_FIELD_LABELS },
     },
   });
   servers.push(api);
