@@ -25,13 +25,4 @@ export default tseslint.config(
       eqeqeq: ["error", "always", { null: "ignore" }],
     },
   },
-  // Serverless loads its local plugins with require(): they stay CommonJS.
-  {
-    files: ["**/*.cjs"],
-    languageOptions: {
-      sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
-    },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
-  },
 );

@@ -7,6 +7,7 @@ import { dashboardBody } from "./dashboard";
 import { checkParams, resolveParams, type ParamSources } from "./params";
 
 export { foldConditions } from "./conditions";
+export { addFleet } from "./fleet";
 
 export interface ServiceInput extends ParamSources {
   region: string;

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { ConfigError, loadConfig } from "../../lib/config";
+import { fleetProblems, isFleet } from "./fleet";
 
 /** Where osls takes a parameter from: `--param`, then `params.<stage>`, then `params.default`. */
 export interface ParamSources {
@@ -92,6 +93,13 @@ const DEPLOY_PARAMS = {
     ),
   operationsEmail: email,
   dashboard: flag,
+  // Fleet mode: checked together, with the fleet definition, by ./fleet.
+  fleet: z.string(),
+  fleetParameter: z.string(),
+  fleetMemberRoleName: z.string(),
+  fleetMaxConcurrency: z.string(),
+  fleetWorkerTimeout: z.string(),
+  fleetSummaryMessage: z.string(),
 } satisfies Record<string, z.ZodTypeAny>;
 
 export const REQUIRED_PARAMS = ["clusterName"] as const;
@@ -118,7 +126,7 @@ export function checkParams({ params, environment, region }: ParamCheck): string
   const problems: string[] = [];
   const say = (name: string, message: string) => {
     const value = params.get(name);
-    const shown = value === undefined || UNECHOED.has(name) ? "" : `=${value}`;
+    const shown = !value || UNECHOED.has(name) ? "" : `=${value}`;
     problems.push(`--param ${name}${shown} ${message}`);
   };
 
@@ -140,6 +148,8 @@ export function checkParams({ params, environment, region }: ParamCheck): string
   // What the function will read, checked by the function's own rules.
   const env: Record<string, string | undefined> = { AWS_REGION: region };
   for (const [variable, name] of byVariable) env[variable] = params.get(name);
+  // A fleet names its clusters in its definition: no clusterName of its own is needed.
+  if (isFleet(params) && !params.get("clusterName")) env.CLUSTER_NAME = "fleet";
   try {
     loadConfig(env);
   } catch (error) {
@@ -155,6 +165,7 @@ export function checkParams({ params, environment, region }: ParamCheck): string
   if (topicRegion && topicRegion !== region) {
     say("alarmTopic", `must be a topic in ${region}: CloudWatch alarms notify their own region`);
   }
+  problems.push(...fleetProblems(params));
   if (params.get("operationsEmail") && topic !== "operations") {
     say("operationsEmail", "needs --param alarmTopic=operations (the topic it subscribes to)");
   }

@@ -17,6 +17,12 @@ export default class AuditorStackPlugin {
       },
     };
     this.hooks = {
+      // Fleet mode (lib/fleet): its functions and resources join the service before packaging
+      // builds them; the parameters were checked in asyncInit.
+      "before:package:initialize": async () => {
+        const sls = this.serverless;
+        (await stack()).addFleet(sls.service, sls.serviceDir ?? process.cwd());
+      },
       // After the framework merged `resources` into the template, before it is written.
       "before:aws:package:finalize:saveServiceState": async () => {
         const provider = this.serverless.service.provider;

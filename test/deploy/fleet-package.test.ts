@@ -181,10 +181,10 @@ describe("osls package --param fleet=infra/fleet.example.yml", () => {
 // Each packaging costs seconds: the other parameter checks are unit-tested on fleetTemplate.
 describe("fleet parameters checked before anything is built", () => {
   it.each([
-    [["fleet=infra/nope.yml"], "param fleet names a file that cannot be read: infra/nope.yml"],
+    [["fleet=infra/nope.yml"], "--param fleet=infra/nope.yml names a file that cannot be read"],
     [
       ["fleet=infra/fleet.example.yml", "fleetParameter=/alb/fleet"],
-      "param fleetParameter cannot be set together with fleet (choose one source)",
+      "--param fleetParameter=/alb/fleet cannot be set together with fleet (choose one source)",
     ],
     [["BAD_FLEET"], "fleet.yml: clusters[1] (payments).account: Expected string, received number"],
   ])(

@@ -48,6 +48,22 @@ describe("checkService", () => {
     });
   });
 
+  it("accepts a fleet without a cluster name of its own, and names a fleet's problem in one line", () => {
+    expect(check({ fleet: "infra/fleet.example.yml" })).toEqual([]);
+    expect(
+      check({ fleetParameter: "/alb-health-auditor/fleet", fleetMaxConcurrency: "8" }),
+    ).toEqual([]);
+    expect(check({ fleet: "infra/nope.yml" })).toEqual([
+      "--param fleet=infra/nope.yml names a file that cannot be read",
+    ]);
+    expect(check({ fleetParameter: "/f", fleetWorkerTimeout: "20" })).toEqual([
+      "--param fleetWorkerTimeout=20 must be a whole number from 60 to 900",
+    ]);
+    expect(check({ fleetMaxConcurency: "3", fleet: "infra/fleet.example.yml" })).toEqual([
+      "--param fleetMaxConcurency is not a parameter of this stack; did you mean fleetMaxConcurrency?",
+    ]);
+  });
+
   it("accepts the defaults with a cluster name, and each optional feature", () => {
     expect(check(ok)).toEqual([]);
     expect(

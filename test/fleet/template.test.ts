@@ -34,35 +34,27 @@ describe("fleet template", () => {
   it.each([
     [
       { parameter: "alb/fleet" },
-      'param fleetParameter must be an SSM parameter path starting with /, got "alb/fleet"',
+      "--param fleetParameter=alb/fleet must be an SSM parameter path starting with /",
     ],
     [
       { parameter: "/f", maxConcurrency: "0" },
-      'param fleetMaxConcurrency must be a whole number from 1 to 40, got "0"',
+      "--param fleetMaxConcurrency=0 must be a whole number from 1 to 40",
     ],
     [
       { parameter: "/f", maxConcurrency: "2.5" },
-      'param fleetMaxConcurrency must be a whole number from 1 to 40, got "2.5"',
+      "--param fleetMaxConcurrency=2.5 must be a whole number from 1 to 40",
     ],
     [
       { parameter: "/f", workerTimeout: "901" },
-      'param fleetWorkerTimeout must be a whole number from 60 to 900, got "901"',
+      "--param fleetWorkerTimeout=901 must be a whole number from 60 to 900",
     ],
     [
       { parameter: "/f", memberRoleName: "a b" },
-      'param fleetMemberRoleName is not an IAM role name, got "a b"',
-    ],
-    [
-      { parameter: "/f", scheduleRate: "every 5 minutes" },
-      'param scheduleRate must be rate(N minutes|hours|days) or cron(...), got "every 5 minutes"',
-    ],
-    [
-      { parameter: "/f", scheduleEnabled: "yes" },
-      'param scheduleEnabled must be "true" or "false", got "yes"',
+      "--param fleetMemberRoleName=a b is not an IAM role name",
     ],
     [
       { parameter: "/f", summaryMessage: "1" },
-      'param fleetSummaryMessage must be "true" or "false", got "1"',
+      '--param fleetSummaryMessage=1 must be "true" or "false"',
     ],
   ])("rejects %j with one line naming the parameter", (over, message) => {
     expect(problem(over)).toBe(message);
