@@ -59,9 +59,13 @@ export function addFleet(service: Service, dir: string): boolean {
   // The state machine's schedule replaces the single-cluster one; without a cluster of its
   // own, the single-cluster function is not deployed at all.
   const single = service.functions.audit;
+  const resources = (service.resources ??= {});
   if (single) {
     if (setting(values, "clusterName").trim()) single.events = [];
-    else delete service.functions.audit;
+    else {
+      delete service.functions.audit;
+      replaceSingleClusterOperations(resources, setting(values, "metricsNamespace"));
+    }
   }
   for (const [name, fn] of Object.entries(template.functions)) {
     service.functions[name] = {
@@ -70,8 +74,63 @@ export function addFleet(service: Service, dir: string): boolean {
       events: [],
     };
   }
-  const resources = (service.resources ??= {});
   resources.Resources = { ...resources.Resources, ...template.resources };
   resources.Outputs = { ...resources.Outputs, ...template.outputs };
   return true;
+}
+
+/** What infra/stack/operations.yml watches of one cluster and its function. */
+const SINGLE_CLUSTER_OPERATIONS = [
+  "AuditErrorsAlarm",
+  "AuditDurationAlarm",
+  "AuditSinkFailuresAlarm",
+  "CriticalFindingAlarm",
+  "AuditDashboard",
+];
+
+/**
+ * Without a single cluster, its alarms and dashboard would watch a function that is not
+ * deployed: the fleet gets two alarms of its own instead, under the same switch and topic as the
+ * errors alarm — the worker failing, and a cluster the run could not audit.
+ */
+function replaceSingleClusterOperations(
+  resources: NonNullable<Service["resources"]>,
+  namespace: string,
+) {
+  const all = (resources.Resources ??= {});
+  const errors = all.AuditErrorsAlarm as
+    { Condition?: string; Properties: Record<string, unknown> } | undefined;
+  for (const name of SINGLE_CLUSTER_OPERATIONS) delete all[name];
+  if (resources.Outputs) delete resources.Outputs.DashboardUrl;
+  if (!errors) return;
+  const common = {
+    Statistic: "Maximum",
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 0,
+    ComparisonOperator: "GreaterThanThreshold",
+    AlarmActions: errors.Properties.AlarmActions,
+    OKActions: errors.Properties.OKActions,
+  };
+  const alarm = (properties: Record<string, unknown>) => ({
+    Type: "AWS::CloudWatch::Alarm",
+    ...(errors.Condition ? { Condition: errors.Condition } : {}),
+    Properties: { ...common, ...properties },
+  });
+  all.FleetWorkerErrorsAlarm = alarm({
+    AlarmDescription:
+      "A fleet worker failed after its retries: the clusters of that account and region it had not reached were not audited (the execution's output and FleetClustersFailed say which).",
+    Namespace: "AWS/Lambda",
+    MetricName: "Errors",
+    Dimensions: [{ Name: "FunctionName", Value: { Ref: "FleetWorkerLambdaFunction" } }],
+    TreatMissingData: "notBreaching",
+  });
+  all.FleetClustersFailedAlarm = alarm({
+    AlarmDescription:
+      "The last fleet run could not audit at least one cluster (each is an AUDIT001 finding in the run's summary; ClusterAuditFailed names it).",
+    Namespace: namespace || "AlbHealthAuditor",
+    MetricName: "FleetClustersFailed",
+    Dimensions: [{ Name: "Fleet", Value: "all" }],
+    TreatMissingData: "ignore",
+  });
 }
