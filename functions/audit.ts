@@ -127,6 +127,8 @@ export async function runAudit(event: unknown, deps: AuditDeps): Promise<AuditRe
       ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
       ...(signal ? { signal } : {}),
       ...(config.elbCallsPerSecond ? { elbCallsPerSecond: config.elbCallsPerSecond } : {}),
+      ...(config.networkChecks === false ? { network: false } : {}),
+      ...(config.ec2CallsPerSecond ? { ec2CallsPerSecond: config.ec2CallsPerSecond } : {}),
       ...(prefilter ? { prefilter } : {}),
       onProgress: (message) => logger.debug(message),
       onApiCalls: (calls) => (apiCalls = calls),

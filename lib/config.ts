@@ -94,6 +94,13 @@ const envSchema = z
         .max(40, "must be at most 40 (the whole account's ELB API bucket)"),
     ).transform((v) => v ?? DEFAULT_ELB_CALLS_PER_SECOND),
     HEALTH_PREFILTER: flag(true),
+    NETWORK_CHECKS: flag(true),
+    EC2_CALLS_PER_SECOND: optional(
+      z.coerce
+        .number({ invalid_type_error: "must be a number of calls per second" })
+        .positive("must be above 0")
+        .max(100, "must be at most 100 (the whole account's EC2 Describe bucket)"),
+    ),
     PREFILTER_FULL_SWEEP_EVERY: optional(
       z.coerce
         .number({ invalid_type_error: "must be a whole number of runs" })
@@ -153,6 +160,10 @@ export interface AuditConfig {
   slackRetry?: SlackRetryOptions;
   /** Client-side limit on ELB API calls, shared by every call of one audit. */
   elbCallsPerSecond?: number;
+  /** Read EC2 for the network checks (NET001–NET003); false for teams that grant no EC2 reads. */
+  networkChecks?: boolean;
+  /** Client-side limit on EC2 API calls (the network checks); default in lib/collect/ec2.ts. */
+  ec2CallsPerSecond?: number;
   /**
    * Scheduled runs list target health only where CloudWatch shows unhealthy hosts (or no
    * metric, or a changed group), plus a sweep of the rest every `fullSweepEvery` runs.
@@ -194,6 +205,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.ALERT_TABLE_NAME ? { alertTable: e.ALERT_TABLE_NAME } : {}),
     repeatIntervalHours: e.REPEAT_INTERVAL_HOURS,
     elbCallsPerSecond: e.ELB_CALLS_PER_SECOND,
+    networkChecks: e.NETWORK_CHECKS,
+    ...(e.EC2_CALLS_PER_SECOND ? { ec2CallsPerSecond: e.EC2_CALLS_PER_SECOND } : {}),
     prefilter: {
       enabled: e.HEALTH_PREFILTER,
       fullSweepEvery: e.PREFILTER_FULL_SWEEP_EVERY,

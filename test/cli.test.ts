@@ -151,6 +151,21 @@ describe("alb-audit CLI", () => {
     expect(JSON.parse(c.out()).version).toBe(1);
   });
 
+  it("--no-network tells the collector to leave EC2 out", async () => {
+    const seen: { network?: boolean }[] = [];
+    const c = capture({
+      collect: async (options) => {
+        seen.push(options);
+        const { parseSnapshot } = await import("../lib/snapshot/read");
+        return parseSnapshot(healthyInstanceGatewayInput());
+      },
+    });
+    const live = ["--cluster", "shop-prod", "--region", "eu-west-1"];
+    expect(await runCli(live, c.io)).toBe(0);
+    expect(await runCli([...live, "--no-network"], c.io)).toBe(0);
+    expect(seen.map((o) => o.network)).toEqual([undefined, false]);
+  });
+
   it("a live collection in which every list failed exits 3, not a report of gaps", async () => {
     const { parseSnapshot } = await import("../lib/snapshot/read");
     const nothing = parseSnapshot({

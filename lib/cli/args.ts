@@ -26,6 +26,7 @@ const OPTIONS = {
   context: { type: "string" },
   out: { type: "string" },
   "no-color": { type: "boolean" },
+  "no-network": { type: "boolean" },
   version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
@@ -49,6 +50,7 @@ Options:
   --kubeconfig FILE [--context C] live mode: use a kubeconfig instead of EKS sign-in with IAM
   --out FILE                      collect: where to write the snapshot
   --no-color                      never colour the text report
+  --no-network                    live mode: skip the network checks (no EC2 reads; NET001-NET003 do not run)
   -V, --version                   print the version
   -h, --help                      this help
 
@@ -73,6 +75,8 @@ export interface CliArgs {
   context?: string;
   out?: string;
   noColor: boolean;
+  /** Live mode: leave the EC2 lists (network checks) out. */
+  noNetwork?: boolean;
   version: boolean;
   help: boolean;
 }
@@ -111,6 +115,7 @@ export function parseCli(argv: string[]): CliArgs {
     context: values.context,
     out: values.out,
     noColor: values["no-color"] ?? false,
+    ...(values["no-network"] ? { noNetwork: true } : {}),
     version: values.version ?? false,
     help: values.help ?? false,
   };

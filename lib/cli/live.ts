@@ -18,6 +18,7 @@ export interface LiveTarget {
   kubeconfig?: string;
   context?: string;
   targetGroups?: string[];
+  noNetwork?: boolean;
 }
 
 export async function liveSnapshot(
@@ -36,6 +37,7 @@ export async function liveSnapshot(
       kubeconfig: target.kubeconfig,
       context: target.context,
       targetGroupArns: target.targetGroups,
+      ...(target.noNetwork ? { network: false } : {}),
       onProgress,
     });
   } catch (err) {

@@ -120,14 +120,15 @@ export function describeAwsError(error: unknown): string {
 }
 
 /** Plain JSON, as `aws elbv2 describe-*` prints it: Dates become ISO strings, no `$metadata`. */
-function toJson<T>(value: T): T {
+export function toJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-async function listPaged<T>(
+export async function listPaged<T>(
   label: string,
   fetchPage: (marker: string | undefined) => Promise<{ items?: T[]; next?: string }>,
   progress: (message: string) => void,
+  tokenName = "NextMarker",
 ): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
@@ -138,7 +139,7 @@ async function listPaged<T>(
     all.push(...(page.items ?? []));
     marker = page.next || undefined;
     if (marker && seen.has(marker))
-      throw new Error(`${label}: NextMarker repeated; stopped paging`);
+      throw new Error(`${label}: ${tokenName} repeated; stopped paging`);
     if (marker) seen.add(marker);
     if (marker) progress(`${label}: ${all.length} so far`);
   } while (marker);

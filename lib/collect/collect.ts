@@ -12,8 +12,10 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap, Snapshot } from "../snapshot/schema";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectAws, createElbv2Client, describeAwsError, type AwsCollectOptions } from "./aws";
 import { countClientCalls, type ApiCalls } from "./call-count";
+import { collectEc2, createEc2Client } from "./ec2";
 import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./kube-endpoint";
 import type { KubeEndpoint } from "./kube-page";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
@@ -36,6 +38,15 @@ export interface CollectOptions {
   /** Clients and connection, injected by tests or by callers that already hold them. */
   eks?: EKSClient;
   elbv2?: ElasticLoadBalancingV2Client;
+  ec2?: EC2Client;
+  /**
+   * Read the EC2 lists of the network checks (NET001–NET003). Default true; false (the CLI's
+   * --no-network, the Lambda's NETWORK_CHECKS=false) leaves them out of the snapshot: not
+   * collected, so those checks do not run and nothing asks EC2.
+   */
+  network?: boolean;
+  /** EC2 calls per second (Infinity: no limit). Default EC2_CALLS_PER_SECOND, else 10. */
+  ec2CallsPerSecond?: number;
   /** A ready KubeConfig; skips both IAM sign-in and kubeconfig files. */
   kubeConfig?: KubeConfig;
   /** Credentials for signing the EKS token; defaults to the default credential chain. */
@@ -238,9 +249,10 @@ async function collectFrom(
     onProgress: progress,
   });
   const [k, a] = await Promise.all([kube, aws]);
-  options.onApiCalls?.({ elb: elbCalls() });
   if (a.prefilter) options.prefilter?.onState?.(a.prefilter.state);
 
+  // The paths are known once the targets are listed (the prefilter's skipped groups have none).
+  let network: Omit<Awaited<ReturnType<typeof collectEc2>>, "gaps"> | undefined;
   const gaps: Gap[] = [...k.gaps, ...a.gaps];
   if (options.targetGroupArns) {
     k.lists.targetGroupBindings = bindingsInScope(
@@ -249,8 +261,29 @@ async function collectFrom(
       a.targetGroups,
     );
   }
+  let ec2Calls: (() => number) | undefined;
+  if (options.network !== false) {
+    const ec2 = options.ec2 ?? createEc2Client(options.region);
+    stopAtDeadline(ec2, options.signal);
+    ec2Calls = countClientCalls(ec2);
+    const { gaps: ec2Gaps, ...lists } = await collectEc2(
+      ec2,
+      { ...a, nodes: k.lists.nodes, pods: k.lists.pods },
+      {
+        ...(options.concurrency ? { concurrency: Math.min(options.concurrency, 4) } : {}),
+        ...(options.ec2CallsPerSecond ? { ec2CallsPerSecond: options.ec2CallsPerSecond } : {}),
+        onProgress: progress,
+      },
+    );
+    network = lists;
+    gaps.push(...ec2Gaps);
+  }
+  options.onApiCalls?.({ elb: elbCalls(), ...(ec2Calls ? { ec2: ec2Calls() } : {}) });
   const lists = validateLists(
-    { aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups }, kubernetes: k.lists },
+    {
+      aws: { loadBalancers: a.loadBalancers, targetGroups: a.targetGroups, ...network },
+      kubernetes: k.lists,
+    },
     gaps,
   );
   // validateLists has checked every item against the reader's own schemas; parseSnapshot would

@@ -3,8 +3,8 @@
  * region through one token bucket (40 tokens, refilled at 10 per second) that the AWS Load
  * Balancer Controller draws from too; an audit that drains it stalls the controller's reconciles.
  * Spending at most `rate` calls per second keeps the rest of the refill for the controller.
+ * EC2 (./ec2) has buckets of its own and gets a TokenBucket of its own.
  */
-import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 
 export const DEFAULT_ELB_CALLS_PER_SECOND = 5;
 export const ELB_RATE_ENV = "ELB_CALLS_PER_SECOND";
@@ -58,21 +58,43 @@ export function elbCallsPerSecond(
   option: number | undefined,
   env: Record<string, string | undefined> = process.env,
 ): number {
+  return callsPerSecond(
+    option,
+    ELB_RATE_ENV,
+    DEFAULT_ELB_CALLS_PER_SECOND,
+    "elbCallsPerSecond",
+    env,
+  );
+}
+
+/** A rate from the option, else from the variable `envName`, else `fallback` (any API). */
+export function callsPerSecond(
+  option: number | undefined,
+  envName: string,
+  fallback: number,
+  optionName: string,
+  env: Record<string, string | undefined> = process.env,
+): number {
   if (option !== undefined) {
-    if (!(option > 0)) throw new Error(`elbCallsPerSecond must be > 0, got ${option}`);
+    if (!(option > 0)) throw new Error(`${optionName} must be > 0, got ${option}`);
     return option;
   }
-  const raw = env[ELB_RATE_ENV]?.trim();
-  if (!raw) return DEFAULT_ELB_CALLS_PER_SECOND;
+  const raw = env[envName]?.trim();
+  if (!raw) return fallback;
   const value = Number(raw);
   if (!(value > 0) || !Number.isFinite(value)) {
-    throw new Error(`${ELB_RATE_ENV} must be a number of calls per second above 0, got "${raw}"`);
+    throw new Error(`${envName} must be a number of calls per second above 0, got "${raw}"`);
   }
   return value;
 }
 
-type Stack = ElasticLoadBalancingV2Client["middlewareStack"];
-type Middleware = Parameters<Stack["addRelativeTo"]>[0];
+/** What every SDK client's middleware stack offers (method syntax: any client's stack fits). */
+interface Stack {
+  addRelativeTo(
+    middleware: unknown,
+    options: { relation: "after"; toMiddleware: string; name: string },
+  ): void;
+}
 /** The shape every step of the stack shares; the step's own types add nothing here. */
 type Next = (args: object) => Promise<object>;
 
@@ -100,7 +122,7 @@ export function limitClientCalls(
     await holder.bucket?.take();
     return next(args);
   };
-  stack.addRelativeTo(middleware as unknown as Middleware, {
+  stack.addRelativeTo(middleware, {
     relation: "after",
     toMiddleware: "retryMiddleware",
     name: MIDDLEWARE_NAME,

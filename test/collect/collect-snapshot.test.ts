@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import {
   DescribeLoadBalancersCommand,
@@ -15,6 +16,7 @@ import { collectSnapshot, type CollectOptions } from "../../lib/collect";
 import { fileKubeConfig } from "../../lib/collect/eks-cluster";
 import { signEksToken } from "../../lib/collect/eks-token";
 import { parseSnapshot } from "../../lib/snapshot/read";
+import { serveEc2 } from "../support/ec2-inventory";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
 import { binding, clusterCollections, event, eventCollection, pod } from "./kube-objects";
 
@@ -28,6 +30,7 @@ const LB_ARN = `arn:aws:elasticloadbalancing:${REGION}:111122223333:loadbalancer
 
 const eks = mockClient(EKSClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const ec2 = mockClient(EC2Client);
 let server: FakeApiServer;
 let expectedToken: string;
 let dir: string;
@@ -85,6 +88,8 @@ function serveAws() {
 beforeEach(async () => {
   eks.reset();
   elbv2.reset();
+  ec2.reset();
+  serveEc2(ec2, {});
   dir = mkdtempSync(join(tmpdir(), "alb-audit-collect-"));
   expectedToken = await signEksToken({
     clusterName: "prod",

@@ -16,6 +16,7 @@ describe("loadConfig", () => {
       slackTimeoutMs: 5_000,
       repeatIntervalHours: 24,
       elbCallsPerSecond: 5,
+      networkChecks: true,
       prefilter: { enabled: true, fullSweepEvery: 12, sweep: "rolling" },
       snsFormat: "json",
       links: {},
@@ -42,6 +43,8 @@ describe("loadConfig", () => {
       DOCS_BASE_URL: "https://github.com/acme/alb-health-auditor/blob/main/docs",
       AWS_LAMBDA_LOG_GROUP_NAME: "/aws/lambda/fn",
       AWS_LAMBDA_LOG_STREAM_NAME: "2026/12/01/[$LATEST]ab",
+      NETWORK_CHECKS: "false",
+      EC2_CALLS_PER_SECOND: "4",
     });
     expect(config).toEqual({
       clusterName: "shop-prod",
@@ -55,6 +58,8 @@ describe("loadConfig", () => {
       alertTable: "alb-health-auditor-prod-alerts",
       repeatIntervalHours: 0.5,
       elbCallsPerSecond: 2.5,
+      networkChecks: false,
+      ec2CallsPerSecond: 4,
       prefilter: { enabled: false, fullSweepEvery: 4, sweep: "full" },
       targetGroupMetrics: true,
       snsFormat: "chatbot",

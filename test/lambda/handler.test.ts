@@ -227,6 +227,20 @@ describe("scheduled audit", () => {
   });
 });
 
+describe("network checks switch", () => {
+  it("reads EC2 by default and not with NETWORK_CHECKS=false, at EC2_CALLS_PER_SECOND", async () => {
+    const healthy = snapshotOf(healthyInstanceGatewayInput());
+    await handlerWith(healthy)(scheduledEvent, lambdaContext());
+    await handlerWith(healthy, {
+      config: config({ networkChecks: false, ec2CallsPerSecond: 3 }),
+    })(scheduledEvent, lambdaContext());
+    expect(collected.map((o) => [o.network, o.ec2CallsPerSecond])).toEqual([
+      [undefined, undefined],
+      [false, 3],
+    ]);
+  });
+});
+
 describe("manual payload", () => {
   it("passes cluster, region and target groups to the collector", async () => {
     const other = "arn:aws:elasticloadbalancing:us-east-2:111122223333:targetgroup/k8s-x/0123abcd";

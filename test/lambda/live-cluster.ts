@@ -1,8 +1,10 @@
 /**
  * A live cluster for handler tests that run the real collector: a local HTTPS API server that
  * serves a scenario's Kubernetes objects to the IAM token only, and the AWS inventory of the
- * same scenario through aws-sdk-client-mock (DescribeTargetHealth per group can be made to fail).
+ * same scenario through aws-sdk-client-mock (DescribeTargetHealth per group can be made to fail),
+ * its EC2 lists included (none: EC2 answers with nothing).
  */
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import {
   DescribeLoadBalancersCommand,
@@ -23,12 +25,14 @@ import {
   type CannedAnswer,
   type FakeApiServer,
 } from "../collect/fake-apiserver";
+import { serveEc2 } from "../support/ec2-inventory";
 import { CLUSTER, REGION, k8s, tgs } from "../support/scenarios";
 
 export const T0 = new Date("2026-11-24T10:00:00Z");
 
 export const eks = mockClient(EKSClient);
 export const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+export const ec2 = mockClient(EC2Client);
 
 export interface LiveClusterOptions {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -59,6 +63,8 @@ export async function startLiveCluster(
 ): Promise<LiveCluster> {
   eks.reset();
   elbv2.reset();
+  ec2.reset();
+  serveEc2(ec2, input.aws);
   const kube = k8s(input);
   const token = await signEksToken({
     clusterName: CLUSTER,

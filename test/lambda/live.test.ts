@@ -18,6 +18,8 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { eventCollection } from "../collect/kube-objects";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { serveEc2 } from "../support/ec2-inventory";
 import { createHandler } from "../../functions/audit";
 import { analyze } from "../../lib/analyze/index";
 import type { AuditReport } from "../../lib/analyze/finding";
@@ -56,6 +58,7 @@ const TOPIC = "arn:aws:sns:eu-west-1:111122223333:alb-health-auditor-prod-findin
 
 const eks = mockClient(EKSClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const ec2 = mockClient(EC2Client);
 const sns = mockClient(SNSClient);
 const ssm = mockClient(SSMClient);
 
@@ -112,7 +115,8 @@ function serveAws(input: SnapshotInput) {
 }
 
 beforeEach(async () => {
-  for (const m of [eks, elbv2, sns, ssm]) m.reset();
+  for (const m of [eks, elbv2, sns, ssm, ec2]) m.reset();
+  serveEc2(ec2, {});
   const input = scenario();
   const kube = k8s(input);
   const token = await signEksToken({

@@ -164,7 +164,7 @@ export function evaluateAcls(
       side,
       direction: egress ? "outbound" : "inbound",
       subnetId,
-      networkAclId: acl.NetworkAclId,
+      networkAclId: acl.NetworkAclId ?? "(unnamed)",
       peer: peerText,
       ports,
       ...(entry ? { entry } : {}),

@@ -54,11 +54,11 @@ const cidrsOf = (rule: IpPermission): Interval[] =>
   });
 
 function present(inventory: NetworkInventory, ids: readonly string[]) {
-  const groups: SecurityGroup[] = [];
+  const groups: { id: string; group: SecurityGroup }[] = [];
   const missing: string[] = [];
   for (const id of ids) {
     const group = inventory.securityGroup(id);
-    if (group) groups.push(group);
+    if (group) groups.push({ id, group });
     else missing.push(id);
   }
   return { groups, missing };
@@ -104,14 +104,14 @@ export function inbound(
   const { groups, missing } = present(inventory, target.securityGroupIds);
   const rules: EvaluatedRule[] = [];
   const cidrs: Interval[] = [];
-  for (const group of groups) {
+  for (const { id, group } of groups) {
     for (const rule of group.IpPermissions ?? []) {
       if (!coversPort(rule, port)) continue;
       // A group that is none of the load balancer's admits nothing of it, whoever owns it.
       const allows = (rule.UserIdGroupPairs ?? []).some(
         (p) => p.GroupId && lbGroups.has(p.GroupId),
       );
-      rules.push({ groupId: group.GroupId, rule, allows });
+      rules.push({ groupId: id, rule, allows });
       cidrs.push(...cidrsOf(rule));
     }
   }
@@ -154,13 +154,13 @@ export function outbound(
   const targetGroups = new Set(target.securityGroupIds);
   const { groups, missing } = present(inventory, lb.securityGroupIds);
   const rules: EvaluatedRule[] = [];
-  for (const group of groups) {
+  for (const { id, group } of groups) {
     for (const rule of group.IpPermissionsEgress ?? []) {
       if (!coversPort(rule, port)) continue;
       const allows =
         (address !== undefined && cidrsOf(rule).some((c) => containsAddress(c, address))) ||
         (rule.UserIdGroupPairs ?? []).some((p) => p.GroupId && targetGroups.has(p.GroupId));
-      rules.push({ groupId: group.GroupId, rule, allows });
+      rules.push({ groupId: id, rule, allows });
     }
   }
   if (rules.some((r) => r.allows)) return { status: "open", rules };

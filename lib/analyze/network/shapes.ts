@@ -1,6 +1,7 @@
 /**
  * The fields of the EC2 objects (SDK v3 output shapes, as the snapshot holds them) that the
- * network verdicts read. Structural, so the snapshot's own types and the SDK's both fit.
+ * network verdicts read. Structural, so the snapshot's own types and the SDK's both fit (ids are
+ * optional as in the SDK; an object without one cannot be looked up and is left out).
  */
 
 export interface Ec2Tag {
@@ -19,7 +20,7 @@ export interface IpPermission {
 }
 
 export interface SecurityGroup {
-  GroupId: string;
+  GroupId?: string;
   GroupName?: string;
   VpcId?: string;
   OwnerId?: string;
@@ -46,7 +47,7 @@ export interface NetworkInterface {
 }
 
 export interface Instance {
-  InstanceId: string;
+  InstanceId?: string;
   VpcId?: string;
   SubnetId?: string;
   PrivateIpAddress?: string;
@@ -54,7 +55,7 @@ export interface Instance {
 }
 
 export interface Subnet {
-  SubnetId: string;
+  SubnetId?: string;
   VpcId?: string;
   CidrBlock?: string;
   AvailabilityZone?: string;
@@ -71,7 +72,7 @@ export interface NetworkAclEntry {
 }
 
 export interface NetworkAcl {
-  NetworkAclId: string;
+  NetworkAclId?: string;
   VpcId?: string;
   IsDefault?: boolean;
   Associations?: { SubnetId?: string; NetworkAclAssociationId?: string }[];
