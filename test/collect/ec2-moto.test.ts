@@ -34,13 +34,15 @@ import { NetworkPaths } from "../../lib/analyze/network";
 import { collectSnapshot } from "../../lib/collect";
 import { collectAws } from "../../lib/collect/aws";
 import { collectEc2, createEc2Client, type Ec2Section } from "../../lib/collect/ec2";
-import { startMoto, type Moto } from "../support/moto";
 import { PATHS, TEST_CA_DATA, startFakeApiServer } from "./fake-apiserver";
+import { startMoto, type Moto } from "./moto-server";
 
 const CLUSTER = "prod";
 const clusterTag = [{ Key: "elbv2.k8s.aws/cluster", Value: CLUSTER }];
 
 let moto: Moto;
+/** Client settings that point an SDK client at moto. */
+let at: { region: string; endpoint: string; credentials: Moto["credentials"] };
 let ec2: EC2Client;
 let elbv2: ElasticLoadBalancingV2Client;
 
@@ -282,15 +284,16 @@ let aws: Awaited<ReturnType<typeof collectAws>>;
 
 beforeAll(async () => {
   moto = await startMoto();
-  ec2 = new EC2Client(moto.clientConfig);
-  elbv2 = new ElasticLoadBalancingV2Client(moto.clientConfig);
+  at = { region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials };
+  ec2 = new EC2Client(at);
+  elbv2 = new ElasticLoadBalancingV2Client(at);
   await build();
-  aws = await collectAws(new ElasticLoadBalancingV2Client(moto.clientConfig), {
+  aws = await collectAws(new ElasticLoadBalancingV2Client(at), {
     clusterName: CLUSTER,
     vpcId: made.vpc,
     elbCallsPerSecond: Infinity,
   });
-  const client = createEc2Client("eu-west-1", moto.clientConfig);
+  const client = createEc2Client("eu-west-1", at);
   calls = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -387,7 +390,7 @@ describe("live collection with the network checks (moto and the API server stand
   let ec2Requests = 0;
   async function collect(network: boolean | undefined) {
     ec2Requests = 0;
-    const client = createEc2Client("eu-west-1", moto.clientConfig);
+    const client = createEc2Client("eu-west-1", at);
     client.middlewareStack.add(
       (next) => async (args) => {
         ec2Requests++;
@@ -422,8 +425,8 @@ describe("live collection with the network checks (moto and the API server stand
         clusterName: CLUSTER,
         region: "eu-west-1",
         kubeconfig,
-        eks: new EKSClient(moto.clientConfig),
-        elbv2: new ElasticLoadBalancingV2Client(moto.clientConfig),
+        eks: new EKSClient(at),
+        elbv2: new ElasticLoadBalancingV2Client(at),
         ec2: client,
         elbCallsPerSecond: Infinity,
         ec2CallsPerSecond: Infinity,

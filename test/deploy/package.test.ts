@@ -109,6 +109,11 @@ const READS = new Set([
   "ec2:DescribeSecurityGroups",
   "ec2:DescribeSubnets",
   "ec2:DescribeNetworkAcls",
+  "ec2:DescribeInstances",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeNetworkAcls",
   "eks:DescribeCluster",
   "cloudwatch:GetMetricData",
   "ssm:GetParameter",
@@ -182,7 +187,9 @@ describe("osls package", () => {
           expect(
             actionsOf(s).every(
               (a) =>
-                a.startsWith("elasticloadbalancing:Describe") || a === "cloudwatch:GetMetricData",
+                a.startsWith("elasticloadbalancing:Describe") ||
+                a.startsWith("ec2:Describe") ||
+                a === "cloudwatch:GetMetricData",
             ),
           ).toBe(true);
         }
