@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --only analysis] [--sizes 10/20/500,200/500/10000] [--seed S] [--faults F] [--out FILE]
+ * npm run bench [-- --only analysis,network] [--sizes 10/20/500,200/500/10000] [--seed S] [--faults F] [--out FILE]
  *
  * Runs each benchmark section, prints its table, and stores the figures in bench/results.json
  * under the section's name (other sections already in the file are kept). A run with custom
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { ANALYSIS_SIZES, analysisTable, runAnalysisBench, type AnalysisSize } from "./analysis";
 import { coldStartTable, runColdStartBench } from "./cold-start";
 import { collectionTables, runCollectionBench } from "./collection";
+import { networkTables, runNetworkBench } from "./network";
 
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 
@@ -33,7 +34,7 @@ const machine = () => ({
   os: `${platform()} ${release()}`,
 });
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       only: { type: "string" },
@@ -43,7 +44,9 @@ function main(): void {
       out: { type: "string" },
     },
   });
-  const sections = values.only ? values.only.split(",") : ["analysis", "collection", "cold-start"];
+  const sections = values.only
+    ? values.only.split(",")
+    : ["analysis", "collection", "network", "cold-start"];
   const out = values.out ?? (values.sizes ? undefined : RESULTS);
   const results: Record<string, unknown> =
     out && existsSync(out)
@@ -73,6 +76,15 @@ function main(): void {
     console.log(collectionTables(section));
     results.collection = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
   }
+  if (sections.includes("network")) {
+    const section = await runNetworkBench({
+      ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+      log,
+    });
+    console.log(`\nNetwork checks (bench/network.ts)\n`);
+    console.log(networkTables(section));
+    results.network = { measuredAt: new Date().toISOString(), machine: machine(), ...section };
+  }
   if (sections.includes("cold-start")) {
     const section = runColdStartBench();
     console.log(`\nLambda cold start (bench/cold-start.ts)\n`);
@@ -86,9 +98,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   process.stderr.write(`bench: ${(err as Error).message}\n`);
   process.exitCode = 1;
-}
+});

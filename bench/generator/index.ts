@@ -5,6 +5,7 @@
  */
 import type { SnapshotInput } from "../../lib/snapshot/schema";
 import { lbHostname, loadBalancerObjects, targetGroupObject } from "./aws";
+import { BACKEND_SG, ec2Objects } from "./ec2";
 import {
   bindingObject,
   ingressObject,
@@ -40,9 +41,14 @@ export const DEFAULT_SEED = 1;
 export const CAPTURED_AT = "2026-11-24T10:00:00Z";
 
 export function generateSnapshot(
-  options: Partial<GeneratorOptions> & Pick<GeneratorOptions, "targetGroups" | "nodes" | "pods">,
+  options: Partial<GeneratorOptions> &
+    Pick<GeneratorOptions, "targetGroups" | "nodes" | "pods"> & {
+      /** Add the EC2 lists of the network checks (and the controller's backend group). */
+      network?: boolean;
+    },
 ): Generated {
-  const plan = planCluster({ seed: DEFAULT_SEED, faults: 0, ...options });
+  const { network, ...planOptions } = options;
+  const plan = planCluster({ seed: DEFAULT_SEED, faults: 0, ...planOptions });
   const lbName = new Map([...plan.loadBalancers].map(([key, lb]) => [key, lb.name]));
   const k = {
     nodes: plan.nodes.map((n) => nodeObject(plan, n)),
@@ -56,12 +62,16 @@ export function generateSnapshot(
     peerAuthentications: peerAuthentications(plan),
   };
   let staleIndex = 0;
+  const loadBalancers = loadBalancerObjects(plan).map((lb) =>
+    network ? { ...lb, SecurityGroups: [...(lb.SecurityGroups ?? []), BACKEND_SG] } : lb,
+  );
   const aws = {
-    loadBalancers: loadBalancerObjects(plan),
+    loadBalancers,
     targetGroups: plan.workloads.flatMap(
       (w) => targetGroupObject(plan, w, w.tg?.fault === "stale-target" ? staleIndex++ : 0) ?? [],
     ),
   };
+  const ec2 = network ? ec2Objects(plan, loadBalancers) : undefined;
   const faults: InjectedFault[] = plan.workloads.flatMap((w) => {
     const tg = w.tg;
     if (!tg?.fault) return [];
@@ -87,7 +97,7 @@ export function generateSnapshot(
       version: 1,
       capturedAt: CAPTURED_AT,
       cluster: { name: plan.clusterName, region: plan.region },
-      aws,
+      aws: { ...aws, ...ec2 },
       kubernetes: k,
       gaps: [],
     },
