@@ -22,7 +22,7 @@ const DEFAULTS = Object.fromEntries(
 );
 /** `provider.environment` entries that carry a parameter, as written. */
 const ENVIRONMENT = Object.fromEntries(
-  [...SERVICE.matchAll(/^ {4}([A-Z_]+): (\$\{param:\w+\})$/gm)].map(([, k, v]) => [k!, v!]),
+  [...SERVICE.matchAll(/^ {4}([A-Z0-9_]+): (\$\{param:\w+\})$/gm)].map(([, k, v]) => [k!, v!]),
 );
 
 const check = (cli: Record<string, string>, region = "eu-west-1") =>
