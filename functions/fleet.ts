@@ -16,6 +16,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import middy from "@middy/core";
 import { AlertStore } from "../lib/alerts/index";
 import { createElbv2Client } from "../lib/collect/aws";
+import { createEc2Client } from "../lib/collect/ec2";
 import { collectSnapshot } from "../lib/collect/collect";
 import { loadConfig } from "../lib/config";
 import { groupAuditor, type TemporaryCredentials } from "../lib/fleet/audit-cluster";
@@ -67,6 +68,7 @@ export const worker = middy<WorkerInput, unknown>()
       sts: new STSClient({ region: group.region }),
       clientsFor: (region, credentials: TemporaryCredentials) => ({
         elbv2: createElbv2Client(region, { credentials }),
+        ec2: createEc2Client(region, { credentials }),
         eks: new EKSClient({ region, credentials }),
         cloudwatch: new CloudWatchClient({ region, credentials }),
       }),

@@ -7,6 +7,7 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { EKSClient } from "@aws-sdk/client-eks";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { CollectOptions } from "../collect/collect";
@@ -25,6 +26,8 @@ export interface TemporaryCredentials {
 
 export interface AccountClients {
   elbv2: ElasticLoadBalancingV2Client;
+  /** The network checks' reads, in the member account like every other call. */
+  ec2: EC2Client;
   eks: EKSClient;
   cloudwatch: CloudWatchClient;
 }
@@ -32,7 +35,7 @@ export interface AccountClients {
 /** What the audit of one cluster is given: collection options bound to the account's clients. */
 export type ClusterCollect = Pick<
   CollectOptions,
-  "eks" | "elbv2" | "cloudwatch" | "credentials" | "inventory" | "elbRateLimiter"
+  "eks" | "elbv2" | "ec2" | "cloudwatch" | "credentials" | "inventory" | "elbRateLimiter"
 >;
 
 export interface GroupAuditorDeps {

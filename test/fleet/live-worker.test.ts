@@ -6,6 +6,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import {
   CreateClusterCommand,
   EKSClient,
@@ -230,7 +231,9 @@ describe("fleet worker against moto and the Kubernetes stand-in", () => {
           },
           { step: "initialize", name: "pointAtStandIn" },
         );
-        return { elbv2, eks, cloudwatch: new CloudWatchClient(settings) };
+        const ec2 = new EC2Client(settings);
+        count(ec2);
+        return { elbv2, eks, ec2, cloudwatch: new CloudWatchClient(settings) };
       },
       elbCallsPerSecond: 1000,
       audit: async (c, collect) => {
@@ -285,6 +288,8 @@ describe("fleet worker against moto and the Kubernetes stand-in", () => {
     expect(usedCredentials[0]).toMatch(/^ASIA/);
     expect(calls.filter((c) => c === "DescribeLoadBalancersCommand")).toHaveLength(1);
     expect(calls.filter((c) => c === "DescribeTargetGroupsCommand")).toHaveLength(1);
+    // The network checks read EC2 through the member role's clients too.
+    expect(calls.filter((c) => c === "DescribeInstancesCommand").length).toBeGreaterThan(0);
     // Each API server was reached with a token signed by the assumed role's session only.
     for (const c of [alpha, beta]) {
       expect(c.seen.length).toBeGreaterThan(0);
