@@ -67,6 +67,27 @@ const arnOf = (task: FleetTask) => ({ "Fn::GetAtt": [logicalId(task), "Arn"] });
 const join = (...parts: unknown[]) => ({ "Fn::Join": ["", parts] });
 const partition = { Ref: "AWS::Partition" };
 
+/** A role only this account's `service` may assume, with one inline policy of one statement. */
+const serviceRole = (service: string, policyName: string, statement: Record<string, unknown>) => ({
+  Type: "AWS::IAM::Role",
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: service },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+        },
+      ],
+    },
+    Policies: [
+      { PolicyName: policyName, PolicyDocument: { Version: "2012-10-17", Statement: [statement] } },
+    ],
+  },
+});
+
 /**
  * The fleet's additions, or undefined for a single-cluster deployment. Throws FleetError with
  * one line naming the parameter (or the definition's entry) when something is wrong.
@@ -173,33 +194,11 @@ export function fleetTemplate(
         PolicyDocument: { Version: "2012-10-17", Statement: auditorStatements },
       },
     },
-    FleetStateMachineRole: {
-      Type: "AWS::IAM::Role",
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "states.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: "invoke-fleet-functions",
-            PolicyDocument: {
-              Version: "2012-10-17",
-              Statement: [
-                { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: tasks.map(arnOf) },
-              ],
-            },
-          },
-        ],
-      },
-    },
+    FleetStateMachineRole: serviceRole("states.amazonaws.com", "invoke-fleet-functions", {
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: tasks.map(arnOf),
+    }),
     FleetStateMachine: {
       Type: "AWS::StepFunctions::StateMachine",
       Properties: {
@@ -211,37 +210,11 @@ export function fleetTemplate(
         ),
       },
     },
-    FleetScheduleRole: {
-      Type: "AWS::IAM::Role",
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: "start-fleet-audit",
-            PolicyDocument: {
-              Version: "2012-10-17",
-              Statement: [
-                {
-                  Effect: "Allow",
-                  Action: "states:StartExecution",
-                  Resource: { Ref: "FleetStateMachine" },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    },
+    FleetScheduleRole: serviceRole("events.amazonaws.com", "start-fleet-audit", {
+      Effect: "Allow",
+      Action: "states:StartExecution",
+      Resource: { Ref: "FleetStateMachine" },
+    }),
     FleetSchedule: {
       Type: "AWS::Events::Rule",
       Properties: {
