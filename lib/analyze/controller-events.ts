@@ -3,7 +3,7 @@
  * its recent Warning events (snapshot `kubernetes.events`), grouped per object and reason.
  * CTRL001 reports them; HC005 names them as the reason a declared value did not take.
  */
-import { isControllerComponent, eventComponents } from "../collect/controller-events";
+import { isControllerComponent, eventComponents } from "../controller/events";
 import type { Ingress, KubeEvent } from "../snapshot/schema";
 import type { Model, TargetGroupView } from "./model";
 

@@ -7,7 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
-import { isControllerWarning } from "./controller-events";
+import { isControllerWarning } from "../controller/events";
 import { redactEvent, redactPod } from "./redact";
 import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
