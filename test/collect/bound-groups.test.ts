@@ -15,9 +15,9 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectAws, createElbv2Client } from "../../lib/collect/aws";
-import { defaultVpcId, startMoto, type Moto } from "./moto-server";
+import { defaultVpcId, startMoto, type MotoServer } from "../support/moto-server";
 
-let moto: Moto;
+let moto: MotoServer;
 let vpc: string;
 let client: ElasticLoadBalancingV2Client;
 const arns: Record<string, string> = {};
@@ -41,10 +41,8 @@ async function createGroup(name: string, tags: { Key: string; Value: string }[] 
 beforeAll(async () => {
   moto = await startMoto();
   vpc = await defaultVpcId(moto);
-  client = createElbv2Client(moto.region, {
-    endpoint: moto.endpoint,
-    credentials: moto.credentials,
-  });
+  const { region, endpoint, credentials } = moto.clientConfig();
+  client = createElbv2Client(region, { endpoint, credentials });
   await createGroup("tagged", [{ Key: "elbv2.k8s.aws/cluster", Value: "prod" }]);
   await createGroup("named-only");
   await createGroup("unrelated");

@@ -35,14 +35,18 @@ import { collectSnapshot } from "../../lib/collect";
 import { collectAws } from "../../lib/collect/aws";
 import { collectEc2, createEc2Client, type Ec2Section } from "../../lib/collect/ec2";
 import { PATHS, TEST_CA_DATA, startFakeApiServer } from "./fake-apiserver";
-import { startMoto, type Moto } from "./moto-server";
+import { startMoto, type MotoServer } from "../support/moto-server";
 
 const CLUSTER = "prod";
 const clusterTag = [{ Key: "elbv2.k8s.aws/cluster", Value: CLUSTER }];
 
-let moto: Moto;
+let moto: MotoServer;
 /** Client settings that point an SDK client at moto. */
-let at: { region: string; endpoint: string; credentials: Moto["credentials"] };
+let at: {
+  region: string;
+  endpoint: string;
+  credentials: ReturnType<MotoServer["clientConfig"]>["credentials"];
+};
 let ec2: EC2Client;
 let elbv2: ElasticLoadBalancingV2Client;
 
@@ -284,7 +288,8 @@ let aws: Awaited<ReturnType<typeof collectAws>>;
 
 beforeAll(async () => {
   moto = await startMoto();
-  at = { region: moto.region, endpoint: moto.endpoint, credentials: moto.credentials };
+  const { region, endpoint, credentials } = moto.clientConfig();
+  at = { region, endpoint, credentials };
   ec2 = new EC2Client(at);
   elbv2 = new ElasticLoadBalancingV2Client(at);
   await build();

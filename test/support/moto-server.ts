@@ -71,7 +71,12 @@ export async function startMoto(): Promise<MotoServer> {
   if (!spawned) {
     child = spawn("python3", ["-m", "moto.server", ...args], { env, stdio: "ignore" });
   }
-  await waitUntilUp(endpoint, child, 30_000);
+  try {
+    await waitUntilUp(endpoint, child, 30_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
   const post = async (path: string, body?: unknown) => {
     const res = await fetch(`${endpoint}${path}`, {
       method: "POST",
@@ -112,6 +117,8 @@ export async function startMoto(): Promise<MotoServer> {
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
+        // A loaded machine can keep it from handling SIGTERM in time; it is ours to end.
+        setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 5_000).unref();
       }),
   };
 }
@@ -119,3 +126,10 @@ export async function startMoto(): Promise<MotoServer> {
 /** The first `<tag>value</tag>` of an EC2 XML answer. */
 export const idIn = (xml: string, tag: string): string =>
   new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1] ?? "";
+
+/** The region's default VPC, which moto creates when it starts. */
+export async function defaultVpcId(moto: MotoServer, region = "eu-west-1"): Promise<string> {
+  const vpc = idIn(await moto.ec2("DescribeVpcs", {}, region), "vpcId");
+  if (!vpc) throw new Error("moto_server returned no default VPC");
+  return vpc;
+}
