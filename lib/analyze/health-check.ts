@@ -177,15 +177,10 @@ export const nodePorts = (tgv: TargetGroupView): Set<number> =>
 /**
  * kube-proxy's health port of a Service with externalTrafficPolicy Local: it answers /healthz
  * with 200 only on nodes that run a ready endpoint, and the controller points NLB checks at it.
- * Not in the snapshot schema (kept as an unknown field of the Service's spec).
  */
 export function healthCheckNodePort(tgv: TargetGroupView): number | undefined {
-  const spec = tgv.service?.spec as {
-    externalTrafficPolicy?: string;
-    healthCheckNodePort?: unknown;
-  };
-  const port = spec?.healthCheckNodePort;
-  return spec?.externalTrafficPolicy === "Local" && typeof port === "number" ? port : undefined;
+  const spec = tgv.service?.spec;
+  return spec?.externalTrafficPolicy === "Local" ? spec.healthCheckNodePort : undefined;
 }
 
 /**
@@ -268,7 +263,7 @@ export const isHttpCheck = (protocol: string | null): boolean =>
  * so an HTTP readiness probe's path says nothing about the right value.
  */
 export const isGrpc = (tgv: TargetGroupView): boolean =>
-  (tgv.tg as { ProtocolVersion?: string }).ProtocolVersion?.toUpperCase() === "GRPC";
+  tgv.tg.ProtocolVersion?.toUpperCase() === "GRPC";
 
 /** HTTP matchers range over 200–599, gRPC ones over 0–99. */
 const MAX_CODE = 599;

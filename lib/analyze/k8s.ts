@@ -183,8 +183,7 @@ export function pendingTargetHealthGate(pod: Pod): string | undefined {
   const conditions = pod.status?.conditions ?? [];
   if (!conditions.some((c) => c.type === "ContainersReady" && c.status === "True"))
     return undefined;
-  const gates = (pod.spec as { readinessGates?: { conditionType?: string }[] }).readinessGates;
-  return (gates ?? [])
+  return (pod.spec.readinessGates ?? [])
     .map((g) => g.conditionType ?? "")
     .find(
       (type) =>
@@ -213,16 +212,10 @@ export interface Workload {
   namespace: string;
 }
 
-interface OwnerReference {
-  kind?: string;
-  name?: string;
-  controller?: boolean;
-}
-
 /** The object that manages the pod: its controller, a ReplicaSet's Deployment, or the pod itself. */
 export function workloadOf(pod: Pod): Workload {
   const namespace = pod.metadata.namespace ?? "default";
-  const owners = (pod.metadata as { ownerReferences?: OwnerReference[] }).ownerReferences ?? [];
+  const owners = pod.metadata.ownerReferences ?? [];
   const owner = owners.find((o) => o.controller) ?? owners[0];
   if (!owner?.kind || !owner.name) return { kind: "Pod", name: pod.metadata.name, namespace };
   const hash = pod.metadata.labels?.["pod-template-hash"];

@@ -53,6 +53,7 @@ export const targetGroupSchema = obj({
   HealthyThresholdCount: optNum,
   UnhealthyThresholdCount: optNum,
   Matcher: obj({ HttpCode: optStr, GrpcCode: optStr }).optional(),
+  ProtocolVersion: optStr,
   LoadBalancerArns: z.array(str).optional(),
   Tags: z.array(tagSchema).optional(),
   TargetHealthDescriptions: z.array(targetHealthDescriptionSchema).optional(),
@@ -77,6 +78,9 @@ export const objectMetaSchema = obj({
   annotations: stringMap,
   creationTimestamp: optStr,
   deletionTimestamp: optStr,
+  ownerReferences: z
+    .array(obj({ kind: optStr, name: optStr, controller: z.boolean().optional() }))
+    .optional(),
 });
 
 const condition = obj({ type: str, status: optStr, reason: optStr, message: optStr });
@@ -109,6 +113,8 @@ export const serviceSchema = obj({
     selector: stringMap,
     ports: z.array(servicePortSchema).optional(),
     externalTrafficPolicy: optStr,
+    // kube-proxy's /healthz port for externalTrafficPolicy Local (the controller checks NLBs on it)
+    healthCheckNodePort: z.number().int().optional(),
     clusterIP: optStr,
   }).optional(),
 });
@@ -164,7 +170,9 @@ export const containerStatusSchema = obj({
     running: obj({ startedAt: optStr }).optional(),
     terminated: obj({ reason: optStr, exitCode: optNum, message: optStr }).optional(),
   }).optional(),
-  lastState: z.record(z.unknown()).optional(),
+  lastState: obj({
+    terminated: obj({ reason: optStr, exitCode: optNum }).optional(),
+  }).optional(),
 });
 
 export const podSchema = obj({
@@ -173,6 +181,7 @@ export const podSchema = obj({
     nodeName: optStr,
     containers: z.array(containerSchema),
     initContainers: z.array(containerSchema).optional(),
+    readinessGates: z.array(obj({ conditionType: optStr })).optional(),
   }),
   status: obj({
     phase: optStr,

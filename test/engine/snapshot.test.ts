@@ -40,6 +40,22 @@ describe("snapshot reader", () => {
     );
   });
 
+  it("validates the fields the rules read beyond the basics (no shape is assumed)", () => {
+    const input = healthyInstanceGatewayInput();
+    const spec = input.kubernetes.services![0]!.spec! as Record<string, unknown>;
+    spec.healthCheckNodePort = "31000";
+    expect(errorOf(() => parseSnapshot(input))).toBe(
+      "kubernetes.services[0].spec.healthCheckNodePort: expected number, got string",
+    );
+    const other = healthyInstanceGatewayInput();
+    (other.kubernetes.pods![0]!.metadata as Record<string, unknown>).ownerReferences = [
+      { kind: 7 },
+    ];
+    expect(errorOf(() => parseSnapshot(other))).toBe(
+      "kubernetes.pods[0].metadata.ownerReferences[0].kind: expected string, got number",
+    );
+  });
+
   it("keeps unknown fields", () => {
     const input = healthyInstanceGatewayInput() as Record<string, unknown>;
     input.producer = "kubectl+aws";

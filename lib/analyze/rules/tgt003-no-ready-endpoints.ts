@@ -44,7 +44,7 @@ export interface PodDiagnosis {
 type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
 
 function lastTermination(status: ContainerStatus): string | null {
-  const last = status.lastState?.terminated as { reason?: string; exitCode?: number } | undefined;
+  const last = status.lastState?.terminated;
   if (!last) return null;
   return `${last.reason ?? "Terminated"}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ""}`;
 }
