@@ -19,13 +19,14 @@ import { createElbv2Client } from "../lib/collect/aws";
 import { createEc2Client } from "../lib/collect/ec2";
 import { collectSnapshot } from "../lib/collect/collect";
 import { loadConfig } from "../lib/config";
+import { SERVICE_NAME } from "../lib/audit/pipeline";
 import { groupAuditor, type TemporaryCredentials } from "../lib/fleet/audit-cluster";
+import { pipelineAudit } from "../lib/fleet/cluster-audit";
 import { planFromParameter, summarizeRun } from "../lib/fleet/run";
 import type { GroupOutput } from "../lib/fleet/summary";
 import { runFleetWorker, type WorkerInput } from "../lib/fleet/worker";
 import { emitMetrics } from "../lib/sinks/metrics";
 import { publishToSns } from "../lib/sinks/sns";
-import { SERVICE_NAME, runAudit } from "./audit";
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
@@ -73,23 +74,14 @@ export const worker = middy<WorkerInput, unknown>()
         cloudwatch: new CloudWatchClient({ region, credentials }),
       }),
       elbCallsPerSecond: config.elbCallsPerSecond ?? 5,
-      audit: async (cluster, collect, budgetMs) => {
-        const started = Date.now();
-        const result = await runAudit(
-          { clusterName: cluster.name, region: cluster.region },
-          {
-            config: { ...config, clusterName: cluster.name, region: cluster.region },
-            collect: (options) => collectSnapshot({ ...options, ...collect }),
-            clients: sinkClients,
-            logger,
-            now: Date.now,
-            ...(alerts ? { alerts } : {}),
-            remainingTimeMs: () => budgetMs - (Date.now() - started),
-          },
-        );
-        const report = "report" in result ? result.report : result;
-        return { bySeverity: report.summary.bySeverity, gaps: report.summary.gaps };
-      },
+      audit: pipelineAudit({
+        config,
+        collect: collectSnapshot,
+        clients: sinkClients,
+        logger,
+        now: Date.now,
+        ...(alerts ? { alerts } : {}),
+      }),
     });
     const out = await runFleetWorker(input, {
       auditCluster,

@@ -6,7 +6,6 @@ import { z } from "zod";
 import { SEVERITIES, type Severity } from "./analyze/finding";
 import type { LinkOptions } from "./report/links";
 import { SNS_FORMATS, type SnsFormat } from "./report/sns-format";
-import type { SlackRetryOptions } from "./sinks/slack";
 
 /** One bad variable: its name and what it must be. */
 export interface ConfigProblem {
@@ -157,7 +156,7 @@ export interface AuditConfig {
   /** An open finding is notified again after this many hours. Default 24. */
   repeatIntervalHours?: number;
   /** Slack retries of 429 and 5xx answers; defaults in lib/sinks/slack.ts. */
-  slackRetry?: SlackRetryOptions;
+  slackRetry?: { maxAttempts?: number; baseDelayMs?: number; budgetMs?: number };
   /** Client-side limit on ELB API calls, shared by every call of one audit. */
   elbCallsPerSecond?: number;
   /** Read EC2 for the network checks (NET001–NET003); false for teams that grant no EC2 reads. */

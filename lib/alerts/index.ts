@@ -1,31 +1,34 @@
 /**
- * Alerting with state: claim the event, read what on-call was already told, decide, send, then
- * record what was sent. The state is written after sending, so a run that dies in between is
- * redone by the next one (at worst a message twice, never a message lost).
+ * The notification path, decide → render → send → record, and the one module that owns the
+ * decision and the alert state. With a store: take the cluster's lease, claim the event, read
+ * what on-call was already told, decide, render, send, then record what was sent (writes
+ * fenced by the lease) and give the lease back. Without a store every run sends every finding
+ * at or above the threshold.
+ *
+ * The state is written after sending, so a run that dies in between is redone by the next one
+ * (at worst a message twice, never a message lost). A run that cannot take the lease (another
+ * run of the same cluster is deciding) sends nothing and says so; its report is still returned.
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { AuditReport } from "../analyze/finding";
-import { DEFAULT_REPEAT_INTERVAL_HOURS, type AuditConfig } from "../config";
+import type { AuditReport, Severity } from "../analyze/finding";
 import { safeReason } from "../sinks/errors";
-import {
-  publishNotifications,
-  sendMessages,
-  type SinkClients,
-  type SinkOutcome,
-  type NotifyConfig,
-} from "../sinks/index";
+import { deliver, skippedAll, type SinkOutcome, type SinkTargets } from "../sinks/index";
 import { decideAlerts, stateChanges, type AlertDecision, type Coverage } from "./decide";
-import { alertMessages } from "./messages";
-import { partitionKey, type AlertStore } from "./state";
+import { renderAll, type RenderOptions } from "./messages";
+import { decisionNotifications, reportNotifications } from "./notification";
+import { LeaseLostError, partitionKey, type AlertStore, type Lease } from "./state";
 
-export { AlertStore, partitionKey } from "./state";
+export { AlertStore, LeaseLostError, partitionKey } from "./state";
 
 /** What the run told on-call, as the Lambda returns and logs it. */
 export interface AlertSummary {
   /** The same EventBridge event was handled before: nothing was sent. */
   duplicate?: true;
-  /** "unavailable": the state could not be read, so every finding was sent. */
-  state: "ok" | "unavailable" | "not written";
+  /**
+   * "unavailable": the state could not be read, so every finding was sent. "busy": another
+   * run of this cluster held the lease, so this one sent and recorded nothing.
+   */
+  state: "ok" | "unavailable" | "not written" | "busy";
   new: number;
   escalated: number;
   reminder: number;
@@ -34,23 +37,37 @@ export interface AlertSummary {
   held: number;
 }
 
-export interface AlertRun {
-  summary: AlertSummary;
+export interface NotifyResult {
+  /** Absent without alert state. */
+  summary?: AlertSummary;
   outcomes: SinkOutcome[];
   /** Safe to log: why the state could not be read or written. */
   stateError?: string;
 }
 
-export interface AlertInput {
+/** How notifications are decided and rendered; from lib/config through the pipeline. */
+export interface NotifyOptions extends RenderOptions {
+  minSeverity: Severity;
+  /** Without alert state: send an all-clear when nothing reaches `minSeverity`. */
+  notifyWhenClean: boolean;
+  /** An open finding is notified again after this long. */
+  repeatIntervalMs: number;
+}
+
+export interface NotifyInput {
   report: AuditReport;
   /** What the run could see in (coverageOf), so that unseen findings are not resolved. */
   coverage: Coverage;
   /** EventBridge event id of a scheduled run. */
   eventId?: string;
+  /** This run's id, the lease holder (the Lambda request id). */
+  runId: string;
   now: Date;
-  config: NotifyConfig & Pick<AuditConfig, "repeatIntervalHours">;
-  store: AlertStore;
-  clients: SinkClients;
+  /** When the run is stopped at the latest (the Lambda timeout): the lease ends then. */
+  deadline: Date;
+  options: NotifyOptions;
+  store?: AlertStore;
+  targets: SinkTargets;
   logger: Logger;
 }
 
@@ -67,22 +84,75 @@ function counts(decision: AlertDecision): Omit<AlertSummary, "state" | "duplicat
   };
 }
 
-const skipped = (reason: string): SinkOutcome[] => [
-  { sink: "sns", status: "skipped", reason },
-  { sink: "slack", status: "skipped", reason },
-];
+/** Every finding at or above the threshold, as without alert state. */
+async function sendReport(input: NotifyInput) {
+  const { report, options } = input;
+  const notifications = reportNotifications(report, options.minSeverity, options.notifyWhenClean);
+  if (notifications.length === 0) {
+    return skippedAll(input.targets, `no finding at or above ${options.minSeverity}`);
+  }
+  const messages = renderAll(notifications, options);
+  return (await deliver(messages, input.targets, input.logger)).outcomes;
+}
 
-export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
-  const { report, store, logger, config, now } = input;
-  const pk = partitionKey(report.cluster.name, report.cluster.region);
+export async function notify(input: NotifyInput): Promise<NotifyResult> {
+  const { store, logger } = input;
+  if (!store) return { outcomes: await sendReport(input) };
+  const pk = partitionKey(input.report.cluster.name, input.report.cluster.region);
 
+  let lease: Lease | undefined;
+  try {
+    lease = await store.acquireLease(pk, input.runId, input.now, input.deadline);
+  } catch (error) {
+    return unavailable(
+      input,
+      `taking the lease in ${store.tableName} failed: ${safeReason(error)}`,
+    );
+  }
+  if (!lease) {
+    logger.info("another run of this cluster holds the alert lease: nothing sent or recorded", {
+      runId: input.runId,
+    });
+    return {
+      summary: { state: "busy", ...EMPTY },
+      outcomes: skippedAll(input.targets, "another run holds the alert lease"),
+    };
+  }
+  try {
+    return await decideSendRecord(input, store, pk, lease);
+  } finally {
+    await store.releaseLease(pk, lease).catch((error: unknown) =>
+      logger.warn("alert lease not released; it expires at the run's deadline", {
+        reason: safeReason(error),
+      }),
+    );
+  }
+}
+
+/**
+ * Without the state a new problem cannot be told from an old one: on-call hears about every
+ * finding rather than missing one.
+ */
+async function unavailable(input: NotifyInput, stateError: string): Promise<NotifyResult> {
+  input.logger.error("alert state unavailable; sending every finding", { reason: stateError });
+  const outcomes = await sendReport(input);
+  return { summary: { state: "unavailable", ...EMPTY }, outcomes, stateError };
+}
+
+async function decideSendRecord(
+  input: NotifyInput,
+  store: AlertStore,
+  pk: string,
+  lease: Lease,
+): Promise<NotifyResult> {
+  const { report, logger, options, now } = input;
   if (input.eventId) {
     try {
       if (!(await store.claimEvent(pk, input.eventId, now))) {
         logger.info("duplicate event: already handled, nothing sent", { eventId: input.eventId });
         return {
           summary: { duplicate: true, state: "ok", ...EMPTY },
-          outcomes: skipped("duplicate event"),
+          outcomes: skippedAll(input.targets, "duplicate event"),
         };
       }
     } catch (error) {
@@ -98,12 +168,7 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
   try {
     previous = await store.load(pk, now);
   } catch (error) {
-    // Without the state a new problem cannot be told from an old one; on-call hears about
-    // every finding rather than missing one.
-    const stateError = `reading ${store.tableName} failed: ${safeReason(error)}`;
-    logger.error("alert state unavailable; sending every finding", { reason: stateError });
-    const outcomes = await publishNotifications(report, config, input.clients, logger);
-    return { summary: { state: "unavailable", ...EMPTY }, outcomes, stateError };
+    return unavailable(input, `reading ${store.tableName} failed: ${safeReason(error)}`);
   }
 
   const decision = decideAlerts({
@@ -111,8 +176,8 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
     findings: report.findings,
     coverage: input.coverage,
     now,
-    minSeverity: config.minSeverity,
-    repeatIntervalMs: (config.repeatIntervalHours ?? DEFAULT_REPEAT_INTERVAL_HOURS) * 3_600_000,
+    minSeverity: options.minSeverity,
+    repeatIntervalMs: options.repeatIntervalMs,
   });
   const summary = counts(decision);
   logger.info("alert decision", {
@@ -121,12 +186,9 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
     dropped: decision.dropped.length,
   });
 
-  const messages = alertMessages(report, decision, {
-    minSeverity: config.minSeverity,
-    ...(config.snsFormat ? { snsFormat: config.snsFormat } : {}),
-    ...(config.links ? { links: config.links } : {}),
-  });
-  const delivery = await sendMessages(messages, config, input.clients, logger);
+  const notifications = decisionNotifications(report, decision, options.minSeverity);
+  const messages = renderAll(notifications, options);
+  const delivery = await deliver(messages, input.targets, logger);
   const deliveredKind = (kind: string) => {
     const i = messages.findIndex((m) => m.kind === kind);
     return i < 0 || delivery.delivered[i] === true;
@@ -136,9 +198,10 @@ export async function notifyChanges(input: AlertInput): Promise<AlertRun> {
     resolved: deliveredKind("resolved"),
   });
   try {
-    await store.apply(pk, changes);
+    await store.apply(pk, changes, lease);
   } catch (error) {
-    const stateError = `writing ${store.tableName} failed: ${safeReason(error)}`;
+    const why = error instanceof LeaseLostError ? error.message : safeReason(error);
+    const stateError = `writing ${store.tableName} failed: ${why}`;
     logger.error("alert state not written; the next run sends these notices again", {
       reason: stateError,
     });

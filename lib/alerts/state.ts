@@ -5,6 +5,13 @@
  *
  *   pk = cluster#<region>/<cluster>   sk = finding#<fingerprint>   an open finding
  *   pk = cluster#<region>/<cluster>   sk = event#<event id>        a claimed EventBridge event
+ *   pk = cluster#<region>/<cluster>   sk = lease                   the run that may notify now
+ *
+ * The lease lets one run at a time decide and record notifications for a cluster: a
+ * conditional write that expires at the holder's deadline (a Lambda cannot outlive its
+ * timeout, so a crashed holder frees it then). Finding items carry the lease time of the run
+ * that wrote them (`leaseAt`), and a write from an older lease than the item's is refused, so
+ * a run whose lease was taken over cannot overwrite what the newer run recorded.
  *
  * DynamoDB deletes expired items only eventually (up to days later), so reads skip them too.
  */
@@ -13,6 +20,7 @@ import {
   DeleteItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
@@ -22,6 +30,7 @@ import type { AlertRecord, StateChanges } from "./decide";
 
 const FINDING = "finding#";
 const EVENT = "event#";
+const LEASE = "lease";
 const DAY_MS = 86_400_000;
 /** Titles are for people reading the table; the notices carry the full finding. */
 const TITLE_MAX = 500;
@@ -39,6 +48,18 @@ export interface AlertStoreOptions {
 
 type Item = Record<string, AttributeValue>;
 
+/** A lease this run holds: its id and when it was taken (orders leases for the fence). */
+export interface Lease {
+  holder: string;
+  acquiredAtMs: number;
+  expiresAtMs: number;
+}
+
+/** The lease is held by another run (or was taken over): this run must not send or record. */
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
 export const partitionKey = (clusterName: string, region: string) =>
   `cluster#${region}/${clusterName}`;
 
@@ -46,7 +67,7 @@ const epochSeconds = (ms: number) => String(Math.floor(ms / 1000));
 
 const isSeverity = (v: unknown): v is Severity => SEVERITIES.includes(v as Severity);
 
-function toItem(pk: string, r: AlertRecord, expiresAtMs: number): Item {
+function toItem(pk: string, r: AlertRecord, expiresAtMs: number, lease?: Lease): Item {
   const item: Item = {
     pk: { S: pk },
     sk: { S: `${FINDING}${r.fingerprint}` },
@@ -61,8 +82,13 @@ function toItem(pk: string, r: AlertRecord, expiresAtMs: number): Item {
   if (r.targetGroupArn !== null) item.targetGroupArn = { S: r.targetGroupArn };
   if (r.notifiedAt) item.notifiedAt = { S: r.notifiedAt };
   if (r.notifiedSeverity) item.notifiedSeverity = { S: r.notifiedSeverity };
+  if (lease) item.leaseAt = { N: String(lease.acquiredAtMs) };
   return item;
 }
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: unknown })?.name === "ConditionalCheckFailedException";
 
 /** An item as a record; undefined for one this version cannot read (it is then left alone). */
 function fromItem(item: Item): AlertRecord | undefined {
@@ -127,8 +153,63 @@ export class AlertStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * Takes the cluster's lease until `expiresAt` (the run's deadline). Undefined when another
+   * run holds an unexpired one. UpdateItem, so two runs asking at once cannot both win.
+   */
+  async acquireLease(
+    pk: string,
+    holder: string,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<Lease | undefined> {
+    const lease = { holder, acquiredAtMs: now.getTime(), expiresAtMs: expiresAt.getTime() };
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk }, sk: { S: LEASE } },
+          UpdateExpression:
+            "SET holder = :me, acquiredAtMs = :at, leaseUntilMs = :until, expiresAt = :ttl",
+          ConditionExpression: "attribute_not_exists(holder) OR leaseUntilMs < :at OR holder = :me",
+          ExpressionAttributeValues: {
+            ":me": { S: holder },
+            ":at": { N: String(lease.acquiredAtMs) },
+            ":until": { N: String(lease.expiresAtMs) },
+            // TTL removes a lease nobody released, long after it stopped counting.
+            ":ttl": { N: epochSeconds(lease.expiresAtMs + DAY_MS) },
+          },
+        }),
+      );
+      return lease;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Gives the lease back so the next run need not wait for it to expire. */
+  async releaseLease(pk: string, lease: Lease): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk }, sk: { S: LEASE } },
+          ConditionExpression: "holder = :me AND acquiredAtMs = :at",
+          ExpressionAttributeValues: {
+            ":me": { S: lease.holder },
+            ":at": { N: String(lease.acquiredAtMs) },
+          },
+        }),
+      );
+    } catch (error) {
+      // Taken over after it expired: the newer holder's lease stays.
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -159,27 +240,56 @@ export class AlertStore {
     return records;
   }
 
-  async apply(pk: string, changes: StateChanges): Promise<void> {
+  /**
+   * Writes the run's changes. With a lease, every write is conditional on it: no item a newer
+   * lease wrote is overwritten or deleted (LeaseLostError then, after the other writes).
+   */
+  async apply(pk: string, changes: StateChanges, lease?: Lease): Promise<void> {
+    const fence = lease
+      ? {
+          ConditionExpression: "attribute_not_exists(leaseAt) OR leaseAt <= :lease",
+          ExpressionAttributeValues: { ":lease": { N: String(lease.acquiredAtMs) } },
+        }
+      : {};
+    let lost = 0;
+    const send = async (command: PutItemCommand | DeleteItemCommand) => {
+      try {
+        await (command instanceof PutItemCommand
+          ? this.client.send(command)
+          : this.client.send(command));
+      } catch (error) {
+        if (lease && isConditionFailure(error)) lost++;
+        else throw error;
+      }
+    };
     const writes: (() => Promise<unknown>)[] = [
       ...changes.put.map((r) => () => {
         const lastSeen = Date.parse(r.lastSeen);
-        return this.client.send(
+        const expires = (Number.isFinite(lastSeen) ? lastSeen : 0) + this.retentionMs;
+        return send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: toItem(pk, r, (Number.isFinite(lastSeen) ? lastSeen : 0) + this.retentionMs),
+            Item: toItem(pk, r, expires, lease),
+            ...fence,
           }),
         );
       }),
       ...changes.delete.map(
         (fingerprint) => () =>
-          this.client.send(
+          send(
             new DeleteItemCommand({
               TableName: this.tableName,
               Key: { pk: { S: pk }, sk: { S: `${FINDING}${fingerprint}` } },
+              ...fence,
             }),
           ),
       ),
     ];
     await mapLimit(writes, this.concurrency, (write) => write());
+    if (lost > 0) {
+      throw new LeaseLostError(
+        `${lost} alert record(s) were written by a newer run; left as they are`,
+      );
+    }
   }
 }

@@ -10,6 +10,12 @@ export const SLACK_LIMITS = {
   sectionText: 3000,
   headerText: 150,
   contextText: 3000,
+  /**
+   * All text of a message's blocks together. Slack refuses more with msg_blocks_too_long at
+   * about 13,000 characters (slackapi/bolt-js#2509) and sometimes below 12,000 (#2867);
+   * undocumented, so well under both.
+   */
+  messageText: 10_000,
 } as const;
 
 export interface SlackText {
@@ -147,36 +153,88 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
   if (summary.suppressed > 0) notes.push(`${summary.suppressed} suppressed`);
   notes.push(...(options.notes ?? []));
 
-  const fixed = 3; // header, overview, context
-  const perFinding = 2; // the finding, its fix
-  const fits = fixed + shown.length * perFinding <= SLACK_LIMITS.blocks;
-  const sectionCount = fits
-    ? shown.length
-    : Math.floor((SLACK_LIMITS.blocks - fixed - 1) / perFinding);
-  const sections = shown
-    .slice(0, sectionCount)
-    .flatMap((f) => findingSections(f, cluster.region, links, options.labels?.get(f.fingerprint)));
-  if (!fits) {
-    const rest = shown.length - sectionCount;
-    sections.push({
-      type: "section",
-      text: { type: "mrkdwn", text: `… and ${rest} more findings not shown here` },
-    });
-  }
-
+  // A finding's two sections stay together: a fix without its finding would mislead.
+  const items = shown.map((f) =>
+    findingSections(f, cluster.region, links, options.labels?.get(f.fingerprint)),
+  );
   return {
     text: escapeMrkdwn(headline),
-    blocks: [
-      headerBlock(`${icon} ${headline}`),
-      {
-        type: "section",
-        text: { type: "mrkdwn", text: truncate(overview, SLACK_LIMITS.sectionText) },
+    blocks: fitBlocks(
+      [
+        headerBlock(`${icon} ${headline}`),
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: truncate(overview, SLACK_LIMITS.sectionText) },
+        },
+      ],
+      items,
+      [contextBlock(notes.join(" · "))],
+      (kept) => {
+        const rest = shown.slice(kept);
+        const counts = countsLine(
+          Object.fromEntries(
+            (["critical", "warning"] as const).map((s) => [
+              s,
+              rest.filter((f) => f.severity === s).length,
+            ]),
+          ),
+        );
+        return `… and ${rest.length} more findings not shown here (${counts}): ${WHERE_TO_READ}`;
       },
-      ...sections,
-      {
-        type: "context",
-        elements: [{ type: "mrkdwn", text: truncate(notes.join(" · "), SLACK_LIMITS.contextText) }],
-      },
-    ],
+    ),
   };
+}
+
+/** Where a reader finds what a Slack message had no room for. */
+export const WHERE_TO_READ =
+  "every one is in the SNS message of this run and in the audit's JSON report (`aws lambda invoke` the audit function)";
+
+export const contextBlock = (text: string): SlackBlock => ({
+  type: "context",
+  elements: [{ type: "mrkdwn", text: truncate(text, SLACK_LIMITS.contextText) }],
+});
+
+const blockText = (b: SlackBlock): number =>
+  b.type === "context" ? b.elements.reduce((n, e) => n + e.text.length, 0) : b.text.text.length;
+
+/** Room kept for the "… and N more" section. */
+const MORE_RESERVE = 400;
+
+/**
+ * `head`, then as many of `items` as Slack takes in order (most severe first; an item is the
+ * blocks of one finding, never split), then a section from `more(kept)` that counts the items
+ * left out, then `tail`: within the block count and the whole message's text limit.
+ */
+export function fitBlocks(
+  head: SlackBlock[],
+  items: SlackBlock[][],
+  tail: SlackBlock[],
+  more: (kept: number) => string,
+): SlackBlock[] {
+  const fixed = [...head, ...tail];
+  const textOf = (blocks: SlackBlock[]) => blocks.reduce((n, b) => n + blockText(b), 0);
+  const fixedText = textOf(fixed);
+  const all = items.flat();
+  if (
+    fixed.length + all.length <= SLACK_LIMITS.blocks &&
+    fixedText + textOf(all) <= SLACK_LIMITS.messageText
+  ) {
+    return [...head, ...all, ...tail];
+  }
+  const kept: SlackBlock[] = [];
+  let count = 0;
+  let text = fixedText + MORE_RESERVE;
+  for (const item of items) {
+    // One block stays free for the "… and N more" section.
+    if (fixed.length + kept.length + item.length + 1 > SLACK_LIMITS.blocks) break;
+    if (text + textOf(item) > SLACK_LIMITS.messageText) break;
+    kept.push(...item);
+    text += textOf(item);
+    count += 1;
+  }
+  const rest: SlackBlock = {
+    type: "section",
+    text: { type: "mrkdwn", text: truncate(more(count), MORE_RESERVE) },
+  };
+  return [...head, ...kept, rest, ...tail];
 }

@@ -1,30 +1,18 @@
 /**
- * Sends an audit to SNS and Slack. The sinks run side by side and never stop each other: each
- * outcome is reported, failures are logged with a safe reason, and the caller decides what a
- * failure means for the invocation.
+ * Sends rendered messages to SNS and Slack. Sinks only send: what to send was decided and
+ * rendered before (lib/alerts), and where to send it comes from the caller's targets. The
+ * sinks run side by side and never stop each other: each outcome is reported, failures are
+ * logged with a safe reason, and the caller decides what a failure means for the invocation.
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import type { SSMClient } from "@aws-sdk/client-ssm";
-import type { AuditReport } from "../analyze/finding";
-import type { AuditConfig } from "../config";
-import { buildSlackMessage, type SlackMessage } from "../report/slack";
-import { buildSnsMessage, publishable, type SnsMessage } from "../report/sns";
-import { formatSns } from "../report/sns-format";
+import type { SlackMessage } from "../report/slack";
+import type { SnsMessage } from "../report/sns";
 import { safeReason, type SinkName } from "./errors";
 import { publishToSns } from "./sns";
-import { postToSlack } from "./slack";
-import { readWebhookUrl } from "./webhook-url";
+import { postToSlack, type SlackRetryOptions } from "./slack";
 
 export { SinkError } from "./errors";
-
-export interface SinkClients {
-  sns: SNSClient;
-  ssm: SSMClient;
-  secrets: SecretsManagerClient;
-  fetch: typeof fetch;
-}
 
 export interface SinkOutcome {
   sink: Exclude<SinkName, "metrics">;
@@ -33,24 +21,32 @@ export interface SinkOutcome {
   reason?: string;
 }
 
-export type NotifyConfig = Pick<
-  AuditConfig,
-  | "snsTopicArn"
-  | "slackWebhook"
-  | "minSeverity"
-  | "notifyWhenClean"
-  | "slackTimeoutMs"
-  | "slackRetry"
-  | "snsFormat"
-  | "links"
->;
-
-/** One notification, rendered for both sinks. */
-export interface OutgoingMessage {
+/** One notification, rendered for each sink. */
+export interface RenderedMessage {
   /** What it is, for the logs: "report", "findings", "resolved". */
   kind: string;
   sns: SnsMessage;
   slack: SlackMessage;
+}
+
+export interface SnsTarget {
+  client: SNSClient;
+  topicArn: string;
+}
+
+export interface SlackTarget {
+  /** Reads the webhook URL (a credential) when there is something to post. */
+  webhookUrl: () => Promise<string>;
+  fetch: typeof fetch;
+  /** Timeout of one attempt. */
+  timeoutMs: number;
+  retry?: SlackRetryOptions;
+}
+
+/** Where messages go; an absent sink is "not configured". */
+export interface SinkTargets {
+  sns?: SnsTarget;
+  slack?: SlackTarget;
 }
 
 export interface Delivery {
@@ -68,9 +64,8 @@ interface SinkRun {
 }
 
 async function sendToSns(
-  messages: OutgoingMessage[],
-  topicArn: string,
-  clients: SinkClients,
+  messages: RenderedMessage[],
+  target: SnsTarget,
   logger: Logger,
 ): Promise<SinkRun> {
   const run: SinkRun = { sent: [] };
@@ -83,7 +78,7 @@ async function sendToSns(
       });
     }
     try {
-      const messageId = await publishToSns(clients.sns, topicArn, message);
+      const messageId = await publishToSns(target.client, target.topicArn, message);
       logger.info("published to SNS", {
         kind,
         messageId,
@@ -100,14 +95,13 @@ async function sendToSns(
 }
 
 async function sendToSlack(
-  messages: OutgoingMessage[],
-  config: NotifyConfig,
-  clients: SinkClients,
+  messages: RenderedMessage[],
+  target: SlackTarget,
   logger: Logger,
 ): Promise<SinkRun> {
   let url: string;
   try {
-    url = await readWebhookUrl(config.slackWebhook!, clients);
+    url = await target.webhookUrl();
   } catch (error) {
     return { sent: messages.map(() => false), failure: safeReason(error) };
   }
@@ -115,9 +109,9 @@ async function sendToSlack(
   for (const { kind, slack: message } of messages) {
     try {
       await postToSlack(url, message, {
-        fetch: clients.fetch,
-        timeoutMs: config.slackTimeoutMs,
-        retry: config.slackRetry,
+        fetch: target.fetch,
+        timeoutMs: target.timeoutMs,
+        ...(target.retry ? { retry: target.retry } : {}),
       });
       logger.info("posted to Slack", { kind, blocks: message.blocks.length });
       run.sent.push(true);
@@ -129,52 +123,47 @@ async function sendToSlack(
   return run;
 }
 
+/** Every sink skipped for one reason (nothing to send, another run holds the lease, ...). */
+export const skippedAll = (targets: SinkTargets, reason: string): SinkOutcome[] =>
+  (["sns", "slack"] as const).map((sink) =>
+    targets[sink] === undefined
+      ? { sink, status: "skipped", reason: "not configured" }
+      : { sink, status: "skipped", reason },
+  );
+
 /**
  * Sends each message to every configured sink. SNS and Slack run side by side, so Slack's
  * retries never hold up SNS; within a sink the messages go in order.
  */
-export async function sendMessages(
-  messages: OutgoingMessage[],
-  config: NotifyConfig,
-  clients: SinkClients,
+export async function deliver(
+  messages: RenderedMessage[],
+  targets: SinkTargets,
   logger: Logger,
 ): Promise<Delivery> {
-  const plan: { sink: SinkOutcome["sink"]; configured: boolean; send: () => Promise<SinkRun> }[] = [
+  if (messages.length === 0) {
+    return { outcomes: skippedAll(targets, "nothing to send"), delivered: [] };
+  }
+  const plan = [
     {
-      sink: "sns",
-      configured: config.snsTopicArn !== undefined,
-      send: () => sendToSns(messages, config.snsTopicArn!, clients, logger),
+      sink: "sns" as const,
+      send: targets.sns && (() => sendToSns(messages, targets.sns!, logger)),
     },
     {
-      sink: "slack",
-      configured: config.slackWebhook !== undefined,
-      send: () => sendToSlack(messages, config, clients, logger),
+      sink: "slack" as const,
+      send: targets.slack && (() => sendToSlack(messages, targets.slack!, logger)),
     },
   ];
   const runs = await Promise.all(
-    plan.map(async ({ sink, configured, send }) => {
-      if (!configured) {
-        return {
-          sink,
-          run: undefined,
-          outcome: { sink, status: "skipped", reason: "not configured" } as SinkOutcome,
-        };
-      }
-      if (messages.length === 0) {
-        return {
-          sink,
-          run: undefined,
-          outcome: { sink, status: "skipped", reason: "nothing to send" } as SinkOutcome,
-        };
+    plan.map(async ({ sink, send }) => {
+      if (!send) {
+        const outcome: SinkOutcome = { sink, status: "skipped", reason: "not configured" };
+        return { sink, run: undefined, outcome };
       }
       const run = await send();
       if (run.failure !== undefined) {
         logger.error("sink failed", { sink, reason: run.failure });
-        return {
-          sink,
-          run,
-          outcome: { sink, status: "failed", reason: run.failure } as SinkOutcome,
-        };
+        const outcome: SinkOutcome = { sink, status: "failed", reason: run.failure };
+        return { sink, run, outcome };
       }
       return { sink, run, outcome: { sink, status: "sent" } as SinkOutcome };
     }),
@@ -185,34 +174,4 @@ export async function sendMessages(
     outcomes: runs.map((r) => r.outcome),
     delivered: messages.map((_, i) => primary?.run?.sent[i] ?? true),
   };
-}
-
-/** Without alert state: one message with every finding at or above `minSeverity`. */
-export async function publishNotifications(
-  report: AuditReport,
-  config: NotifyConfig,
-  clients: SinkClients,
-  logger: Logger,
-): Promise<SinkOutcome[]> {
-  const quiet = publishable(report, config.minSeverity).length === 0 && !config.notifyWhenClean;
-  if (quiet) {
-    const reason = `no finding at or above ${config.minSeverity}`;
-    return (["sns", "slack"] as const).map((sink) =>
-      (sink === "sns" ? config.snsTopicArn : config.slackWebhook) === undefined
-        ? { sink, status: "skipped", reason: "not configured" }
-        : { sink, status: "skipped", reason },
-    );
-  }
-  const findings = publishable(report, config.minSeverity);
-  const links = config.links ? { links: config.links } : {};
-  const message: OutgoingMessage = {
-    kind: "report",
-    sns: formatSns(
-      { event: findings.length > 0 ? "open" : "clean", report, findings },
-      buildSnsMessage(report, { minSeverity: config.minSeverity }),
-      { format: config.snsFormat ?? "json", ...links },
-    ),
-    slack: buildSlackMessage(report, { minSeverity: config.minSeverity, ...links }),
-  };
-  return (await sendMessages([message], config, clients, logger)).outcomes;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decideAlerts, FULL_COVERAGE, type AlertRecord } from "../../lib/alerts/decide";
-import { alertMessages, formatDuration } from "../../lib/alerts/messages";
+import { alertMessages, formatDuration, renderAll } from "../../lib/alerts/messages";
+import { reportNotifications } from "../../lib/alerts/notification";
+import { SNS_ATTRIBUTES } from "../../lib/alerts/render-sns";
 import { analyze } from "../../lib/analyze/index";
-import type { SlackBlock } from "../../lib/report/slack";
+import { SLACK_LIMITS, type SlackBlock } from "../../lib/report/slack";
 import { GW_TG_ARN, breakApp, breakGateway, snapshotWith } from "./scenarios";
 
 const HOUR = 3_600_000;
@@ -174,10 +176,13 @@ describe("alertMessages", () => {
       minSeverity: "warning",
       snsMaxBytes: 20_000,
     });
-    expect(message!.slack.blocks).toHaveLength(50);
-    expect(JSON.stringify(message!.slack.blocks.at(-2))).toContain(
-      "… and 73 more resolved findings",
-    );
+    const blocks = message!.slack.blocks;
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    const text = blocks.map((b) => (b.type === "context" ? b.elements[0]!.text : b.text.text));
+    expect(text.join("").length).toBeLessThanOrEqual(SLACK_LIMITS.messageText);
+    const shown = blocks.filter((b) => b.type === "section").length - 1;
+    expect(shown).toBeGreaterThan(10);
+    expect(text.at(-2)).toContain(`… and ${120 - shown} more resolved findings: every one is in`);
     expect(Buffer.byteLength(message!.sns.message)).toBeLessThan(20_000);
     const body = JSON.parse(message!.sns.message);
     expect(body.resolved.length + body.omitted).toBe(120);
@@ -197,5 +202,118 @@ describe("formatDuration", () => {
     [76 * HOUR + 59 * 60_000, "3d 4h"],
   ])("%i ms is %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("SNS attributes", () => {
+  it("are the same set on every kind of message, the fallback report included", () => {
+    const fixed = analyze(snapshotWith(breakApp));
+    const decision = decideAlerts({
+      previous: [recordOf(hc001, { lastSeen: at(1).toISOString() })],
+      findings: fixed.findings,
+      coverage: FULL_COVERAGE,
+      now: at(2),
+      minSeverity: "warning",
+      repeatIntervalMs: 24 * HOUR,
+    });
+    const messages = [
+      ...renderAll(reportNotifications(report, "warning", false)),
+      ...renderAll(reportNotifications(analyze(snapshotWith()), "warning", true)),
+      ...alertMessages(fixed, decision, { minSeverity: "warning" }),
+    ];
+    expect(messages.map((m) => m.kind)).toEqual(["report", "report", "findings", "resolved"]);
+    expect(messages.map((m) => m.sns.attributes.event?.StringValue)).toEqual([
+      "open",
+      "clean",
+      "open",
+      "resolved",
+    ]);
+    for (const { sns } of messages) {
+      for (const name of SNS_ATTRIBUTES) expect(sns.attributes[name]?.StringValue).toBeTruthy();
+    }
+  });
+});
+
+describe("SNS formats and links on alert messages", () => {
+  const escalation = () =>
+    decideAlerts({
+      previous: [
+        recordOf(tgt005),
+        recordOf(hc001, { severity: "warning", notifiedSeverity: "warning" }),
+      ],
+      findings: report.findings,
+      coverage: FULL_COVERAGE,
+      now: at(1),
+      minSeverity: "warning",
+      repeatIntervalMs: 24 * HOUR,
+    });
+  const resolution = () => {
+    const fixed = analyze(snapshotWith(breakApp));
+    const decision = decideAlerts({
+      previous: [recordOf(hc001, { lastSeen: at(1).toISOString() }), recordOf(tgt005)],
+      findings: fixed.findings,
+      coverage: FULL_COVERAGE,
+      now: at(2),
+      minSeverity: "warning",
+      repeatIntervalMs: 24 * HOUR,
+    });
+    return { fixed, decision };
+  };
+
+  it("email: the why of each finding in plain text, in a structured message with every attribute", () => {
+    const [message] = alertMessages(report, escalation(), {
+      minSeverity: "warning",
+      snsFormat: "email",
+    });
+    expect(message!.sns.structure).toBe("json");
+    const texts = JSON.parse(message!.sns.message) as { default: string; email: string };
+    expect(texts.email).toContain("HC001");
+    expect(texts.email).toContain("  Severity rose from warning\n");
+    expect(texts.email).not.toContain("_Severity");
+    expect(message!.sns.subject).toBe(
+      "ALB health shop-prod (eu-west-1): 1 finding(s), highest critical",
+    );
+    for (const name of SNS_ATTRIBUTES) {
+      expect(message!.sns.attributes[name]?.StringValue).toBeTruthy();
+    }
+    expect(message!.sns.attributes.reasons?.StringValue).toBe('["escalated"]');
+  });
+
+  it("chatbot: an opened and a resolved finding thread together, every message fully attributed", () => {
+    const [opened] = alertMessages(report, escalation(), {
+      minSeverity: "warning",
+      snsFormat: "chatbot",
+    });
+    const { fixed, decision } = resolution();
+    const [resolved] = alertMessages(fixed, decision, {
+      minSeverity: "warning",
+      snsFormat: "chatbot",
+    });
+    const threadOf = (m: { message: string }) =>
+      (JSON.parse(JSON.parse(m.message).default) as { metadata: { threadId: string } }).metadata
+        .threadId;
+    expect(threadOf(opened!.sns)).toBe(threadOf(resolved!.sns));
+    expect(resolved!.sns.attributes.event?.StringValue).toBe("resolved");
+    for (const m of [opened!.sns, resolved!.sns, ...(opened!.sns.followUps ?? [])]) {
+      for (const name of SNS_ATTRIBUTES) expect(m.attributes[name]?.StringValue).toBeTruthy();
+    }
+  });
+
+  it("links the code's documentation in Slack and e-mail when DOCS_BASE_URL is set", () => {
+    const links = { docsBaseUrl: "https://github.com/acme/auditor/blob/main/docs" };
+    const [message] = alertMessages(report, escalation(), {
+      minSeverity: "warning",
+      snsFormat: "email",
+      links,
+    });
+    const hc = sectionTexts(message!.slack.blocks).find((t) => t.includes("HC001 ·"))!;
+    expect(hc).toContain(
+      "*What HC001 means:* <https://github.com/acme/auditor/blob/main/docs/findings.md#hc001|",
+    );
+    expect(hc.split("\n")[0]).toBe("_Severity rose from warning_");
+    const texts = JSON.parse(message!.sns.message) as { email: string };
+    expect(texts.email).toContain(
+      "Docs: https://github.com/acme/auditor/blob/main/docs/findings.md#hc001",
+    );
   });
 });

@@ -139,3 +139,47 @@ describe("AlertStore findings", () => {
     await expect(missing.load(PK, T0)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });
 });
+
+describe("AlertStore lease", () => {
+  const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+  it("lets one run hold it until its deadline, then the next; a release frees it at once", async () => {
+    const results = await Promise.all(
+      ["run-a", "run-b", "run-c"].map((id) => store.acquireLease(PK, id, at(0), at(5))),
+    );
+    expect(results.filter((l) => l !== undefined)).toHaveLength(1);
+    const held = results.find((l) => l !== undefined)!;
+    expect(await store.acquireLease(PK, "run-d", at(4), at(9))).toBeUndefined();
+    // Another cluster has its own lease.
+    expect(
+      await store.acquireLease(partitionKey("other", "eu-west-1"), "run-d", at(4), at(9)),
+    ).toBeDefined();
+    // Past the holder's deadline the lease is free (the holder was stopped then).
+    const next = await store.acquireLease(PK, "run-e", at(6), at(11));
+    expect(next).toMatchObject({ holder: "run-e" });
+    // The first holder's late release leaves the new lease alone.
+    await store.releaseLease(PK, held);
+    expect(await store.acquireLease(PK, "run-f", at(7), at(12))).toBeUndefined();
+    await store.releaseLease(PK, next!);
+    expect(await store.acquireLease(PK, "run-f", at(7), at(12))).toBeDefined();
+  });
+
+  it("refuses state writes from a lease older than the one that wrote the item", async () => {
+    const old = (await store.acquireLease(PK, "run-a", at(0), at(1)))!;
+    const newer = (await store.acquireLease(PK, "run-b", at(2), at(3)))!;
+    await store.apply(
+      PK,
+      { put: [record("fp-1", { lastSeen: at(2).toISOString() })], delete: [] },
+      newer,
+    );
+    await expect(store.apply(PK, { put: [], delete: ["fp-1"] }, old)).rejects.toMatchObject({
+      name: "LeaseLostError",
+    });
+    await expect(
+      store.apply(PK, { put: [record("fp-1", { title: "stale" })], delete: [] }, old),
+    ).rejects.toMatchObject({ name: "LeaseLostError" });
+    const [kept] = await store.load(PK, at(3));
+    expect(kept).toMatchObject({ fingerprint: "fp-1", lastSeen: at(2).toISOString() });
+    expect(kept!.title).not.toBe("stale");
+  });
+});

@@ -121,7 +121,12 @@ const READS = new Set([
   "kms:Decrypt",
 ]);
 /** The alert state: Query is its read, PutItem and DeleteItem its only writes. */
-const ALERT_TABLE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"];
+const ALERT_TABLE_ACTIONS = [
+  "dynamodb:DeleteItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:UpdateItem",
+];
 const LOGS = new Set([
   "logs:CreateLogGroup",
   "logs:CreateLogStream",

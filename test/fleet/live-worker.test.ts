@@ -24,7 +24,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAudit } from "../../functions/audit";
+import { runAudit } from "../../lib/audit/pipeline";
 import { collectSnapshot } from "../../lib/collect/collect";
 import { groupAuditor, ROLE_SESSION_NAME } from "../../lib/fleet/audit-cluster";
 import { planFleet } from "../../lib/fleet/plan";

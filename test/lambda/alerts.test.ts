@@ -94,7 +94,9 @@ async function run(
     now: () => T0 + minutes * MINUTE,
   });
   const event = options.event ?? { ...scheduledEvent, id: `event-${runs}` };
-  return (await handler(event, lambdaContext())) as AuditReport & {
+  // Each invocation has its own request id, the lease holder.
+  const context = { ...lambdaContext(), awsRequestId: `request-${runs}` };
+  return (await handler(event, context)) as AuditReport & {
     alerts: AlertSummary;
     duplicate?: true;
   };
@@ -347,6 +349,53 @@ describe("what the alert state never does", () => {
   });
 });
 
+describe("overlapping runs", () => {
+  it("give exactly one notification per change: one run decides, the other says so", async () => {
+    // SNS is slow, so the runs overlap while the first is sending.
+    sns.on(PublishCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { MessageId: "m-slow" };
+    });
+    const broken = snapshotWith(breakGateway);
+    const opened = await Promise.all([run(broken, 0), run(broken, 0.5)]);
+    expect(opened.map((r) => r.alerts.state).sort()).toEqual(["busy", "ok"]);
+    expect(sent().events).toEqual(["open"]);
+    // The run without the lease still audited and returned its report.
+    const busy = opened.find((r) => r.alerts.state === "busy")!;
+    expect(busy.findings.map((f) => f.code)).toEqual(["HC001"]);
+    expect(
+      output
+        .json()
+        .some((l) =>
+          String(l.message).startsWith("another run of this cluster holds the alert lease"),
+        ),
+    ).toBe(true);
+
+    // One fix seen by two overlapping runs is resolved once, and stays resolved.
+    const fixed = snapshotWith();
+    await Promise.all([run(fixed, 5), run(fixed, 5.5)]);
+    expect(sent().events).toEqual(["resolved"]);
+    await run(fixed, 10);
+    expect(sent().events).toEqual([]);
+    expect(await stateItems()).not.toContain("lease");
+  });
+
+  it("needs no lease for a dry run", async () => {
+    const store = new AlertStore(dynamo.client, table);
+    const held = await store.acquireLease(
+      `cluster#${REGION}/${CLUSTER}`,
+      "someone-else",
+      new Date(T0),
+      new Date(T0 + 60 * MINUTE),
+    );
+    expect(held).toBeDefined();
+    const report = await run(snapshotWith(breakGateway), 1, { event: { dryRun: true } });
+    expect(report.findings).toHaveLength(1);
+    expect(report.alerts).toBeUndefined();
+    expect(sent().sns).toHaveLength(0);
+  });
+});
+
 describe("when a sink or the state fails", () => {
   it("sends an undelivered SNS notice again on the next run", async () => {
     sns
@@ -384,13 +433,18 @@ describe("when a sink or the state fails", () => {
     const missing = new AlertStore(dynamo.client, "alerts-missing");
     const attempt = run(snapshotWith(breakGateway), 0, { store: missing });
     await expect(attempt).rejects.toMatchObject({ name: "AlertStateError" });
-    await expect(attempt).rejects.toThrow(
-      /reading alerts-missing failed: ResourceNotFoundException/,
-    );
+    await expect(attempt).rejects.toThrow(/alerts-missing failed: ResourceNotFoundException/);
     const message = sent();
-    // The plain report message, as without alert state.
+    // The plain report message, as without alert state, with every attribute a filter
+    // policy may match on: {"event": ["open"]} must not drop the fallback.
     expect(message.sns).toHaveLength(1);
-    expect(message.sns[0]!.MessageAttributes).not.toHaveProperty("event");
+    expect(message.sns[0]!.MessageAttributes).toEqual({
+      event: { DataType: "String", StringValue: "open" },
+      severity: { DataType: "String", StringValue: "critical" },
+      cluster: { DataType: "String", StringValue: CLUSTER },
+      codes: { DataType: "String.Array", StringValue: '["HC001"]' },
+      findings: { DataType: "Number", StringValue: "1" },
+    });
     expect(message.slack).toHaveLength(1);
     expect(findingsMetric()).toEqual([1]);
     expect(

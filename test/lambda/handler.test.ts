@@ -138,6 +138,8 @@ describe("scheduled audit", () => {
     const published = publishes()[0]!;
     expect(published.TopicArn).toBe(TOPIC);
     expect(published.MessageAttributes).toEqual({
+      // Without alert state too, a filter policy on `event` sees the message.
+      event: { DataType: "String", StringValue: "open" },
       severity: { DataType: "String", StringValue: "critical" },
       cluster: { DataType: "String", StringValue: CLUSTER },
       codes: { DataType: "String.Array", StringValue: '["HC001"]' },
@@ -224,6 +226,35 @@ describe("scheduled audit", () => {
     expect(publishes()[0]!.MessageAttributes).not.toHaveProperty("codes");
     expect(publishes()[0]!.MessageAttributes!.severity!.StringValue).toBe("none");
     expect(slack.bodies).toHaveLength(1);
+  });
+});
+
+describe("message formats from the configuration", () => {
+  it("publishes SNS_FORMAT's shape and DOCS_BASE_URL's links, with every attribute", async () => {
+    await handlerWith(brokenGateway(), {
+      config: config({
+        snsFormat: "chatbot",
+        links: { docsBaseUrl: "https://example.com/docs" },
+      }),
+    })(scheduledEvent, lambdaContext());
+
+    expect(publishes()).toHaveLength(1);
+    const published = publishes()[0]!;
+    expect(published.MessageStructure).toBe("json");
+    const notice = JSON.parse(JSON.parse(published.Message!).default) as {
+      content: { nextSteps: string[] };
+    };
+    expect(notice.content.nextSteps).toContain(
+      "What HC001 means: https://example.com/docs/findings.md#hc001",
+    );
+    expect(published.MessageAttributes).toMatchObject({
+      event: { StringValue: "open" },
+      severity: { StringValue: "critical" },
+      cluster: { StringValue: CLUSTER },
+      findings: { StringValue: "1" },
+    });
+    const message = slack.bodies[0] as SlackMessage;
+    expect(JSON.stringify(message.blocks)).toContain("https://example.com/docs/findings.md#hc001");
   });
 });
 

@@ -13,6 +13,9 @@ function expectWithinLimits(blocks: SlackBlock[]) {
     if (b.type === "section")
       expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
   }
+  // Slack refuses a message whose blocks hold more text in all (msg_blocks_too_long).
+  expect(blocks.map(textOf).join("").length).toBeLessThanOrEqual(SLACK_LIMITS.messageText);
+  expect(SLACK_LIMITS.messageText).toBeLessThan(12_000);
 }
 
 describe("buildSlackMessage", () => {
@@ -77,8 +80,32 @@ describe("buildSlackMessage", () => {
       (b) => b.type === "section" && textOf(b).includes("TGT005"),
     );
     expect(findingSections).toHaveLength(23);
-    expect(textOf(blocks[48]!)).toBe("… and 37 more findings not shown here");
+    expect(textOf(blocks[48]!)).toMatch(
+      /^… and 37 more findings not shown here \(37 warning\): every one is in the SNS message/,
+    );
     expect(blocks[49]!.type).toBe("context");
+  });
+
+  it("keeps a first run with many long findings within Slack's total text, most severe first", () => {
+    const fix = `kubectl annotate service cart --overwrite ${"x".repeat(1_500)}`;
+    const findings = [
+      ...Array.from({ length: 20 }, () => finding({ severity: "critical", remediation: fix })),
+      ...Array.from({ length: 20 }, () => finding({ remediation: fix })),
+    ];
+    const { blocks } = buildSlackMessage(reportOf(findings), { minSeverity: "warning" });
+    expectWithinLimits(blocks);
+    const shown = blocks.filter((b) => b.type === "section" && textOf(b).includes("TGT005"));
+    expect(shown.length).toBeGreaterThan(3);
+    expect(shown.every((b) => textOf(b).startsWith(":red_circle:"))).toBe(true);
+    // Each finding shown has its fix right after it: the two are never split.
+    for (const b of shown) {
+      expect(textOf(blocks[blocks.indexOf(b) + 1]!)).toMatch(/^\*Fix:\*\n```kubectl annotate/);
+    }
+    const rest = 40 - shown.length;
+    expect(textOf(blocks.at(-2)!)).toContain(
+      `… and ${rest} more findings not shown here (${20 - shown.length} critical, 20 warning)`,
+    );
+    expect(blocks.at(-1)!.type).toBe("context");
   });
 
   it("uses all 23 finding slots (two blocks each) when exactly that many fit", () => {

@@ -1,0 +1,65 @@
+/**
+ * A fleet cluster's audit runs the single-cluster pipeline as a scheduled run of that cluster:
+ * its own name and region, its account's collection options, and the health prefilter's
+ * memory kept per cluster (one cluster's state is never handed to another).
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resetPrefilterMemory } from "../../lib/audit/prefilter-memory";
+import type { CollectOptions, PrefilterState } from "../../lib/collect/collect";
+import type { ClusterCollect } from "../../lib/fleet/audit-cluster";
+import { pipelineAudit } from "../../lib/fleet/cluster-audit";
+import type { FleetCluster } from "../../lib/fleet/definition";
+import { captureOutput, testConfig, type Captured } from "../lambda/harness";
+import { healthyInstanceGatewayInput, snapshotOf } from "../support/scenarios";
+
+let output: Captured;
+beforeEach(() => {
+  resetPrefilterMemory();
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+const cluster = (name: string): FleetCluster => ({
+  name,
+  account: "111122223333",
+  region: "eu-central-1",
+  roleArn: "arn:aws:iam::111122223333:role/alb-health-auditor-member",
+});
+
+describe("pipelineAudit (fleet)", () => {
+  it("audits each cluster as a scheduled run with its own prefilter memory", async () => {
+    const seen: CollectOptions[] = [];
+    let run = 0;
+    const audit = pipelineAudit({
+      config: testConfig({ prefilter: { enabled: true, fullSweepEvery: 6, sweep: "rolling" } }),
+      logger: new Logger({ serviceName: "alb-health-auditor", logLevel: "SILENT" }),
+      clients: { fetch: () => Promise.reject(new Error("no network in this test")) } as never,
+      now: Date.now,
+      collect: async (options) => {
+        seen.push(options);
+        run += 1;
+        options.prefilter?.onState?.({ run, cluster: options.clusterName } as never);
+        return snapshotOf(healthyInstanceGatewayInput());
+      },
+    });
+    const account = { inventory: "account inventory" } as unknown as ClusterCollect;
+
+    const out = await audit(cluster("alpha"), account, 60_000);
+    await audit(cluster("beta"), account, 60_000);
+    await audit(cluster("alpha"), account, 60_000);
+
+    expect(out).toEqual({ bySeverity: expect.any(Object), gaps: 0 });
+    expect(seen.map((o) => [o.clusterName, o.region])).toEqual([
+      ["alpha", "eu-central-1"],
+      ["beta", "eu-central-1"],
+      ["alpha", "eu-central-1"],
+    ]);
+    expect(seen.every((o) => o.inventory === account.inventory)).toBe(true);
+    expect(seen.map((o) => o.prefilter?.previous as PrefilterState | undefined)).toEqual([
+      undefined,
+      undefined,
+      { run: 1, cluster: "alpha" },
+    ]);
+  });
+});
