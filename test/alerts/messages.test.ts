@@ -34,6 +34,20 @@ function recordOf(f: typeof hc001, fields: Partial<AlertRecord> = {}): AlertReco
   };
 }
 
+/** HC001 rose from warning to critical; TGT005 was sent before. */
+const escalation = () =>
+  decideAlerts({
+    previous: [
+      recordOf(tgt005),
+      recordOf(hc001, { severity: "warning", notifiedSeverity: "warning" }),
+    ],
+    findings: report.findings,
+    coverage: FULL_COVERAGE,
+    now: at(1),
+    minSeverity: "warning",
+    repeatIntervalMs: 24 * HOUR,
+  });
+
 describe("alertMessages", () => {
   it("sends nothing when nothing changed", () => {
     const decision = decideAlerts({
@@ -48,18 +62,7 @@ describe("alertMessages", () => {
   });
 
   it("sends the new and escalated findings with why, and leaves out those already sent", () => {
-    const decision = decideAlerts({
-      previous: [
-        recordOf(tgt005),
-        recordOf(hc001, { severity: "warning", notifiedSeverity: "warning" }),
-      ],
-      findings: report.findings,
-      coverage: FULL_COVERAGE,
-      now: at(1),
-      minSeverity: "warning",
-      repeatIntervalMs: 24 * HOUR,
-    });
-    const [message, ...rest] = alertMessages(report, decision, { minSeverity: "warning" });
+    const [message, ...rest] = alertMessages(report, escalation(), { minSeverity: "warning" });
     expect(rest).toEqual([]);
     expect(message!.kind).toBe("findings");
 
@@ -235,18 +238,6 @@ describe("SNS attributes", () => {
 });
 
 describe("SNS formats and links on alert messages", () => {
-  const escalation = () =>
-    decideAlerts({
-      previous: [
-        recordOf(tgt005),
-        recordOf(hc001, { severity: "warning", notifiedSeverity: "warning" }),
-      ],
-      findings: report.findings,
-      coverage: FULL_COVERAGE,
-      now: at(1),
-      minSeverity: "warning",
-      repeatIntervalMs: 24 * HOUR,
-    });
   const resolution = () => {
     const fixed = analyze(snapshotWith(breakApp));
     const decision = decideAlerts({
