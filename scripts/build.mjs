@@ -9,6 +9,34 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const DIST = `${root}dist`;
 const ENTRY = `${DIST}/alb-audit.mjs`;
 
+const ACCEPT_MODULE = /[\\/]lib[\\/]snapshot[\\/]accept\.ts$/;
+
+/**
+ * The snapshot checks generated from the schemas now, at build time, in place of
+ * lib/snapshot/accept.ts (which generates them when it loads): the bundle of a valid
+ * snapshot's audit then carries neither zod nor the schemas.
+ */
+async function generatedChecks(build) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ["lib/snapshot/accept.ts"],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
+  const code = Buffer.from(result.outputFiles[0].contents).toString("base64");
+  const { acceptModuleSource } = await import(`data:text/javascript;base64,${code}`);
+  const contents = acceptModuleSource();
+  return {
+    name: "generated-snapshot-checks",
+    setup(plugin) {
+      plugin.onLoad({ filter: ACCEPT_MODULE }, () => ({ contents, loader: "js" }));
+    },
+  };
+}
+
 export async function buildCli({ outdir = DIST } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   // Imported here, so that --if-stale with a current bundle costs no esbuild start.
@@ -32,6 +60,7 @@ export async function buildCli({ outdir = DIST } = {}) {
     keepNames: true,
     legalComments: "linked",
     metafile: true,
+    plugins: [await generatedChecks(build)],
     logLevel: "warning",
     // Some bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
     banner: {

@@ -18,7 +18,7 @@ import type {
   TargetGroup,
   TargetGroupBinding,
 } from "../snapshot/schema";
-import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/schema";
+import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/sources";
 import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
 import { ALB, TAGS } from "../controller/conventions";
 

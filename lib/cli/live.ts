@@ -4,7 +4,8 @@
  * they are a chunk of their own.
  */
 import type { CollectOptions } from "../collect";
-import { SOURCES, type Snapshot } from "../snapshot/schema";
+import type { Snapshot } from "../snapshot/schema";
+import { SOURCES } from "../snapshot/sources";
 import { InputError, UsageError } from "./args";
 
 /** Collection failed (exit 3). */

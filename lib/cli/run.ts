@@ -3,14 +3,16 @@
  * cluster; prints only the report on stdout (or to --output); messages go to stderr as one line
  * each.
  */
-import { readdir, stat, writeFile } from "node:fs/promises";
+// Synchronous file calls: a CLI does one thing at a time, and none of them starts libuv's
+// thread pool (four threads), which an audit of one small file would otherwise wait for.
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeModel, type AnalyzeOptions } from "../analyze";
 import { buildModel } from "../analyze/model";
 import { severityRank, type AuditReport, type Severity } from "../analyze/finding";
 import { escapeTerminal } from "../report/escape";
 import { topologiesOf } from "../report/topology";
-import { readSnapshotFile, SnapshotError } from "../snapshot/read";
+import { readSnapshotFile, SnapshotError } from "../snapshot/load";
 import type { Snapshot } from "../snapshot/schema";
 import { InputError, parseCli, USAGE, UsageError, type CliArgs } from "./args";
 import { explain } from "./explain";
@@ -33,19 +35,27 @@ export interface CliIO {
   collect?: Collect;
 }
 
+function statOf(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Files named on the command line; a directory stands for its *.json files, in name order. */
-async function expandPaths(paths: string[]): Promise<{ files: string[]; directory: boolean }> {
+function expandPaths(paths: string[]): { files: string[]; directory: boolean } {
   const files: string[] = [];
   let directory = false;
   for (const path of paths) {
-    const info = await stat(path).catch(() => undefined);
+    const info = statOf(path);
     if (!info) throw new SnapshotError(`${path}: cannot read (no such file)`);
     if (!info.isDirectory()) {
       files.push(path);
       continue;
     }
     directory = true;
-    const names = (await readdir(path))
+    const names = readdirSync(path)
       .filter((n) => n.endsWith(".json") && n !== "expected.json")
       .sort();
     if (names.length === 0)
@@ -88,14 +98,14 @@ async function audit(args: CliArgs, io: CliIO): Promise<{ reports: NamedReport[]
   if (checkCombination(args)) {
     const snapshot = await liveSnapshot(args, (m) => io.stderr(`alb-audit: ${m}\n`), io.collect);
     if (args.out) {
-      await writeFile(args.out, `${JSON.stringify(snapshot, null, 2)}\n`);
+      writeFileSync(args.out, `${JSON.stringify(snapshot, null, 2)}\n`);
       io.stderr(`alb-audit: snapshot written to ${args.out}\n`);
     }
     const source = `${args.cluster} (${args.region})`;
     const report = auditOne(source, snapshot, { auditedAt: new Date().toISOString() });
     return { reports: [report], many: false };
   }
-  const { files, directory } = await expandPaths(args.paths);
+  const { files, directory } = expandPaths(args.paths);
   const reports: NamedReport[] = [];
   for (const file of files) {
     reports.push(auditOne(file, await readSnapshotFile(file)));
@@ -104,10 +114,10 @@ async function audit(args: CliArgs, io: CliIO): Promise<{ reports: NamedReport[]
   return { reports, many: directory || files.length > 1 };
 }
 
-async function emit(text: string, args: CliArgs, io: CliIO): Promise<void> {
+function emit(text: string, args: CliArgs, io: CliIO): void {
   if (args.output === undefined) return io.stdout(text);
   try {
-    await writeFile(args.output, text);
+    writeFileSync(args.output, text);
   } catch (err) {
     throw new InputError(
       `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`,
@@ -121,7 +131,7 @@ async function run(args: CliArgs, io: CliIO): Promise<number> {
     return EXIT_OK;
   }
   if (args.command === "explain") {
-    await emit(explain(args.paths, args.format), args, io);
+    emit(explain(args.paths, args.format), args, io);
     return EXIT_OK;
   }
 
@@ -130,7 +140,7 @@ async function run(args: CliArgs, io: CliIO): Promise<number> {
   const color =
     args.output === undefined && io.stdoutIsTTY && !args.noColor && !process.env.NO_COLOR;
   const renderer = RENDERERS[args.format as Format];
-  await emit(
+  emit(
     many ? renderer.multiple(shown, { color }) : renderer.single(shown[0]!, { color }),
     args,
     io,

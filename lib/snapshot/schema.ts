@@ -5,6 +5,10 @@
  */
 import { z } from "zod";
 
+// The names of the lists live apart from the schemas, so that code which needs only the names
+// (the engine, the CLI's reader) does not build the schemas (or load zod) to get them.
+export * from "./sources";
+
 const obj = <T extends z.ZodRawShape>(shape: T) => z.object(shape).passthrough();
 const str = z.string();
 const optStr = z.string().optional();
@@ -33,9 +37,6 @@ export const targetHealthDescriptionSchema = obj({
   HealthCheckPort: optStr,
   TargetHealth: obj({ State: optStr, Reason: optStr, Description: optStr }).optional(),
 });
-
-/** `HealthSource` of a group whose targets the live collector left unlisted (healthy per CloudWatch). */
-export const HEALTH_SOURCE_PREFILTER = "cloudwatch-prefilter";
 
 export const targetGroupSchema = obj({
   TargetGroupArn: str,
@@ -560,40 +561,6 @@ export type GatewayClass = z.infer<typeof gatewayClassSchema>;
 export type Gateway = z.infer<typeof gatewaySchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type TargetGroupConfiguration = z.infer<typeof targetGroupConfigurationSchema>;
-
-/** The names `gaps[].source` uses for each list. */
-export const SOURCES = [
-  "aws.loadBalancers",
-  "aws.targetGroups",
-  "kubernetes.nodes",
-  "kubernetes.services",
-  "kubernetes.endpointSlices",
-  "kubernetes.pods",
-  "kubernetes.ingresses",
-  "kubernetes.targetGroupBindings",
-  "kubernetes.peerAuthentications",
-] as const;
-
-/** The optional lists (snapshot.md "Optional lists"): absent means not collected, never a gap. */
-export const OPTIONAL_SOURCES = [
-  "aws.instances",
-  "aws.networkInterfaces",
-  "aws.securityGroups",
-  "aws.subnets",
-  "aws.networkAcls",
-  "kubernetes.events",
-  "kubernetes.gatewayClasses",
-  "kubernetes.gateways",
-  "kubernetes.httpRoutes",
-  "kubernetes.grpcRoutes",
-  "kubernetes.tcpRoutes",
-  "kubernetes.udpRoutes",
-  "kubernetes.tlsRoutes",
-  "kubernetes.targetGroupConfigurations",
-] as const;
-export type RequiredSource = (typeof SOURCES)[number];
-export type OptionalSource = (typeof OPTIONAL_SOURCES)[number];
-export type Source = RequiredSource | OptionalSource;
 
 /**
  * A validated snapshot with every required list present (a missing one became empty plus a gap);

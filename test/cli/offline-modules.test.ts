@@ -4,7 +4,7 @@
  * loaded chunk's inputs come from esbuild's metafile.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,24 @@ describe("the offline path of the built CLI", () => {
     expect(offline.inputs).toContain("lib/analyze/index.ts");
     expect(offline.inputs.filter((i) => LIVE_ONLY.test(i))).toEqual([]);
     expect(offline.inputs.filter((i) => i.startsWith("lib/collect/"))).toEqual([]);
+    // A valid snapshot passes the checks generated at build time: no zod, no schemas.
+    expect(offline.inputs.filter((i) => i.includes("node_modules/zod/"))).toEqual([]);
+    expect(offline.inputs).not.toContain("lib/snapshot/schema.ts");
+  });
+
+  it("loads zod for a snapshot the generated checks reject, and names its first problem", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alb-audit-invalid-"));
+    const snapshot = JSON.parse(
+      readFileSync("examples/01-istio-gateway-traffic-port.json", "utf8"),
+    ) as { aws: { targetGroups: { Port?: unknown }[] } };
+    snapshot.aws.targetGroups[0]!.Port = "80";
+    writeFileSync(join(dir, "bad.json"), JSON.stringify(snapshot));
+    const invalid = run([join(dir, "bad.json")]);
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toBe(
+      `alb-audit: ${join(dir, "bad.json")}: aws.targetGroups[0].Port: expected number, got string\n`,
+    );
+    expect(invalid.inputs.some((i) => i.includes("node_modules/zod/"))).toBe(true);
   });
 
   it("loads the collectors in live mode (so the check above can see them)", () => {
