@@ -42,7 +42,9 @@ class Generator {
     if (name) return name;
     name = `c${this.names.size}`;
     this.names.set(schema, name);
-    this.decls.push(`function ${name}(v) {\n${this.body(schema, path)}\n}`);
+    // Parenthesized, so V8 compiles it with the module rather than at its first call, and
+    // Node's compile cache (which keeps only what was compiled with the module) keeps it.
+    this.decls.push(`const ${name} = (function (v) {\n${this.body(schema, path)}\n});`);
     return name;
   }
 
