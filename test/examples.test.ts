@@ -70,6 +70,10 @@ const FIX_MENTIONS: Record<string, { code: string; mentions: RegExp[] }> = {
       /annotate ingress promo --overwrite alb\.ingress\.kubernetes\.io\/healthcheck-interval-seconds=10\b/,
     ],
   },
+  "08-exclusion-label-empties-target-group.json": {
+    code: "TGT006",
+    mentions: [/node\.kubernetes\.io\/exclude-from-external-load-balancers-/, /"false" included/],
+  },
 };
 
 describe("bundled example snapshots", () => {

@@ -182,7 +182,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical"],
     firesWhen:
       "A target group that a load balancer uses, whose target health was listed, has no registered target (requests get 503), unless TGT003 or BIND002 already explains it.",
-    pending: "no TGT006 rule yet (empty target groups and the controller's node selection)",
   },
   {
     code: "BIND001",

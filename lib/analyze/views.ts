@@ -1,7 +1,7 @@
 /** Pieces of findings that many rules build the same way. */
 import type { AffectedTarget, ResourceRef, Severity } from "./finding";
 import type { Model, TargetGroupView, TargetView } from "./model";
-import { TAGS } from "../controller/conventions";
+import { TAGS, selectNodes, type LabelSelector, type NodeChoice } from "../controller/conventions";
 
 export const ref = (kind: string, meta: { name: string; namespace?: string }): ResourceRef => ({
   kind,
@@ -36,3 +36,13 @@ export const tgLabel = (tgv: TargetGroupView): string => tgv.name;
 /** A group this cluster owns: bound by a TargetGroupBinding or tagged with the cluster's name. */
 export const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
   tgv.binding !== undefined || tgv.tags[TAGS.cluster] === model.cluster.name;
+
+/**
+ * Which of the cluster's nodes the controller registers in this (instance-mode) group, and why
+ * each other node is left out: node selection with the binding's nodeSelector, which the
+ * controller fills from the target-node-labels annotations.
+ */
+export function nodeChoices(tgv: TargetGroupView, model: Model): NodeChoice[] {
+  const selector = tgv.binding?.spec.nodeSelector as LabelSelector | null | undefined;
+  return selectNodes([...model.nodesByName.values()], selector);
+}

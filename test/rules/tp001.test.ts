@@ -206,3 +206,55 @@ describe("TP001 ExternalTrafficPolicyLocalNodesWithoutEndpoints", () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe("TP001 when node selection leaves out the nodes that run the pods", () => {
+  const EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers";
+  /** Gateway pods on A and B, both excluded; only C is registered, and it has no pod. */
+  const onlyC = (label: (s: SnapshotInput) => void) =>
+    snapshotOf(healthyInstanceGatewayInput(), (s) => {
+      setLocal(s);
+      label(s);
+      const tg = tgs(s)[0]!;
+      tg.TargetHealthDescriptions = tg
+        .TargetHealthDescriptions!.filter((d) => d.Target.Id === C.id)
+        .map((d) => ({ ...d, TargetHealth: { State: "unhealthy", Reason: "Target.Timeout" } }));
+    });
+
+  it("names the exclusion label as the cause and removing it as the first fix", () => {
+    const [f] = run(
+      onlyC((s) => {
+        for (const n of k8s(s).nodes.slice(0, 2)) n.metadata.labels![EXCLUDE] = "false";
+      }),
+    );
+    expect(f!.severity).toBe("critical");
+    expect(f!.evidence.actual["nodesWithEndpointsLeftOut"]).toEqual([
+      {
+        node: A.name,
+        localReadyEndpoints: 1,
+        leftOutBy: "exclusionLabel",
+        detail: `label ${EXCLUDE}="false"`,
+      },
+      {
+        node: B.name,
+        localReadyEndpoints: 1,
+        leftOutBy: "exclusionLabel",
+        detail: `label ${EXCLUDE}="false"`,
+      },
+    ]);
+    expect(f!.rootCause).toContain("left out by the controller's node selection");
+    expect(f!.remediation).toMatch(new RegExp(`^First bring the nodes that run the pods back`));
+    expect(f!.remediation).toContain(`kubectl label node ${A.name} ${EXCLUDE}-`);
+    expect(f!.remediation).toContain("externalTrafficPolicy");
+  });
+
+  it("says nothing about node selection when the pods' nodes are simply not there", () => {
+    const [f] = run(
+      onlyC((s) => {
+        // A and B run the pods but are no targets for another reason than selection (just joined).
+        void s;
+      }),
+    );
+    expect(f!.evidence.actual).not.toHaveProperty("nodesWithEndpointsLeftOut");
+    expect(f!.remediation).not.toContain("First bring");
+  });
+});

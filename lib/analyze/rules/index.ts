@@ -12,6 +12,7 @@ import { staleTarget } from "./tgt001-stale-target";
 import { missingTarget } from "./tgt002-missing-target";
 import { noReadyEndpoints } from "./tgt003-no-ready-endpoints";
 import { targetGroupNotInUse } from "./tgt004-target-group-not-in-use";
+import { noRegisteredTargets } from "./tgt006-no-registered-targets";
 import { unboundTargetGroup } from "./bind001-unbound-target-group";
 import { bindingBackendMissing } from "./bind002-binding-backend-missing";
 import { unexplainedUnhealthyTargets } from "./tgt005-unexplained-unhealthy-targets";
@@ -40,6 +41,7 @@ export const RULES: readonly Rule[] = orderRules([
   missingTarget,
   noReadyEndpoints,
   targetGroupNotInUse,
+  noRegisteredTargets,
   unboundTargetGroup,
   bindingBackendMissing,
   bindingTargetGroupMissing,

@@ -6,8 +6,8 @@
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import type { TargetGroupView, TargetView } from "../model";
-import { affected, anyHealthy, tgLabel, tgResources } from "../views";
+import type { Model, TargetGroupView, TargetView } from "../model";
+import { affected, anyHealthy, nodeChoices, tgLabel, tgResources } from "../views";
 import { ALB, NLB } from "../../controller/conventions";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
@@ -84,7 +84,21 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
   );
 }
 
-function check(tgv: TargetGroupView): Finding | undefined {
+/**
+ * The nodes that run a ready endpoint but are no target because the controller's node selection
+ * leaves them out: with Local, those are exactly the nodes that would pass.
+ */
+function endpointNodesLeftOut(tgv: TargetGroupView, model: Model, counts: Map<string, number>) {
+  const registered = new Set(tgv.targets.flatMap((t) => (t.node ? [t.node.metadata.name] : [])));
+  return nodeChoices(tgv, model).filter(
+    (c) =>
+      !c.registered &&
+      (counts.get(c.node.metadata.name) ?? 0) > 0 &&
+      !registered.has(c.node.metadata.name),
+  );
+}
+
+function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   const svc = tgv.service;
   if (tgv.targetType !== "instance" || !svc || !tgv.healthKnown) return undefined;
   if (svc.spec?.externalTrafficPolicy !== "Local") return undefined;
@@ -119,6 +133,7 @@ function check(tgv: TargetGroupView): Finding | undefined {
     .filter((t) => t.healthy && t.node && (counts.get(t.node.metadata.name) ?? 0) > 0)
     .map((t) => nodeFacts(t, counts));
   const nodeNames = explained.map((t) => t.node?.metadata.name ?? t.id);
+  const leftOut = endpointNodesLeftOut(tgv, model, counts);
   const some = anyHealthy(tgv);
 
   return makeFinding("TP001", {
@@ -139,6 +154,16 @@ function check(tgv: TargetGroupView): Finding | undefined {
         unhealthyTargets: unhealthy.length,
         explainedShare: Number((explained.length / unhealthy.length).toFixed(2)),
         threshold: TP001_THRESHOLD,
+        ...(leftOut.length > 0
+          ? {
+              nodesWithEndpointsLeftOut: leftOut.map((c) => ({
+                node: c.node.metadata.name,
+                localReadyEndpoints: counts.get(c.node.metadata.name) ?? 0,
+                leftOutBy: c.leftOutBy,
+                detail: c.detail,
+              })),
+            }
+          : {}),
       },
     },
     rootCause:
@@ -146,7 +171,17 @@ function check(tgv: TargetGroupView): Finding | undefined {
       `external traffic only to a ready pod on that same node and drops it otherwise. ` +
       `Node(s) ${nodeNames.join(", ")} run no ready endpoint of the Service, so the load balancer's ` +
       `health checks to target group ${tgLabel(tgv)} fail there` +
-      (some ? " while nodes that run a pod pass." : "."),
-    remediation: remediation(tgv, ns, name),
+      (some ? " while nodes that run a pod pass." : ".") +
+      (leftOut.length > 0
+        ? ` The nodes that do run one are left out by the controller's node selection: ${leftOut
+            .map((c) => `${c.node.metadata.name} (${c.detail})`)
+            .join(", ")}.`
+        : ""),
+    remediation:
+      (leftOut.length > 0
+        ? `First bring the nodes that run the pods back into the target group:\n${leftOut
+            .map((c) => `${c.node.metadata.name}: ${c.fix ?? c.detail}`)
+            .join("\n")}\nThen, or instead:\n`
+        : "") + remediation(tgv, ns, name),
   });
 }
