@@ -1,6 +1,7 @@
 /** Pieces of findings that many rules build the same way. */
 import type { AffectedTarget, ResourceRef, Severity } from "./finding";
 import type { Model, TargetGroupView, TargetView } from "./model";
+import type { Node } from "../snapshot/schema";
 import { TAGS, selectNodes, type LabelSelector, type NodeChoice } from "../controller/conventions";
 
 export const ref = (kind: string, meta: { name: string; namespace?: string }): ResourceRef => ({
@@ -43,6 +44,29 @@ export const tiedToCluster = (model: Model, tgv: TargetGroupView): boolean =>
  * controller fills from the target-node-labels annotations.
  */
 export function nodeChoices(tgv: TargetGroupView, model: Model): NodeChoice[] {
-  const selector = tgv.binding?.spec.nodeSelector as LabelSelector | null | undefined;
-  return selectNodes([...model.nodesByName.values()], selector);
+  return selectNodes([...model.nodesByName.values()], selectorOf(tgv));
 }
+
+const selectorOf = (tgv: TargetGroupView) =>
+  tgv.binding?.spec.nodeSelector as LabelSelector | null | undefined;
+
+/**
+ * The same for the named nodes only (a group's pods run on few of the cluster's many nodes).
+ * Readiness is judged among all candidates (fail-open when none is Ready=True), so when the named
+ * ones hold no Ready candidate the whole cluster decides.
+ */
+export function nodeChoicesOf(
+  tgv: TargetGroupView,
+  model: Model,
+  names: Iterable<string>,
+): NodeChoice[] {
+  const nodes = [...names].flatMap((n) => model.nodesByName.get(n) ?? []);
+  const some = selectNodes(nodes, selectorOf(tgv));
+  const admitted = some.filter((c) => c.registered);
+  if (admitted.length === 0 || admitted.some((c) => readyStatus(c.node) === "True")) return some;
+  const wanted = new Set(nodes);
+  return nodeChoices(tgv, model).filter((c) => wanted.has(c.node));
+}
+
+const readyStatus = (node: Node): string | undefined =>
+  node.status?.conditions?.find((c) => c.type === "Ready")?.status;

@@ -7,7 +7,7 @@ import type { Finding } from "../finding";
 import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { Model, TargetGroupView, TargetView } from "../model";
-import { affected, anyHealthy, nodeChoices, tgLabel, tgResources } from "../views";
+import { affected, anyHealthy, nodeChoicesOf, tgLabel, tgResources } from "../views";
 import { ALB, NLB } from "../../controller/conventions";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
@@ -90,12 +90,8 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
  */
 function endpointNodesLeftOut(tgv: TargetGroupView, model: Model, counts: Map<string, number>) {
   const registered = new Set(tgv.targets.flatMap((t) => (t.node ? [t.node.metadata.name] : [])));
-  return nodeChoices(tgv, model).filter(
-    (c) =>
-      !c.registered &&
-      (counts.get(c.node.metadata.name) ?? 0) > 0 &&
-      !registered.has(c.node.metadata.name),
-  );
+  const unregistered = [...counts.keys()].filter((node) => !registered.has(node));
+  return nodeChoicesOf(tgv, model, unregistered).filter((c) => !c.registered);
 }
 
 function check(tgv: TargetGroupView, model: Model): Finding | undefined {
