@@ -47,8 +47,8 @@ export function nodeChoices(tgv: TargetGroupView, model: Model): NodeChoice[] {
   return selectNodes([...model.nodesByName.values()], selectorOf(tgv));
 }
 
-const selectorOf = (tgv: TargetGroupView) =>
-  tgv.binding?.spec.nodeSelector as LabelSelector | null | undefined;
+const selectorOf = (tgv: TargetGroupView): LabelSelector | null | undefined =>
+  tgv.binding?.spec.nodeSelector;
 
 /**
  * The same for the named nodes only (a group's pods run on few of the cluster's many nodes).

@@ -227,7 +227,12 @@ export const targetGroupBindingSchema = obj({
     targetGroupName: optStr,
     targetType: optStr,
     serviceRef: obj({ name: str, port: intOrString }),
-    nodeSelector: obj({ matchLabels: stringMap }).nullish(),
+    nodeSelector: obj({
+      matchLabels: stringMap,
+      matchExpressions: z
+        .array(obj({ key: str, operator: str, values: z.array(str).nullish() }))
+        .nullish(),
+    }).nullish(),
   }),
 });
 
