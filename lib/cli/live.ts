@@ -37,6 +37,7 @@ export async function liveSnapshot(
       region: target.region,
       kubeconfig: target.kubeconfig,
       context: target.context,
+      loadKubeconfig: collectors.fileKubeConfig,
       targetGroupArns: target.targetGroups,
       ...(target.noNetwork ? { network: false } : {}),
       onProgress,

@@ -16,7 +16,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectAws, createElbv2Client, describeAwsError, type AwsCollectOptions } from "./aws";
 import { countClientCalls, type ApiCalls } from "./call-count";
 import { collectEc2, createEc2Client } from "./ec2";
-import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./kube-endpoint";
+import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./eks-cluster";
 import type { KubeEndpoint } from "./kube-page";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
 import { stopAtDeadline } from "./deadline";
@@ -30,6 +30,11 @@ export interface CollectOptions {
   /** Use this kubeconfig (and context) instead of EKS sign-in with IAM. */
   kubeconfig?: string;
   context?: string;
+  /**
+   * Reads `kubeconfig`/`context` (./kubeconfig's fileKubeConfig). Passed in rather than imported
+   * so that the Lambda, which signs in with IAM only, bundles no Kubernetes client library.
+   */
+  loadKubeconfig?: KubeconfigLoader;
   /** Limit the audit to these target groups. */
   targetGroupArns?: string[];
   /** Progress lines for long collections (the CLI prints them on stderr). */
@@ -103,13 +108,12 @@ function tokenProvider(options: CollectOptions): () => Promise<string> {
 const sameServer = (a: string, b: string) =>
   a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
 
-/** Loads a kubeconfig file and context (./eks-cluster's fileKubeConfig). */
+/** Loads a kubeconfig file and context (./kubeconfig's fileKubeConfig). */
 export type KubeconfigLoader = (path?: string, context?: string) => KubeConfig;
 
 async function connect(
   options: CollectOptions,
   progress: (message: string) => void,
-  loadKubeconfig: KubeconfigLoader | undefined,
 ): Promise<{ kc: KubeConfig | KubeEndpoint; cluster?: EksClusterInfo }> {
   const eks = options.eks ?? new EKSClient({ region: options.region });
   stopAtDeadline(eks, options.signal);
@@ -120,9 +124,7 @@ async function connect(
   // A kubeconfig that cannot be used is the caller's mistake: say so before any AWS call.
   const fileKc =
     ownConnection && !options.kubeConfig
-      ? loadKubeconfig
-        ? loadKubeconfig(options.kubeconfig, options.context)
-        : undefined
+      ? options.loadKubeconfig?.(options.kubeconfig, options.context)
       : undefined;
   let cluster: EksClusterInfo | undefined;
   try {
@@ -136,7 +138,7 @@ async function connect(
   }
   if (options.kubeConfig) return { kc: options.kubeConfig, cluster };
   if (ownConnection) {
-    if (!fileKc) throw new Error("kubeconfig files are read through lib/collect/index");
+    if (!fileKc) throw new Error("collectSnapshot: kubeconfig files need options.loadKubeconfig");
     const kc = fileKc;
     const server = kc.getCurrentCluster()?.server;
     // Listing one cluster while scoping AWS to another would produce confident nonsense.
@@ -191,14 +193,11 @@ function bindingsInScope(
 }
 
 /** Collects over EKS sign-in with IAM, or a ready `kubeConfig`; kubeconfig files need `loadKubeconfig`. */
-export async function collectSnapshot(
-  options: CollectOptions,
-  loadKubeconfig?: KubeconfigLoader,
-): Promise<Snapshot> {
+export async function collectSnapshot(options: CollectOptions): Promise<Snapshot> {
   const now = options.now ?? (() => new Date());
   const progress = options.onProgress ?? (() => {});
   const capturedAt = now().toISOString();
-  const { kc, cluster } = await connect(options, progress, loadKubeconfig);
+  const { kc, cluster } = await connect(options, progress);
   try {
     return await collectFrom(kc, cluster, options, now, capturedAt, progress);
   } finally {

@@ -1,94 +1,48 @@
 /**
- * Where the cluster is and how to talk to it: DescribeCluster for endpoint, CA and VPC, then a
- * KubeConfig that signs in with IAM (or the user's own kubeconfig file and context).
+ * The EKS cluster and the library-free connection to it: DescribeCluster for endpoint, CA and
+ * VPC, and an HTTPS endpoint that signs in with an IAM token (the Lambda's way, no Kubernetes
+ * client library). One kept-alive connection serves every page of a collection.
  */
-import { KubeConfig } from "@kubernetes/client-node";
-import type { EksClusterInfo } from "./kube-endpoint";
+import { DescribeClusterCommand, type EKSClient } from "@aws-sdk/client-eks";
+import { Agent } from "node:https";
+import type { KubeEndpoint } from "./kube-page";
 
-// DescribeCluster lives with the library-free EKS connection, which the Lambda uses.
-export { describeEksCluster, type EksClusterInfo } from "./kube-endpoint";
+export interface EksClusterInfo {
+  name: string;
+  endpoint: string;
+  /** Base64 PEM bundle, as DescribeCluster returns it (and as kubeconfig `certificate-authority-data`). */
+  caData: string;
+  vpcId?: string;
+}
 
-type Authenticator = Parameters<KubeConfig["addAuthenticator"]>[0];
-
-const IAM_USER = "alb-audit-eks-iam";
+export async function describeEksCluster(eks: EKSClient, name: string): Promise<EksClusterInfo> {
+  const { cluster } = await eks.send(new DescribeClusterCommand({ name }));
+  const endpoint = cluster?.endpoint;
+  const caData = cluster?.certificateAuthority?.data;
+  if (!endpoint || !caData) {
+    const status = cluster?.status ? ` (status ${cluster.status})` : "";
+    throw new Error(`EKS cluster ${name} has no API endpoint or CA yet${status}`);
+  }
+  return { name, endpoint, caData, vpcId: cluster?.resourcesVpcConfig?.vpcId };
+}
 
 /**
- * A KubeConfig for the EKS endpoint that verifies the server against the cluster CA and asks
- * `getToken` for the bearer token on every request, so a cached token is renewed in flight.
+ * The EKS endpoint, verified against the cluster CA, with `getToken` asked for the bearer
+ * token on every request so a cached token is renewed in flight.
  */
-export function eksKubeConfig(
-  cluster: Pick<EksClusterInfo, "name" | "endpoint" | "caData">,
+export function eksEndpoint(
+  cluster: Pick<EksClusterInfo, "endpoint" | "caData">,
   getToken: () => Promise<string>,
-): KubeConfig {
-  const kc = new KubeConfig();
-  const authenticator: Authenticator = {
-    isAuthProvider: (user) => user.name === IAM_USER,
-    applyAuthentication: async (_user, opts) => {
-      const token = await getToken();
-      opts.headers = { ...opts.headers, Authorization: `Bearer ${token}` };
-    },
-  };
-  kc.addAuthenticator(authenticator);
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: cluster.name,
-        server: cluster.endpoint,
-        caData: cluster.caData,
-        skipTLSVerify: false,
-      },
-    ],
-    users: [{ name: IAM_USER }],
-    contexts: [{ name: cluster.name, cluster: cluster.name, user: IAM_USER }],
-    currentContext: cluster.name,
+): KubeEndpoint {
+  const agent = new Agent({
+    ca: Buffer.from(cluster.caData, "base64").toString("utf8"),
+    // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn it off.
+    rejectUnauthorized: true,
+    keepAlive: true,
   });
-  return kc;
-}
-
-/** A kubeconfig file or context that cannot be used: the user's input, not a collection failure. */
-export class KubeconfigError extends Error {
-  override name = "KubeconfigError";
-}
-
-/**
- * Why a kubeconfig did not load, in one line that never quotes the file: a YAML error's own
- * message carries a snippet of the lines around it, which can be a token or a key.
- */
-function loadFailure(path: string | undefined, error: unknown): KubeconfigError {
-  const where = `kubeconfig ${path ?? "(default: $KUBECONFIG or ~/.kube/config)"}`;
-  const e = error as { code?: unknown; name?: unknown; mark?: { line?: unknown } };
-  if (typeof e?.code === "string") return new KubeconfigError(`${where}: cannot read (${e.code})`);
-  const line = typeof e?.mark?.line === "number" ? ` (line ${e.mark.line + 1})` : "";
-  // The library's own checks name a field ("clusters[0].name is missing"), never a value.
-  const detail =
-    e?.name === "YAMLException" || !(error instanceof Error)
-      ? ""
-      : `: ${error.message.split("\n")[0]}`;
-  return new KubeconfigError(`${where}: not a valid kubeconfig${line}${detail}`);
-}
-
-/** The user's kubeconfig (file, or the default search path) and context, as kubectl would use. */
-export function fileKubeConfig(path?: string, context?: string): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (path) kc.loadFromFile(path);
-    else kc.loadFromDefault();
-  } catch (error) {
-    throw loadFailure(path, error);
-  }
-  if (context) {
-    if (!kc.getContextObject(context)) {
-      throw new KubeconfigError(`kubeconfig has no context named ${JSON.stringify(context)}`);
-    }
-    kc.setCurrentContext(context);
-  }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeconfigError("kubeconfig has no current cluster");
-  // The audit reads the whole cluster; it does so only over a verified connection.
-  if (cluster.skipTLSVerify || !cluster.server.startsWith("https:")) {
-    throw new KubeconfigError(
-      `kubeconfig cluster ${cluster.name} disables TLS verification or is not https; refusing to use it`,
-    );
-  }
-  return kc;
+  return {
+    server: cluster.endpoint,
+    authorize: async () => ({ headers: { authorization: `Bearer ${await getToken()}` }, agent }),
+    close: () => agent.destroy(),
+  };
 }

@@ -1,17 +1,9 @@
 /**
- * The collectors' public entry: collectSnapshot with every way of reaching the cluster (EKS
- * sign-in with IAM, a kubeconfig file and context, a ready KubeConfig). The Lambda imports
- * ./collect instead, which leaves the Kubernetes client library out of its bundle.
+ * The collectors' public entry, with every way of reaching the cluster: EKS sign-in with IAM,
+ * a kubeconfig file and context (`loadKubeconfig: fileKubeConfig`), a ready KubeConfig. The
+ * Lambda imports ./collect instead, which leaves the Kubernetes client library out of its bundle.
  */
-import type { Snapshot } from "../snapshot/schema";
-import { collectSnapshot as collectWith, type CollectOptions } from "./collect";
-import { fileKubeConfig } from "./eks-cluster";
-
-export function collectSnapshot(options: CollectOptions): Promise<Snapshot> {
-  return collectWith(options, fileKubeConfig);
-}
-
-export type { CollectOptions, KubeconfigLoader } from "./collect";
+export { collectSnapshot, type CollectOptions, type KubeconfigLoader } from "./collect";
 export { collectAws, createElbv2Client } from "./aws";
 export type { PrefilterOptions, PrefilterState } from "./prefilter";
 export { ELB_RATE_ENV, TokenBucket } from "./rate-limit";
@@ -23,5 +15,6 @@ export {
   collectionBudgetMs,
   collectionDeadline,
 } from "./deadline";
-export { KubeconfigError, describeEksCluster, eksKubeConfig, fileKubeConfig } from "./eks-cluster";
+export { describeEksCluster } from "./eks-cluster";
+export { KubeconfigError, eksKubeConfig, fileKubeConfig } from "./kubeconfig";
 export { createEksTokenProvider, signEksToken } from "./eks-token";

@@ -8,6 +8,7 @@ import type { Gap } from "../snapshot/schema";
 import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
 import { isControllerWarning } from "../controller/events";
+import { RETRYABLE_HTTP_STATUS } from "../http-status";
 import { redactEvent, redactPod } from "./redact";
 import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
@@ -145,11 +146,9 @@ export function listedResources(): string[] {
   return [...new Set(resources)];
 }
 
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-
 function isRetryable(error: unknown): boolean {
   const status = statusOf(error);
-  if (status !== undefined) return RETRYABLE.has(status);
+  if (status !== undefined) return RETRYABLE_HTTP_STATUS.has(status);
   // No HTTP answer at all: a reset connection or a timeout is worth another try.
   return error instanceof Error && !(error instanceof KubeResponseError);
 }

@@ -1,5 +1,6 @@
 import type { SlackMessage } from "../report/slack";
 import { SinkError, safeReason } from "./errors";
+import { RETRYABLE_HTTP_STATUS } from "../http-status";
 
 export interface SlackRetryOptions {
   /** Attempts in all, the first included. Default 3. */
@@ -26,8 +27,6 @@ export const SLACK_RETRY_DEFAULTS: Required<SlackRetryOptions> = {
   budgetMs: 15_000,
 };
 
-// Slack did not act on these: 429 is its rate limit, 5xx an outage.
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 // The connection never carried the request, so another attempt cannot post twice. A timeout
 // or a reset can come after Slack accepted the message and is not retried.
 const RETRYABLE_NETWORK = new Set(["ECONNREFUSED", "EAI_AGAIN"]);
@@ -83,7 +82,7 @@ export async function postToSlack(
       // Slack's error bodies are short codes such as invalid_blocks or no_service.
       const text = (await response.text().catch(() => "")).slice(0, 100).replace(/[^\w -]/g, "");
       failure = `webhook answered ${response.status}${text ? ` (${text})` : ""}`;
-      retryable = RETRYABLE_STATUS.has(response.status);
+      retryable = RETRYABLE_HTTP_STATUS.has(response.status);
       waitMs = retryAfterMs(response.headers.get("retry-after"), now());
     } catch (error) {
       failure = `webhook request failed: ${safeReason(error)}`;

@@ -13,7 +13,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectSnapshot, type CollectOptions } from "../../lib/collect";
-import { fileKubeConfig } from "../../lib/collect/eks-cluster";
+import { fileKubeConfig } from "../../lib/collect/kubeconfig";
 import { signEksToken } from "../../lib/collect/eks-token";
 import { parseSnapshot } from "../../lib/snapshot/read";
 import { serveEc2 } from "../support/ec2-inventory";
@@ -210,6 +210,7 @@ describe("collectSnapshot", () => {
     const snapshot = await collectSnapshot(
       options({
         kubeconfig: kubeconfigFile(),
+        loadKubeconfig: fileKubeConfig,
         context: "lab",
         onProgress: (m) => progress.push(m),
       }),
@@ -232,6 +233,7 @@ describe("collectSnapshot", () => {
     const snapshot = await collectSnapshot(
       options({
         kubeconfig: kubeconfigFile(),
+        loadKubeconfig: fileKubeConfig,
         context: "lab",
         onProgress: (m) => progress.push(m),
       }),

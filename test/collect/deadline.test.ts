@@ -11,7 +11,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { readTargetHealth } from "../../lib/collect/aws";
 import { collectionDeadline, stopAtDeadline } from "../../lib/collect/deadline";
-import { eksKubeConfig } from "../../lib/collect/eks-cluster";
+import { eksKubeConfig } from "../../lib/collect/kubeconfig";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
 import { binding, clusterCollections } from "./kube-objects";

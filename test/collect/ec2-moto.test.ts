@@ -31,7 +31,7 @@ import { join } from "node:path";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkPaths } from "../../lib/analyze/network";
-import { collectSnapshot } from "../../lib/collect";
+import { collectSnapshot, fileKubeConfig } from "../../lib/collect";
 import { collectAws } from "../../lib/collect/aws";
 import { collectEc2, createEc2Client, type Ec2Section } from "../../lib/collect/ec2";
 import { PATHS, TEST_CA_DATA, startFakeApiServer } from "./fake-apiserver";
@@ -430,6 +430,7 @@ describe("live collection with the network checks (moto and the API server stand
         clusterName: CLUSTER,
         region: "eu-west-1",
         kubeconfig,
+        loadKubeconfig: fileKubeConfig,
         eks: new EKSClient(at),
         elbv2: new ElasticLoadBalancingV2Client(at),
         ec2: client,

@@ -4,7 +4,7 @@
  * credentials they may quote.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { eksKubeConfig } from "../../lib/collect/eks-cluster";
+import { eksKubeConfig } from "../../lib/collect/kubeconfig";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import { REDACTED } from "../../lib/collect/redact";
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { eksEndpoint } from "../../lib/collect/kube-endpoint";
+import { eksEndpoint } from "../../lib/collect/eks-cluster";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import { CA_DATA, KUBE_TOKEN, startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
 import { OTHER_CA_DATA } from "./fake-apiserver";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { eksKubeConfig } from "../../lib/collect/eks-cluster";
-import { eksEndpoint } from "../../lib/collect/kube-endpoint";
+import { eksKubeConfig } from "../../lib/collect/kubeconfig";
+import { eksEndpoint } from "../../lib/collect/eks-cluster";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import {
   OTHER_CA_DATA,

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eksKubeConfig } from "../../lib/collect/eks-cluster";
+import { eksKubeConfig } from "../../lib/collect/kubeconfig";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import { REDACTED, redactAnnotations, redactPod, redactText } from "../../lib/collect/redact";
 import { PATHS, TEST_CA_DATA, startFakeApiServer, type FakeApiServer } from "./fake-apiserver";
