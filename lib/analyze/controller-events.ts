@@ -3,14 +3,14 @@
  * its recent Warning events (snapshot `kubernetes.events`), grouped per object and reason.
  * CTRL001 reports them; HC005 names them as the reason a declared value did not take.
  */
-import { isControllerComponent, eventComponents } from "../controller/events";
+import { ALB } from "../controller/conventions";
+import { isControllerWarning } from "../controller/events";
 import type { Ingress, KubeEvent } from "../snapshot/schema";
 import type { Model, TargetGroupView } from "./model";
 
 /** Only what the controller said within this long before the capture still describes now. */
 export const EVENT_WINDOW_MS = 60 * 60 * 1000;
 export const MAX_EVENT_MESSAGE = 500;
-const GROUP_NAME = "alb.ingress.kubernetes.io/group.name";
 
 export interface ObjectRef {
   kind: string;
@@ -53,7 +53,8 @@ function warningsByObject(model: Model): Map<string, ControllerWarning[]> {
   const since = Date.parse(model.snapshot.capturedAt) - EVENT_WINDOW_MS;
   const byKey = new Map<string, Map<string, ControllerWarning>>();
   for (const e of model.snapshot.kubernetes.events ?? []) {
-    if (e.type !== "Warning" || !eventComponents(e).some(isControllerComponent)) continue;
+    // The collector keeps the same events; a snapshot assembled by hand may hold others.
+    if (!isControllerWarning(e)) continue;
     const seen = lastSeenOf(e);
     if (!seen || !(Date.parse(seen) >= since)) continue;
     const io = e.involvedObject;
@@ -80,7 +81,7 @@ function warningsByObject(model: Model): Map<string, ControllerWarning[]> {
 
 /** The IngressGroup an Ingress belongs to, if it names one. */
 export const ingressGroupOf = (ing: Ingress): string | undefined =>
-  ing.metadata.annotations?.[GROUP_NAME]?.trim() || undefined;
+  ing.metadata.annotations?.[ALB.groupName]?.trim() || undefined;
 
 /**
  * The objects whose controller errors bear on a target group: its Ingresses and every other

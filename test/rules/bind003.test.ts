@@ -87,6 +87,27 @@ describe("BIND003 BindingTargetGroupMissing", () => {
     );
   });
 
+  it("names the Ingress or Service a controller-made binding belongs to", () => {
+    const ownedBy = (labels: Record<string, string>) => {
+      const [f] = run(
+        snapshotOf(healthyInstanceGatewayInput(), (s) => {
+          binding(s).metadata.labels = labels;
+          s.aws.targetGroups = [];
+        }),
+      );
+      return f!.remediation;
+    };
+    expect(
+      ownedBy({
+        "service.k8s.aws/stack-namespace": "edge",
+        "service.k8s.aws/stack-name": "gw",
+      }),
+    ).toContain("for Service edge/gw:");
+    expect(ownedBy({ "ingress.k8s.aws/stack-name": "web" })).toContain(
+      "for Ingress istio-system/web:",
+    );
+  });
+
   it("judges a binding by name alone by the group's name", () => {
     const byName = (name: string) =>
       snapshotOf(healthyInstanceGatewayInput(), (s) => {

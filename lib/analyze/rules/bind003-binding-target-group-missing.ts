@@ -3,6 +3,7 @@ import { keyOf } from "../k8s";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { TargetGroup, TargetGroupBinding } from "../../snapshot/schema";
 import { ref } from "../views";
+import { STACK_LABELS } from "../../controller/conventions";
 
 export const bindingTargetGroupMissing: Rule = {
   code: "BIND003",
@@ -37,14 +38,14 @@ const nameInArn = (arn: string): string | undefined => /:targetgroup\/([^/]+)\//
 function managedBy(binding: TargetGroupBinding): string | undefined {
   const labels = binding.metadata.labels ?? {};
   const ns = binding.metadata.namespace ?? "default";
-  if (labels["ingress.k8s.aws/stack"])
-    return `the Ingresses of group ${labels["ingress.k8s.aws/stack"]}`;
-  for (const [prefix, kind] of [
-    ["ingress.k8s.aws", "Ingress"],
-    ["service.k8s.aws", "Service"],
+  const group = labels[STACK_LABELS.ingressGroup];
+  if (group) return `the Ingresses of group ${group}`;
+  for (const [kind, nsLabel, nameLabel] of [
+    ["Ingress", STACK_LABELS.ingressNamespace, STACK_LABELS.ingressName],
+    ["Service", STACK_LABELS.serviceNamespace, STACK_LABELS.serviceName],
   ] as const) {
-    const name = labels[`${prefix}/stack-name`];
-    if (name) return `${kind} ${labels[`${prefix}/stack-namespace`] ?? ns}/${name}`;
+    const name = labels[nameLabel];
+    if (name) return `${kind} ${labels[nsLabel] ?? ns}/${name}`;
   }
   return undefined;
 }

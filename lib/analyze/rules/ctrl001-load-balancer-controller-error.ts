@@ -10,6 +10,7 @@ import {
 } from "../controller-events";
 import type { Finding, ResourceRef } from "../finding";
 import { JOIN_SOURCES, type Model } from "../model";
+import { clusterSecurityGroupTag } from "../../controller/conventions";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 
 export const loadBalancerControllerError: Rule = {
@@ -84,7 +85,7 @@ function remediation(r: Report, model: Model): string {
   }
   if (reason === "FailedNetworkReconcile" && /securityGroup tagged with/.test(message)) {
     const eni = /\beni (eni-[0-9a-f]+)/.exec(message)?.[1] ?? "<eni>";
-    const tag = `kubernetes.io/cluster/${model.cluster.name}`;
+    const tag = clusterSecurityGroupTag(model.cluster.name);
     return (
       `The controller opens the node's security group for the load balancer only when exactly one security group of the target's interface carries the tag ${tag}. ` +
       `List them: aws ec2 describe-network-interfaces --network-interface-ids ${eni} --query 'NetworkInterfaces[0].Groups'\n` +

@@ -12,6 +12,7 @@ import type { Model, TargetGroupView } from "../model";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ObjectMeta, Service, TargetGroup } from "../../snapshot/schema";
 import { tgResources } from "../views";
+import { ALB, INGRESS_PREFIX, NLB } from "../../controller/conventions";
 
 export const healthCheckAnnotationNotApplied: Rule = {
   code: "HC005",
@@ -25,9 +26,6 @@ export const healthCheckAnnotationNotApplied: Rule = {
   check: eachTargetGroup(check),
 };
 
-const ALB_PREFIX = "alb.ingress.kubernetes.io/";
-const NLB_PREFIX = "service.beta.kubernetes.io/";
-
 /** A declared value made comparable; `invalid` says why the controller cannot apply it. */
 interface Resolved {
   value: string | number;
@@ -35,9 +33,12 @@ interface Resolved {
 }
 
 interface KeySpec {
+  /** The ALB key without its prefix: what the setting is called here. */
   suffix: string;
-  /** The key's suffix on an NLB's Service (`aws-load-balancer-healthcheck-…`); none: no such key. */
-  nlb?: string;
+  /** The key on an Ingress or its backend Service (conventions' ALB). */
+  alb: string;
+  /** The key on an NLB's Service (`service.beta…/aws-load-balancer-healthcheck-…`). */
+  nlb: string;
   /** The NLB key's parsing where it differs from the ALB's. */
   nlbResolve?: KeySpec["resolve"];
   /** An NLB applies it only to HTTP and HTTPS checks (the controller drops it for TCP). */
@@ -92,18 +93,19 @@ function resolvePort(declared: string, tgv: TargetGroupView): Resolved | undefin
 
 const NLB_PROTOCOLS = new Set(["TCP", "HTTP", "HTTPS"]);
 
+/** A setting's keys, each as conventions spell it. */
+const keys = (alb: string, nlb: string) => ({ suffix: alb.slice(INGRESS_PREFIX.length), alb, nlb });
+
 const KEYS: readonly KeySpec[] = [
   {
-    suffix: "healthcheck-port",
-    nlb: "aws-load-balancer-healthcheck-port",
+    ...keys(ALB.healthCheckPort, NLB.healthCheckPort),
     field: "HealthCheckPort",
     live: (tg) => tg.HealthCheckPort,
     resolve: resolvePort,
     equal: same,
   },
   {
-    suffix: "healthcheck-path",
-    nlb: "aws-load-balancer-healthcheck-path",
+    ...keys(ALB.healthCheckPath, NLB.healthCheckPath),
     httpOnly: true,
     field: "HealthCheckPath",
     live: (tg) => tg.HealthCheckPath,
@@ -111,7 +113,7 @@ const KEYS: readonly KeySpec[] = [
     equal: same,
   },
   {
-    suffix: "healthcheck-protocol",
+    ...keys(ALB.healthCheckProtocol, NLB.healthCheckProtocol),
     field: "HealthCheckProtocol",
     live: (tg) => tg.HealthCheckProtocol,
     // The controller matches HTTP and HTTPS exactly, capitals included.
@@ -121,7 +123,6 @@ const KEYS: readonly KeySpec[] = [
       const hint = upper === "HTTP" || upper === "HTTPS" ? `; use "${upper}"` : "";
       return { value: d, invalid: `must be HTTP or HTTPS${hint}` };
     },
-    nlb: "aws-load-balancer-healthcheck-protocol",
     // For a Service the controller upper-cases the value and also takes TCP.
     nlbResolve: (d) => {
       const upper = d.toUpperCase();
@@ -132,40 +133,35 @@ const KEYS: readonly KeySpec[] = [
     equal: same,
   },
   {
-    suffix: "healthcheck-interval-seconds",
-    nlb: "aws-load-balancer-healthcheck-interval",
+    ...keys(ALB.healthCheckInterval, NLB.healthCheckInterval),
     field: "HealthCheckIntervalSeconds",
     live: (tg) => tg.HealthCheckIntervalSeconds,
     resolve: integer(5, 300),
     equal: same,
   },
   {
-    suffix: "healthcheck-timeout-seconds",
-    nlb: "aws-load-balancer-healthcheck-timeout",
+    ...keys(ALB.healthCheckTimeout, NLB.healthCheckTimeout),
     field: "HealthCheckTimeoutSeconds",
     live: (tg) => tg.HealthCheckTimeoutSeconds,
     resolve: integer(2, 120),
     equal: same,
   },
   {
-    suffix: "healthy-threshold-count",
-    nlb: "aws-load-balancer-healthcheck-healthy-threshold",
+    ...keys(ALB.healthyThreshold, NLB.healthyThreshold),
     field: "HealthyThresholdCount",
     live: (tg) => tg.HealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    suffix: "unhealthy-threshold-count",
-    nlb: "aws-load-balancer-healthcheck-unhealthy-threshold",
+    ...keys(ALB.unhealthyThreshold, NLB.unhealthyThreshold),
     field: "UnhealthyThresholdCount",
     live: (tg) => tg.UnhealthyThresholdCount,
     resolve: integer(2, 10),
     equal: same,
   },
   {
-    suffix: "success-codes",
-    nlb: "aws-load-balancer-healthcheck-success-codes",
+    ...keys(ALB.successCodes, NLB.successCodes),
     httpOnly: true,
     field: "Matcher",
     // gRPC groups carry the annotation's value in GrpcCode instead.
@@ -204,17 +200,12 @@ function declarations(tgv: TargetGroupView, key: string): Declaration[] {
 
 const isNlb = (tgv: TargetGroupView): boolean => tgv.manager === "service";
 
-/** The annotation key of a setting for this group, or none when its controller has no such key. */
-function keyFor(tgv: TargetGroupView, spec: KeySpec): string | undefined {
-  if (!isNlb(tgv)) return ALB_PREFIX + spec.suffix;
-  return spec.nlb ? NLB_PREFIX + spec.nlb : undefined;
-}
+/** The annotation key of a setting for this group. */
+const keyFor = (tgv: TargetGroupView, spec: KeySpec): string => (isNlb(tgv) ? spec.nlb : spec.alb);
 
 /** An NLB's check protocol as it would apply: the declared one when valid, else the live one. */
 function nlbProtocol(tgv: TargetGroupView): string | undefined {
-  const declared = tgv.service?.metadata.annotations?.[
-    `${NLB_PREFIX}aws-load-balancer-healthcheck-protocol`
-  ]
+  const declared = tgv.service?.metadata.annotations?.[NLB.healthCheckProtocol]
     ?.trim()
     .toUpperCase();
   return declared && NLB_PROTOCOLS.has(declared)
@@ -237,7 +228,6 @@ interface Mismatch {
 
 function mismatchOf(tgv: TargetGroupView, spec: KeySpec): Mismatch | undefined {
   const key = keyFor(tgv, spec);
-  if (!key) return undefined;
   if (isNlb(tgv) && spec.httpOnly && nlbProtocol(tgv) === "TCP") return undefined;
   const live = spec.live(tgv.tg);
   if (live === undefined) return undefined;
