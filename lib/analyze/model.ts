@@ -163,7 +163,8 @@ export const MODEL_SOURCES: Partial<Record<keyof Model, readonly Source[]>> = {
   servicesByKey: ["kubernetes.services"],
   ingressesByKey: ["kubernetes.ingresses"],
   loadBalancersByArn: ["aws.loadBalancers"],
-  bindingsByArn: ["kubernetes.targetGroupBindings"],
+  // A binding that names its group by name alone is joined through the group list.
+  bindingsByArn: ["kubernetes.targetGroupBindings", TG],
 };
 
 function groupBy<T>(items: T[], key: (item: T) => string | undefined): Map<string, T[]> {
