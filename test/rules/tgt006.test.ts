@@ -92,6 +92,19 @@ describe("TGT006 NoRegisteredTargets", () => {
     expect(leftOut[0]!.detail).toContain("role=gateway");
   });
 
+  it("says an all-Fargate cluster cannot fill an instance-mode group", () => {
+    const [f] = run(
+      emptyGateway((s) => {
+        for (const n of k8s(s).nodes) {
+          n.metadata.labels = { ...n.metadata.labels, "eks.amazonaws.com/compute-type": "fargate" };
+        }
+      }),
+    );
+    const leftOut = f!.evidence.actual["nodesLeftOut"] as { rule: string }[];
+    expect(leftOut.map((n) => n.rule)).toEqual(["fargate", "fargate", "fargate"]);
+    expect(f!.remediation).toContain("target-type ip");
+  });
+
   it("in ip mode is critical while endpoints are ready but none is registered", () => {
     const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
       tgs(s)[0]!.TargetHealthDescriptions = [];
