@@ -5,7 +5,7 @@
  */
 import type { Finding } from "../analyze/finding";
 import { blockedRules } from "../analyze/index";
-import type { Model } from "../analyze/model";
+import { JOIN_SOURCES, type Model } from "../analyze/model";
 import { RULES } from "../analyze/rules";
 import type { Coverage } from "./decide";
 
@@ -25,10 +25,24 @@ export function coverageOf(
     if (typeof gap.targetGroupArn === "string") unaudited.add(gap.targetGroupArn);
   }
   return {
+    joinUncertainTargetGroups: joinUncertain(model),
     blockedCodes: new Set(blockedRules(model, RULES).map((r) => r.code)),
     unauditedTargetGroups: unaudited,
     targetGroupsListed: !model.gapSources.has("aws.targetGroups"),
     ...(scope ? { scope: new Set(scope) } : {}),
     suppressed: new Set(suppressed.map((f) => f.fingerprint)),
   };
+}
+
+/**
+ * The groups whose join to their Service a gap could have changed: every group when the
+ * bindings (any group may be bound) or the Services could not be read; when only the Ingresses
+ * could not be read, the groups without a binding, which the controller's tags tie to an
+ * Ingress by its name.
+ */
+function joinUncertain(model: Model): Set<string> {
+  const gaps = JOIN_SOURCES.filter((source) => model.gapSources.has(source));
+  if (gaps.length === 0) return new Set();
+  const all = gaps.some((source) => source !== "kubernetes.ingresses");
+  return new Set(model.targetGroups.filter((t) => all || !t.binding).map((t) => t.arn));
 }

@@ -7,6 +7,9 @@
  * stays open. A finding that was notified and is
  * gone is resolved, but only when this run could have seen it: a target group whose health
  * could not be read, or a rule that could not run, proves nothing, so its findings stay open.
+ * A target group whose join to its Service a gap could have changed holds its findings both
+ * ways: the open ones stay open, and new ones are not opened until a run reads the join again
+ * (they may only be the same problem seen through a broken join, under another code).
  */
 import { severityRank, type Finding, type Severity } from "../analyze/finding";
 
@@ -31,6 +34,11 @@ export interface Coverage {
   blockedCodes: ReadonlySet<string>;
   /** Target groups whose health could not be read. */
   unauditedTargetGroups: ReadonlySet<string>;
+  /**
+   * Target groups whose join to their Service a gap could have changed (a list the join reads
+   * could not be read): their open findings are held and their new ones are not opened.
+   */
+  joinUncertainTargetGroups: ReadonlySet<string>;
   /** False when the target group list itself could not be read. */
   targetGroupsListed: boolean;
   /** A run limited to these target groups (manual payload); undefined: all of them. */
@@ -42,6 +50,7 @@ export interface Coverage {
 export const FULL_COVERAGE: Coverage = {
   blockedCodes: new Set(),
   unauditedTargetGroups: new Set(),
+  joinUncertainTargetGroups: new Set(),
   targetGroupsListed: true,
   suppressed: new Set(),
 };
@@ -54,6 +63,7 @@ export function covers(coverage: Coverage, record: Pick<AlertRecord, "code" | "t
   return (
     coverage.targetGroupsListed &&
     !coverage.unauditedTargetGroups.has(arn) &&
+    !coverage.joinUncertainTargetGroups.has(arn) &&
     (coverage.scope === undefined || coverage.scope.has(arn))
   );
 }
@@ -83,6 +93,8 @@ export interface AlertDecision {
   seen: { record: AlertRecord; notify: boolean }[];
   /** Records kept as they are: this run could not see their target group or rule. */
   held: AlertRecord[];
+  /** New findings not opened (nor recorded): their target group's join is uncertain. */
+  deferred: Finding[];
   /** Records removed without a notice. */
   dropped: { record: AlertRecord; why: "never-notified" | "suppressed" }[];
 }
@@ -104,6 +116,15 @@ export interface DecideInput {
  * notified one run later.
  */
 export const CONFIRM_BEFORE_NOTIFY: ReadonlySet<string> = new Set(["AUDIT001"]);
+
+/**
+ * A finding on-call has not heard of, in a group whose join is uncertain. AUDIT001 is never
+ * deferred: it is how on-call hears that the auditor cannot see.
+ */
+const deferredByJoin = (coverage: Coverage, finding: Finding): boolean =>
+  finding.code !== "AUDIT001" &&
+  finding.targetGroupArn !== null &&
+  coverage.joinUncertainTargetGroups.has(finding.targetGroupArn);
 
 /** True when `a` is more severe than `b`. */
 const above = (a: Severity, b: Severity) => severityRank(a) < severityRank(b);
@@ -141,13 +162,26 @@ export function decideAlerts(input: DecideInput): AlertDecision {
   const now = input.now.getTime();
   const at = input.now.toISOString();
   const previous = new Map(input.previous.map((r) => [r.fingerprint, r]));
-  const decision: AlertDecision = { at, open: [], resolved: [], seen: [], held: [], dropped: [] };
+  const decision: AlertDecision = {
+    at,
+    open: [],
+    resolved: [],
+    seen: [],
+    held: [],
+    deferred: [],
+    dropped: [],
+  };
 
   const current = new Set<string>();
   for (const finding of input.findings) {
     if (current.has(finding.fingerprint)) continue;
     current.add(finding.fingerprint);
     const prev = previous.get(finding.fingerprint);
+    if (!prev?.notifiedAt && deferredByJoin(input.coverage, finding)) {
+      // Not in `current`: a record of it from before is held below, untouched.
+      decision.deferred.push(finding);
+      continue;
+    }
     const record: AlertRecord = {
       fingerprint: finding.fingerprint,
       code: finding.code,

@@ -33,7 +33,10 @@ export interface AlertSummary {
   escalated: number;
   reminder: number;
   resolved: number;
-  /** Open findings kept open because this run could not see their target group or rule. */
+  /**
+   * Findings held because this run could not see their target group or rule: open ones kept
+   * open, and new ones in a group whose join is uncertain not opened yet.
+   */
   held: number;
 }
 
@@ -80,7 +83,7 @@ function counts(decision: AlertDecision): Omit<AlertSummary, "state" | "duplicat
     escalated: by("escalated"),
     reminder: by("reminder"),
     resolved: decision.resolved.length,
-    held: decision.held.length,
+    held: decision.held.length + decision.deferred.length,
   };
 }
 

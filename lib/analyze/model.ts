@@ -116,6 +116,17 @@ export const JOIN_SOURCES = [
   "kubernetes.ingresses",
 ] as const satisfies readonly Source[];
 
+/**
+ * The join's lists a rule that reads past the join cannot run without. Not the Ingresses: they
+ * tie only groups without a binding (the controller's tags name an Ingress), so a gap there
+ * holds those groups' alerts (lib/alerts/coverage) rather than stopping every rule; the rules
+ * weigh it themselves.
+ */
+export const JOIN_INPUTS = [
+  "kubernetes.targetGroupBindings",
+  "kubernetes.services",
+] as const satisfies readonly Source[];
+
 const TG = "aws.targetGroups" as const;
 const PAST_JOIN: readonly Source[] = [TG, ...JOIN_SOURCES];
 const ENDPOINTS: readonly Source[] = [...PAST_JOIN, "kubernetes.endpointSlices"];

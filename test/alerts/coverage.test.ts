@@ -92,3 +92,36 @@ describe("coverageOf", () => {
     expect(covers(coverage, { code: "HC001", targetGroupArn: APP_TG_ARN })).toBe(true);
   });
 });
+
+describe("coverageOf: a gap in a list the join reads", () => {
+  const gap = (source: string) => (s: Parameters<Parameters<typeof snapshotWith>[0]>[0]) => {
+    s.gaps = [{ source, message: "forbidden (403)" }];
+  };
+
+  it("makes every group's join uncertain when the bindings or the Services could not be read", () => {
+    for (const source of ["kubernetes.targetGroupBindings", "kubernetes.services"]) {
+      const { coverage } = coverageFor(gap(source));
+      expect([...coverage.joinUncertainTargetGroups].sort(), source).toEqual(
+        [APP_TG_ARN, GW_TG_ARN].sort(),
+      );
+      expect(covers(coverage, { code: "TGT003", targetGroupArn: APP_TG_ARN })).toBe(false);
+    }
+  });
+
+  it("only the groups without a binding when the Ingresses alone could not be read", () => {
+    const { coverage, snapshot } = coverageFor(gap("kubernetes.ingresses"), (s) => {
+      k8s(s).targetGroupBindings = k8s(s).targetGroupBindings.filter(
+        (b) => b.spec?.targetGroupARN !== GW_TG_ARN,
+      );
+    });
+    expect(snapshot.kubernetes.targetGroupBindings.map((b) => b.spec?.targetGroupARN)).toEqual([
+      APP_TG_ARN,
+    ]);
+    expect([...coverage.joinUncertainTargetGroups]).toEqual([GW_TG_ARN]);
+  });
+
+  it("is certain when the join's lists were read", () => {
+    const { coverage } = coverageFor(gap("kubernetes.pods"));
+    expect(coverage.joinUncertainTargetGroups.size).toBe(0);
+  });
+});

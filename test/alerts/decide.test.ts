@@ -332,3 +332,57 @@ describe("stateChanges when a notice was not delivered", () => {
     expect(onlyResolved.delete).toEqual(["gone"]);
   });
 });
+
+describe("decideAlerts: a group whose join is uncertain holds its findings both ways", () => {
+  const uncertain = coverage({ joinUncertainTargetGroups: new Set([TG_A]) });
+
+  it("keeps its open findings open and opens none of its new ones", () => {
+    const d = decide({
+      previous: [record("open-on-a"), record("on-b", { targetGroupArn: TG_B })],
+      findings: [
+        finding("other-code-on-a", "warning", "TGT005"),
+        finding("new-on-b", "warning", "HC001", TG_B),
+      ],
+      coverage: uncertain,
+    });
+    expect(d.held.map((r) => r.fingerprint)).toEqual(["open-on-a"]);
+    expect(d.deferred.map((f) => f.fingerprint)).toEqual(["other-code-on-a"]);
+    expect(d.open.map((n) => n.finding.fingerprint)).toEqual(["new-on-b"]);
+    expect(d.resolved.map((r) => r.record.fingerprint)).toEqual(["on-b"]);
+    // Not recorded either: the next run that reads the join decides about it afresh.
+    expect(stateChanges(d, { open: true, resolved: true }).put.map((r) => r.fingerprint)).toEqual([
+      "new-on-b",
+    ]);
+  });
+
+  it("still reminds about an open finding it sees, and never defers AUDIT001", () => {
+    const d = decide({
+      previous: [record("open-on-a")],
+      findings: [finding("open-on-a"), finding("audit-a", "warning", "AUDIT001")],
+      coverage: uncertain,
+      now: at(25),
+    });
+    expect(d.open.map((n) => [n.finding.fingerprint, n.reason])).toEqual([
+      ["open-on-a", "reminder"],
+    ]);
+    expect(d.deferred).toEqual([]);
+    expect(d.seen.map((s) => s.record.fingerprint)).toEqual(["open-on-a", "audit-a"]);
+  });
+
+  it("no flap: a one-off gap, then a clean run, sends nothing more than the first open", () => {
+    const sim = simulate();
+    expect(sim.run([finding("tgt003", "critical", "TGT003")], at(0)).open).toEqual([
+      ["tgt003", "new"],
+    ]);
+    // The join broke: TGT003 cannot be seen, TGT005 takes its targets for unexplained.
+    const gap = sim.run([finding("tgt005", "warning", "TGT005")], at(1), uncertain);
+    expect([gap.open, gap.resolved]).toEqual([[], []]);
+    const clean = sim.run([finding("tgt003", "critical", "TGT003")], at(2));
+    expect([clean.open, clean.resolved]).toEqual([[], []]);
+  });
+
+  it("covers() is false for its records", () => {
+    expect(covers(uncertain, { code: "HC001", targetGroupArn: TG_A })).toBe(false);
+    expect(covers(uncertain, { code: "HC001", targetGroupArn: TG_B })).toBe(true);
+  });
+});

@@ -79,6 +79,25 @@ describe("rule declarations", () => {
     );
   });
 
+  it("a rule that reads past the join counts the join's lists among its inputs", () => {
+    const model = buildModel(snapshotOf(healthyIpAppInput()));
+    const weighsItself: Rule = {
+      code: "TGT003",
+      inputs: ["aws.targetGroups", "kubernetes.services", "kubernetes.endpointSlices"],
+      alsoReads: ["kubernetes.targetGroupBindings", "kubernetes.ingresses"],
+      check: ({ model: m }) => (m.targetGroups[0]?.endpoints.length ? [] : []),
+    };
+    expect(() => guard(weighsItself).check({ model, prior: [], rules: [] })).toThrow(
+      /targetGroup\.endpoints past the join without kubernetes\.targetGroupBindings among its inputs/,
+    );
+    // The join itself (which binding names the group) is not past it.
+    const binding: Rule = {
+      ...weighsItself,
+      check: ({ model: m }) => (m.targetGroups[0]?.binding ? [] : []),
+    };
+    expect(() => guard(binding).check({ model, prior: [], rules: [] })).not.toThrow();
+  });
+
   it("names only catalog codes in `after`", () => {
     const codes = new Set(CATALOG.map((e) => e.code));
     for (const rule of RULES) {

@@ -14,10 +14,10 @@ import { AlertStore, type AlertSummary } from "../../lib/alerts/index";
 import type { AuditReport } from "../../lib/analyze/finding";
 import type { AuditConfig } from "../../lib/config";
 import type { SlackMessage } from "../../lib/report/slack";
-import type { Snapshot } from "../../lib/snapshot/schema";
+import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
 import { startLocalDynamo, type LocalDynamo } from "../alerts/local-dynamodb";
 import { APP_TG_ARN, GW_TG_ARN, breakApp, breakGateway, snapshotWith } from "../alerts/scenarios";
-import { CLUSTER, REGION } from "../support/scenarios";
+import { CLUSTER, REGION, k8s, tgs } from "../support/scenarios";
 import {
   captureOutput,
   lambdaContext,
@@ -450,5 +450,73 @@ describe("when a sink or the state fails", () => {
     expect(
       output.json().find((l) => l.message === "alert state unavailable; sending every finding"),
     ).toBeDefined();
+  });
+});
+
+// Issue 12, item 1: when a list the topology join reads (TargetGroupBindings, Services,
+// Ingresses) cannot be read, a group's findings may vanish only because the join broke. Those
+// groups hold their open findings: no "resolved" while traffic is still lost, and no flap when
+// the next run sees the list again.
+
+/** The cart group is tied to its Service by its TargetGroupBinding alone (no stack tags). */
+function boundOnly(s: SnapshotInput): void {
+  const tg = tgs(s).find((t) => t.TargetGroupArn === APP_TG_ARN)!;
+  tg.Tags = tg.Tags!.filter((t) => t.Key === "elbv2.k8s.aws/cluster");
+}
+
+/** No endpoint of the cart Service is ready and its targets fail: TGT003, critical. */
+function cartDown(s: SnapshotInput): void {
+  for (const slice of k8s(s).endpointSlices) {
+    if (slice.metadata.labels?.["kubernetes.io/service-name"] !== "cart") continue;
+    for (const ep of slice.endpoints ?? []) ep.conditions = { ready: false, serving: false };
+  }
+  for (const pod of k8s(s).pods.filter((p) => p.metadata.namespace === "shop")) {
+    pod.status!.conditions = [{ type: "Ready", status: "False" }];
+  }
+  const tg = tgs(s).find((t) => t.TargetGroupArn === APP_TG_ARN)!;
+  tg.TargetHealthDescriptions = tg.TargetHealthDescriptions!.map((d) => ({
+    ...d,
+    TargetHealth: { State: "unhealthy", Reason: "Target.Timeout" },
+  }));
+}
+
+/** The bindings list answered 403: an empty list plus a gap, as the collector writes it. */
+function bindingsForbidden(s: SnapshotInput): void {
+  k8s(s).targetGroupBindings = [];
+  s.gaps = [
+    {
+      source: "kubernetes.targetGroupBindings",
+      message: "targetgroupbindings.elbv2.k8s.aws is forbidden (403)",
+    },
+  ];
+}
+
+describe("a gap in a list the join reads", () => {
+  it("sends no resolved for an open TGT003 of a binding-linked group, and no flap after it", async () => {
+    const down = await run(snapshotWith(boundOnly, cartDown), 0);
+    expect(down.findings.map((f) => [f.code, f.targetGroupArn])).toContainEqual([
+      "TGT003",
+      APP_TG_ARN,
+    ]);
+    expect(sent().events).toEqual(["open"]);
+
+    const blind = await run(snapshotWith(boundOnly, cartDown, bindingsForbidden), 5);
+    expect(blind.findings.map((f) => f.code)).not.toContain("TGT003");
+    // No "resolved", and the failing targets are not sent again under another code: the
+    // group's findings are held both ways (AUDIT001 waits for a second run, as for any gap).
+    expect(sent().events).toEqual([]);
+    expect(blind.alerts.held).toBeGreaterThan(0);
+
+    const again = await run(snapshotWith(boundOnly, cartDown), 10);
+    expect(again.findings.map((f) => f.code)).toContain("TGT003");
+    expect(sent().events).toEqual([]);
+  });
+
+  it("resolves it once a run that can see the join no longer finds it", async () => {
+    await run(snapshotWith(boundOnly, cartDown), 0);
+    sent();
+    await run(snapshotWith(boundOnly, cartDown, bindingsForbidden), 5);
+    await run(snapshotWith(boundOnly), 10);
+    expect(sent().events).toContain("resolved");
   });
 });

@@ -1,10 +1,15 @@
 /**
  * A model whose lists a rule has not declared throw when the rule touches them, so a test
  * fails the moment a rule reads what its declaration does not say (and a gap in that list would
- * silently change its verdict).
+ * silently change its verdict). A rule that reads past the join (a field built from every list
+ * the join reads: the Service, its endpoints, pods, Ingresses) must count the bindings and the
+ * Services among its inputs (model JOIN_INPUTS), so that a gap in them keeps it from running
+ * rather than from seeing the group's Service.
  */
 import {
   ENDPOINT_VIEW_SOURCES,
+  JOIN_INPUTS,
+  JOIN_SOURCES,
   MODEL_SOURCES,
   TARGET_GROUP_VIEW_SOURCES,
   TARGET_VIEW_SOURCES,
@@ -17,13 +22,28 @@ export class UndeclaredRead extends Error {}
 
 const LISTS = new Set<string>([...SOURCES, ...OPTIONAL_SOURCES]);
 
-export function guardedModel(model: Model, allowed: readonly Source[], who = "the rule"): Model {
+/** Whether a field is built past the join: from every list the join reads. */
+const pastJoin = (sources: readonly Source[]) => JOIN_SOURCES.every((s) => sources.includes(s));
+
+export function guardedModel(
+  model: Model,
+  allowed: readonly Source[],
+  who = "the rule",
+  /** The lists the rule cannot run without; given, reading past the join demands the join's. */
+  inputs?: readonly Source[],
+): Model {
   const ok = new Set<string>(allowed);
   const demand = (field: string, sources: readonly Source[] | undefined) => {
     const missing = (sources ?? []).filter((s) => !ok.has(s));
     if (missing.length > 0) {
       throw new UndeclaredRead(
         `${who} reads ${field}, built from undeclared ${missing.join(", ")}`,
+      );
+    }
+    const notInputs = JOIN_INPUTS.filter((s) => !inputs?.includes(s));
+    if (inputs && sources && pastJoin(sources) && notInputs.length > 0) {
+      throw new UndeclaredRead(
+        `${who} reads ${field} past the join without ${notInputs.join(", ")} among its inputs`,
       );
     }
   };
@@ -84,5 +104,15 @@ export function guardedModel(model: Model, allowed: readonly Source[], who = "th
 export const guard = (rule: Rule): Rule => ({
   ...rule,
   check: (ctx) =>
-    rule.check({ ...ctx, model: guardedModel(ctx.model, readsOf(rule), `rule ${rule.code}`) }),
+    rule.check({
+      ...ctx,
+      // A rule that needs no list (AUDIT001, which reports the gaps) runs whatever is missing:
+      // it reads past the join only to name a group's objects.
+      model: guardedModel(
+        ctx.model,
+        readsOf(rule),
+        `rule ${rule.code}`,
+        rule.inputs.length > 0 ? rule.inputs : undefined,
+      ),
+    }),
 });

@@ -1,13 +1,13 @@
 import type { Finding } from "../finding";
-import type { TargetGroupView } from "../model";
+import { JOIN_INPUTS, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgLabel, tgResources } from "../views";
 import { TAGS } from "../../controller/conventions";
 
 export const unboundTargetGroup: Rule = {
   code: "BIND001",
-  inputs: ["aws.targetGroups", "kubernetes.targetGroupBindings"],
-  alsoReads: ["kubernetes.services", "kubernetes.ingresses"],
+  inputs: ["aws.targetGroups", ...JOIN_INPUTS],
+  alsoReads: ["kubernetes.ingresses"],
   check: check,
 };
 

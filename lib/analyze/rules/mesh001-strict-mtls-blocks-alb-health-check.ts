@@ -14,7 +14,7 @@ import {
   type EffectiveMtls,
 } from "../istio";
 import { hasIstioSidecar, keyOf, targetContainer } from "../k8s";
-import type { Model, TargetGroupView, TargetView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { Pod } from "../../snapshot/schema";
@@ -24,12 +24,12 @@ export const strictMtlsBlocksAlbHealthCheck: Rule = {
   code: "MESH001",
   inputs: [
     "aws.targetGroups",
-    "kubernetes.services",
     "kubernetes.endpointSlices",
     "kubernetes.pods",
     "kubernetes.peerAuthentications",
+    ...JOIN_INPUTS,
   ],
-  alsoReads: ["kubernetes.targetGroupBindings", "kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses"],
   check: eachTargetGroup(check),
 };
 

@@ -1,5 +1,5 @@
 import type { Finding } from "../finding";
-import type { Model, TargetGroupView, TargetView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, tgLabel, tgResources, tiedToCluster } from "../views";
 
@@ -10,7 +10,7 @@ export const staleTarget: Rule = {
     "kubernetes.nodes",
     "kubernetes.services",
     "kubernetes.endpointSlices",
-    "kubernetes.targetGroupBindings",
+    ...JOIN_INPUTS,
   ],
   alsoReads: ["kubernetes.ingresses"],
   check: check,

@@ -1,18 +1,13 @@
 import type { Finding } from "../finding";
 import type { AffectedTarget } from "../finding";
 import { targetContainer } from "../k8s";
-import type { EndpointView, TargetGroupView } from "../model";
+import { JOIN_INPUTS, type EndpointView, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgLabel, tgResources } from "../views";
 
 export const missingTarget: Rule = {
   code: "TGT002",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.targetGroupBindings",
-  ],
+  inputs: ["aws.targetGroups", "kubernetes.endpointSlices", ...JOIN_INPUTS],
   alsoReads: ["kubernetes.ingresses", "kubernetes.pods"],
   check: check,
 };

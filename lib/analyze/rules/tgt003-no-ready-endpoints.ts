@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../finding";
 import { isPodReady, keyOf, pendingTargetHealthGate, probeEndpoint } from "../k8s";
-import type { Model, TargetGroupView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Pod, Service } from "../../snapshot/schema";
 import { affected, failingTargets, tgLabel, tgResources } from "../views";
@@ -12,8 +12,8 @@ import { affected, failingTargets, tgLabel, tgResources } from "../views";
 export const noReadyEndpoints: Rule = {
   code: "TGT003",
   // Pods are read when present; without them the finding still stands and says so.
-  inputs: ["aws.targetGroups", "kubernetes.services", "kubernetes.endpointSlices"],
-  alsoReads: ["kubernetes.targetGroupBindings", "kubernetes.ingresses", "kubernetes.pods"],
+  inputs: ["aws.targetGroups", "kubernetes.endpointSlices", ...JOIN_INPUTS],
+  alsoReads: ["kubernetes.ingresses", "kubernetes.pods"],
   check: checkAll,
 };
 

@@ -1,19 +1,14 @@
 import type { Finding } from "../finding";
 import type { Node, LoadBalancer } from "../../snapshot/schema";
-import type { TargetGroupView, TargetView } from "../model";
+import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
 import { ALB, NLB, SUBNET_ROLE_TAGS, TAGS } from "../../controller/conventions";
 
 export const targetGroupNotInUse: Rule = {
   code: "TGT004",
-  inputs: [
-    "aws.targetGroups",
-    "aws.loadBalancers",
-    "kubernetes.nodes",
-    "kubernetes.targetGroupBindings",
-  ],
-  alsoReads: ["kubernetes.services", "kubernetes.ingresses", "kubernetes.endpointSlices"],
+  inputs: ["aws.targetGroups", "aws.loadBalancers", "kubernetes.nodes", ...JOIN_INPUTS],
+  alsoReads: ["kubernetes.ingresses", "kubernetes.endpointSlices"],
   check: check,
 };
 

@@ -1,21 +1,20 @@
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy, isGrpc } from "../health-check";
-import type { TargetGroupView, TargetView } from "../model";
+import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
 
 export const unexplainedUnhealthyTargets: Rule = {
   code: "TGT005",
-  // Not the bindings: without them cluster-tagged groups are still covered, and a gap elsewhere
-  // only means fewer targets are explained, never that a failing one is invented.
-  inputs: ["aws.targetGroups"],
+  // The join's lists too: with one of them unreadable the rules that explain failing targets
+  // cannot run, and this one would take their targets for unexplained (the same problem sent
+  // again under another code, then "resolved" once the join is read again).
+  inputs: ["aws.targetGroups", ...JOIN_INPUTS],
   alsoReads: [
     "aws.loadBalancers",
     "kubernetes.nodes",
-    "kubernetes.services",
     "kubernetes.endpointSlices",
     "kubernetes.ingresses",
-    "kubernetes.targetGroupBindings",
   ],
   after: AFTER_ALL,
   check: check,

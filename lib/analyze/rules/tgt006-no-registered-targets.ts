@@ -1,16 +1,16 @@
 import type { NodeChoice } from "../../controller/conventions";
 import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
-import { JOIN_SOURCES, type Model, type TargetGroupView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { nodeChoices, tgResources } from "../views";
 
 export const noRegisteredTargets: Rule = {
   code: "TGT006",
   // An empty group is a fact of AWS alone; the cluster's lists only explain it.
-  inputs: ["aws.targetGroups"],
+  inputs: ["aws.targetGroups", ...JOIN_INPUTS],
   alsoReads: [
-    ...JOIN_SOURCES,
+    "kubernetes.ingresses",
     "aws.loadBalancers",
     "kubernetes.nodes",
     "kubernetes.endpointSlices",

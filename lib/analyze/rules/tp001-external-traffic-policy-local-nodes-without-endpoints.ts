@@ -6,24 +6,14 @@
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import type { Model, TargetGroupView, TargetView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { affected, anyHealthy, nodeChoicesOf, tgLabel, tgResources } from "../views";
 import { ALB, NLB } from "../../controller/conventions";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
   code: "TP001",
-  inputs: [
-    "aws.targetGroups",
-    "kubernetes.services",
-    "kubernetes.endpointSlices",
-    "kubernetes.nodes",
-  ],
-  alsoReads: [
-    "aws.loadBalancers",
-    "kubernetes.targetGroupBindings",
-    "kubernetes.ingresses",
-    "kubernetes.pods",
-  ],
+  inputs: ["aws.targetGroups", "kubernetes.endpointSlices", "kubernetes.nodes", ...JOIN_INPUTS],
+  alsoReads: ["aws.loadBalancers", "kubernetes.ingresses", "kubernetes.pods"],
   check: eachTargetGroup(check),
 };
 
