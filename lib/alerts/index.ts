@@ -16,9 +16,17 @@ import { deliver, skippedAll, type SinkOutcome, type SinkTargets } from "../sink
 import { decideAlerts, stateChanges, type AlertDecision, type Coverage } from "./decide";
 import { renderAll, type RenderOptions } from "./messages";
 import { decisionNotifications, reportNotifications } from "./notification";
-import { LeaseLostError, partitionKey, type AlertStore, type Lease } from "./state";
+import {
+  LeaseLostError,
+  legacyKeyOf,
+  ownRecord,
+  partitionKey,
+  type AlertStore,
+  type Lease,
+} from "./state";
+import type { AlertRecord } from "./decide";
 
-export { AlertStore, LeaseLostError, partitionKey } from "./state";
+export { AlertStore, LeaseLostError, legacyKeyOf, partitionKey } from "./state";
 
 /** What the run told on-call, as the Lambda returns and logs it. */
 export interface AlertSummary {
@@ -101,7 +109,7 @@ async function sendReport(input: NotifyInput) {
 export async function notify(input: NotifyInput): Promise<NotifyResult> {
   const { store, logger } = input;
   if (!store) return { outcomes: await sendReport(input) };
-  const pk = partitionKey(input.report.cluster.name, input.report.cluster.region);
+  const pk = partitionKey(input.report.cluster);
 
   let lease: Lease | undefined;
   try {
@@ -167,11 +175,25 @@ async function decideSendRecord(
     }
   }
 
-  let previous;
+  let previous: AlertRecord[];
+  /** Records taken over from the cluster's key before accounts were part of it. */
+  let migrated: AlertRecord[] = [];
+  const legacy = legacyKeyOf(report.cluster);
   try {
     previous = await store.load(pk, now);
+    if (previous.length === 0 && legacy && report.cluster.account) {
+      migrated = (await store.load(legacy, now)).filter(ownRecord(report.cluster.account));
+      previous = migrated;
+    }
   } catch (error) {
     return unavailable(input, `reading ${store.tableName} failed: ${safeReason(error)}`);
+  }
+  if (migrated.length > 0) {
+    logger.info("alert state moved to the key with the account", {
+      from: legacy,
+      to: pk,
+      records: migrated.length,
+    });
   }
 
   const decision = decideAlerts({
@@ -200,8 +222,15 @@ async function decideSendRecord(
     open: deliveredKind("findings"),
     resolved: deliveredKind("resolved"),
   });
+  // Held records are left as they are, which for taken-over ones means writing them anew.
+  if (migrated.length > 0) changes.put.push(...decision.held);
   try {
     await store.apply(pk, changes, lease);
+    // Once written under the new key, the old items go: read again later, they would be
+    // taken for open findings and resolved a second time.
+    if (legacy && migrated.length > 0) {
+      await store.apply(legacy, { put: [], delete: migrated.map((r) => r.fingerprint) });
+    }
   } catch (error) {
     const why = error instanceof LeaseLostError ? error.message : safeReason(error);
     const stateError = `writing ${store.tableName} failed: ${why}`;

@@ -1,7 +1,8 @@
 /**
  * Notifications as SNS messages. Every message carries the same attribute set, whatever its
  * kind, so a subscription filter policy sees each one: `event` (open, resolved or clean),
- * `severity`, `cluster`, `findings`, and `codes` when any finding is listed. "findings"
+ * `severity`, `cluster`, `region`, `findings`, `account` when the audit knows it, and `codes`
+ * when any finding is listed. "findings"
  * messages also carry `reasons` (new, escalated, reminder). The `email` and `chatbot` formats
  * (lib/report/sns-format) keep these attributes.
  */
@@ -9,6 +10,7 @@ import { severityRank, type AuditReport, type Severity } from "../analyze/findin
 import {
   SNS_MAX_BYTES,
   buildSnsMessage,
+  clusterAttributes,
   publishable,
   type SnsAttribute,
   type SnsMessage,
@@ -33,7 +35,7 @@ export interface SnsRenderOptions {
 }
 
 /** The attributes every message has. */
-export const SNS_ATTRIBUTES = ["event", "severity", "cluster", "findings"] as const;
+export const SNS_ATTRIBUTES = ["event", "severity", "cluster", "region", "findings"] as const;
 
 const str = (value: string): SnsAttribute => ({ DataType: "String", StringValue: value });
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
@@ -46,7 +48,7 @@ function resolvedSns(report: AuditReport, resolved: ResolvedNotice[], maxBytes: 
   const attributes: Record<string, SnsAttribute> = {
     event: str("resolved"),
     severity: str(highest),
-    cluster: str(report.cluster.name),
+    ...clusterAttributes(report.cluster),
     codes: { DataType: "String.Array", StringValue: JSON.stringify(codes) },
     findings: { DataType: "Number", StringValue: String(resolved.length) },
   };

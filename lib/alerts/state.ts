@@ -3,9 +3,14 @@
  * event already handled. Table: partition key `pk`, sort key `sk` (both strings), TTL on
  * `expiresAt` (epoch seconds).
  *
- *   pk = cluster#<region>/<cluster>   sk = finding#<fingerprint>   an open finding
- *   pk = cluster#<region>/<cluster>   sk = event#<event id>        a claimed EventBridge event
- *   pk = cluster#<region>/<cluster>   sk = lease                   the run that may notify now
+ *   pk = cluster#<account>/<region>/<cluster>   sk = finding#<fingerprint>   an open finding
+ *   pk = cluster#<account>/<region>/<cluster>   sk = event#<event id>        a claimed event
+ *   pk = cluster#<account>/<region>/<cluster>   sk = lease                   who may notify now
+ *
+ * A snapshot that does not name the account (a snapshot file, a kubeconfig without EKS) keys
+ * by `cluster#<region>/<cluster>`, as every version before did. A run that knows the account
+ * and finds nothing under its key takes over the findings of the old key (see `legacyKeyOf`),
+ * so an upgrade sends no open finding again as new.
  *
  * The lease lets one run at a time decide and record notifications for a cluster: a
  * conditional write that expires at the holder's deadline (a Lambda cannot outlive its
@@ -60,8 +65,30 @@ export class LeaseLostError extends Error {
   override name = "LeaseLostError";
 }
 
-export const partitionKey = (clusterName: string, region: string) =>
-  `cluster#${region}/${clusterName}`;
+/** Who a cluster is: its name and region, and its account when known. */
+export interface ClusterKey {
+  name: string;
+  region: string;
+  account?: string;
+}
+
+/** The cluster's partition: by account too, since names repeat across a fleet's accounts. */
+export const partitionKey = (cluster: ClusterKey) =>
+  cluster.account
+    ? `cluster#${cluster.account}/${cluster.region}/${cluster.name}`
+    : `cluster#${cluster.region}/${cluster.name}`;
+
+/** The key the same cluster had before accounts were part of it; undefined when the same. */
+export const legacyKeyOf = (cluster: ClusterKey): string | undefined =>
+  cluster.account ? `cluster#${cluster.region}/${cluster.name}` : undefined;
+
+/**
+ * Whether a record under the old key is this account's: its target group's ARN names the
+ * account (two accounts' clusters of one name shared the old key); a record without a target
+ * group cannot tell and is taken.
+ */
+export const ownRecord = (account: string) => (r: AlertRecord) =>
+  r.targetGroupArn === null || r.targetGroupArn.split(":")[4] === account;
 
 const epochSeconds = (ms: number) => String(Math.floor(ms / 1000));
 

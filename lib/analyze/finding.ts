@@ -58,7 +58,8 @@ export interface NotRun {
 
 export interface AuditReport {
   version: 1;
-  cluster: { name: string; region: string };
+  /** `account` when the snapshot names it (fleet runs, EKS sign-in). */
+  cluster: { name: string; region: string; account?: string };
   auditedAt: string;
   summary: AuditSummary;
   findings: Finding[];

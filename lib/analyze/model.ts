@@ -89,7 +89,7 @@ export interface TargetGroupView {
 
 export interface Model {
   snapshot: Snapshot;
-  cluster: { name: string; region: string };
+  cluster: { name: string; region: string; account?: string };
   targetGroups: TargetGroupView[];
   nodesByName: Map<string, Node>;
   nodesByInstanceId: Map<string, Node>;
@@ -497,7 +497,11 @@ export function buildModel(snapshot: Snapshot): Model {
 
   return {
     snapshot,
-    cluster: { name: snapshot.cluster.name, region: snapshot.cluster.region },
+    cluster: {
+      name: snapshot.cluster.name,
+      region: snapshot.cluster.region,
+      ...(snapshot.cluster.account ? { account: snapshot.cluster.account } : {}),
+    },
     targetGroups,
     nodesByName,
     nodesByInstanceId,

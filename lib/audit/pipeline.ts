@@ -112,13 +112,19 @@ export async function auditRequest(request: AuditRequest, deps: AuditDeps): Prom
     ...(budgetMs !== undefined ? { collectionBudgetMs: Math.round(budgetMs) } : {}),
   });
 
-  const prefilter = prefilterFor(config, request, { name: clusterName, region });
+  const account = request.account;
+  const prefilter = prefilterFor(config, request, {
+    name: clusterName,
+    region,
+    ...(account ? { account } : {}),
+  });
   let apiCalls: ApiCalls | undefined;
   // Collection stops in time for analysis and sending; what it could not reach is a gap.
   const snapshot = await collectWithinBudget(remainingMs, (signal) =>
     deps.collect({
       clusterName,
       region,
+      ...(account ? { account } : {}),
       ...(request.targetGroupArns ? { targetGroupArns: request.targetGroupArns } : {}),
       ...(signal ? { signal } : {}),
       ...(config.elbCallsPerSecond ? { elbCallsPerSecond: config.elbCallsPerSecond } : {}),

@@ -19,10 +19,10 @@ export const resetPrefilterMemory = (): void => memory.clear();
 export function prefilterFor(
   config: AuditConfig,
   request: AuditRequest,
-  cluster: { name: string; region: string },
+  cluster: { name: string; region: string; account?: string },
 ): CollectOptions["prefilter"] {
   if (!config.prefilter?.enabled || request.trigger !== "schedule") return undefined;
-  const key = `${cluster.region}/${cluster.name}`;
+  const key = `${cluster.account ?? ""}/${cluster.region}/${cluster.name}`;
   const previous = memory.get(key);
   return {
     enabled: true,

@@ -36,6 +36,8 @@ export interface AuditRequest extends ManualPayload {
   trigger: "schedule" | "manual";
   /** The event's id of a scheduled run: the same id twice is one event delivered twice. */
   eventId?: string;
+  /** The cluster's AWS account, when the caller knows it (a fleet run); never from a payload. */
+  account?: string;
 }
 
 /**

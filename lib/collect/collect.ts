@@ -27,6 +27,8 @@ import { validateLists } from "./validate";
 export interface CollectOptions {
   clusterName: string;
   region: string;
+  /** The cluster's AWS account, when the caller knows it (fleet); else from DescribeCluster. */
+  account?: string;
   /** Use this kubeconfig (and context) instead of EKS sign-in with IAM. */
   kubeconfig?: string;
   context?: string;
@@ -285,12 +287,17 @@ async function collectFrom(
     },
     gaps,
   );
+  const account = options.account ?? cluster?.account;
   // validateLists has checked every item against the reader's own schemas; parseSnapshot would
   // check them all again, the largest CPU cost of a large collection.
   return {
     version: 1,
     capturedAt,
-    cluster: { name: options.clusterName, region: options.region },
+    cluster: {
+      name: options.clusterName,
+      region: options.region,
+      ...(account ? { account } : {}),
+    },
     aws: lists.aws,
     kubernetes: lists.kubernetes,
     gaps,

@@ -13,6 +13,8 @@ export interface EksClusterInfo {
   /** Base64 PEM bundle, as DescribeCluster returns it (and as kubeconfig `certificate-authority-data`). */
   caData: string;
   vpcId?: string;
+  /** The account in the cluster's ARN. */
+  account?: string;
 }
 
 export async function describeEksCluster(eks: EKSClient, name: string): Promise<EksClusterInfo> {
@@ -23,7 +25,14 @@ export async function describeEksCluster(eks: EKSClient, name: string): Promise<
     const status = cluster?.status ? ` (status ${cluster.status})` : "";
     throw new Error(`EKS cluster ${name} has no API endpoint or CA yet${status}`);
   }
-  return { name, endpoint, caData, vpcId: cluster?.resourcesVpcConfig?.vpcId };
+  const account = /^arn:[\w-]+:eks:[\w-]*:(\d{12}):/.exec(cluster?.arn ?? "")?.[1];
+  return {
+    name,
+    endpoint,
+    caData,
+    vpcId: cluster?.resourcesVpcConfig?.vpcId,
+    ...(account ? { account } : {}),
+  };
 }
 
 /**

@@ -44,6 +44,22 @@ export const publishable = (report: AuditReport, minSeverity: Severity): Finding
 
 const bytes = (s: string): number => Buffer.byteLength(s, "utf8");
 
+/**
+ * Which cluster a message is about: `cluster` and `region`, and `account` when the audit knows
+ * it, so a subscription filters one cluster of a fleet even where names repeat.
+ */
+export function clusterAttributes(cluster: {
+  name: string;
+  region: string;
+  account?: string;
+}): Record<string, SnsAttribute> {
+  return {
+    cluster: { DataType: "String", StringValue: cluster.name },
+    region: { DataType: "String", StringValue: cluster.region },
+    ...(cluster.account ? { account: { DataType: "String", StringValue: cluster.account } } : {}),
+  };
+}
+
 function attributeBytes(attributes: Record<string, SnsAttribute>): number {
   return Object.entries(attributes).reduce(
     (sum, [name, a]) => sum + bytes(name) + bytes(a.DataType) + bytes(a.StringValue),
@@ -73,7 +89,7 @@ export function buildSnsMessage(report: AuditReport, options: SnsOptions): SnsMe
 
   const attributes: Record<string, SnsAttribute> = {
     severity: { DataType: "String", StringValue: highest },
-    cluster: { DataType: "String", StringValue: report.cluster.name },
+    ...clusterAttributes(report.cluster),
     findings: { DataType: "Number", StringValue: String(findings.length) },
   };
   // String.Array lets a filter policy match one code of many ({"codes": ["HC001"]}); SNS

@@ -497,7 +497,9 @@ const optionalLists = <S extends Record<string, z.ZodTypeAny>>(
 export const envelopeSchema = obj({
   version: z.literal(1),
   capturedAt: z.string().datetime({ offset: true }),
-  cluster: obj({ name: str, region: str }),
+  // `account` is optional (added compatibly): the AWS account the cluster runs in, which with
+  // the region and name identifies it across a fleet.
+  cluster: obj({ name: str, region: str, account: optStr }),
   aws: obj({
     loadBalancers: list(z.unknown()),
     targetGroups: list(z.unknown()),
@@ -519,7 +521,9 @@ export const envelopeSchema = obj({
 export const snapshotSchema = obj({
   version: z.literal(1),
   capturedAt: z.string().datetime({ offset: true }),
-  cluster: obj({ name: str, region: str }),
+  // `account` is optional (added compatibly): the AWS account the cluster runs in, which with
+  // the region and name identifies it across a fleet.
+  cluster: obj({ name: str, region: str, account: optStr }),
   aws: obj({
     loadBalancers: list(loadBalancerSchema),
     targetGroups: list(targetGroupSchema),
@@ -574,7 +578,7 @@ export type TargetGroupConfiguration = z.infer<typeof targetGroupConfigurationSc
 export interface Snapshot {
   version: 1;
   capturedAt: string;
-  cluster: { name: string; region: string; [k: string]: unknown };
+  cluster: { name: string; region: string; account?: string; [k: string]: unknown };
   aws: {
     loadBalancers: LoadBalancer[];
     targetGroups: TargetGroup[];

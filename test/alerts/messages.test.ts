@@ -130,6 +130,7 @@ describe("alertMessages", () => {
       event: { DataType: "String", StringValue: "resolved" },
       severity: { DataType: "String", StringValue: "critical" },
       cluster: { DataType: "String", StringValue: "shop-prod" },
+      region: { DataType: "String", StringValue: "eu-west-1" },
       codes: { DataType: "String.Array", StringValue: '["HC001"]' },
       findings: { DataType: "Number", StringValue: "1" },
     });

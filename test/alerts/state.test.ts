@@ -2,10 +2,10 @@
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AlertRecord } from "../../lib/alerts/decide";
-import { AlertStore, partitionKey } from "../../lib/alerts/state";
+import { AlertStore, legacyKeyOf, ownRecord, partitionKey } from "../../lib/alerts/state";
 import { startLocalDynamo, type LocalDynamo } from "./local-dynamodb";
 
-const PK = partitionKey("shop-prod", "eu-west-1");
+const PK = partitionKey({ name: "shop-prod", region: "eu-west-1" });
 const T0 = new Date("2026-11-24T10:00:00Z");
 const DAY = 86_400_000;
 const TG = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/a/aaaa";
@@ -41,7 +41,9 @@ describe("AlertStore events", () => {
     expect(await store.claimEvent(PK, "evt-1", T0)).toBe(true);
     expect(await store.claimEvent(PK, "evt-1", new Date(T0.getTime() + 1_000))).toBe(false);
     expect(await store.claimEvent(PK, "evt-2", T0)).toBe(true);
-    expect(await store.claimEvent(partitionKey("other", "eu-west-1"), "evt-1", T0)).toBe(true);
+    expect(
+      await store.claimEvent(partitionKey({ name: "other", region: "eu-west-1" }), "evt-1", T0),
+    ).toBe(true);
   });
 
   it("lets exactly one of two simultaneous deliveries win", async () => {
@@ -91,7 +93,7 @@ describe("AlertStore findings", () => {
   });
 
   it("keeps clusters apart and never returns event claims as findings", async () => {
-    const other = partitionKey("shop-staging", "eu-west-1");
+    const other = partitionKey({ name: "shop-staging", region: "eu-west-1" });
     await store.apply(PK, { put: [record("a1")], delete: [] });
     await store.apply(other, { put: [record("z9")], delete: [] });
     await store.claimEvent(PK, "evt-1", T0);
@@ -152,7 +154,12 @@ describe("AlertStore lease", () => {
     expect(await store.acquireLease(PK, "run-d", at(4), at(9))).toBeUndefined();
     // Another cluster has its own lease.
     expect(
-      await store.acquireLease(partitionKey("other", "eu-west-1"), "run-d", at(4), at(9)),
+      await store.acquireLease(
+        partitionKey({ name: "other", region: "eu-west-1" }),
+        "run-d",
+        at(4),
+        at(9),
+      ),
     ).toBeDefined();
     // Past the holder's deadline the lease is free (the holder was stopped then).
     const next = await store.acquireLease(PK, "run-e", at(6), at(11));
@@ -181,5 +188,26 @@ describe("AlertStore lease", () => {
     const [kept] = await store.load(PK, at(3));
     expect(kept).toMatchObject({ fingerprint: "fp-1", lastSeen: at(2).toISOString() });
     expect(kept!.title).not.toBe("stale");
+  });
+});
+
+describe("keys with the account", () => {
+  it("key by account, region and cluster, and name the key the cluster had before", () => {
+    const cluster = { name: "shop-prod", region: "eu-west-1", account: "111122223333" };
+    expect(partitionKey(cluster)).toBe("cluster#111122223333/eu-west-1/shop-prod");
+    expect(legacyKeyOf(cluster)).toBe("cluster#eu-west-1/shop-prod");
+    expect(legacyKeyOf({ name: "shop-prod", region: "eu-west-1" })).toBeUndefined();
+  });
+
+  it("take over only the old records of the account's own target groups", () => {
+    const rec = (targetGroupArn: string | null) => ({ targetGroupArn }) as AlertRecord;
+    const own = ownRecord("111122223333");
+    expect(own(rec("arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/a/1"))).toBe(
+      true,
+    );
+    expect(own(rec("arn:aws:elasticloadbalancing:eu-west-1:999988887777:targetgroup/a/1"))).toBe(
+      false,
+    );
+    expect(own(rec(null))).toBe(true);
   });
 });

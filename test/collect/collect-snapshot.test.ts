@@ -156,6 +156,26 @@ function kubeconfigFile(extraCluster: Record<string, unknown> = {}): string {
 }
 
 describe("collectSnapshot", () => {
+  it("names the cluster's account from its ARN, or as the caller knows it", async () => {
+    eks.on(DescribeClusterCommand, { name: "prod" }).resolves({
+      cluster: {
+        name: "prod",
+        arn: `arn:aws:eks:${REGION}:444455556666:cluster/prod`,
+        status: "ACTIVE",
+        endpoint: server.url,
+        certificateAuthority: { data: TEST_CA_DATA },
+        resourcesVpcConfig: { vpcId: VPC },
+      },
+    });
+    const snapshot = await collectSnapshot(options());
+    expect(snapshot.cluster).toEqual({ name: "prod", region: REGION, account: "444455556666" });
+    expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot))).cluster.account).toBe(
+      "444455556666",
+    );
+    const told = await collectSnapshot(options({ account: "777788889999" }));
+    expect(told.cluster.account).toBe("777788889999");
+  });
+
   it("signs in with IAM and builds a snapshot the reader accepts", async () => {
     describeCluster(server.url);
     const progress: string[] = [];

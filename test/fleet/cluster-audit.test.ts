@@ -56,6 +56,8 @@ describe("pipelineAudit (fleet)", () => {
       ["alpha", "eu-central-1"],
     ]);
     expect(seen.every((o) => o.inventory === account.inventory)).toBe(true);
+    // The fleet definition's account names the cluster in its snapshot and alert state.
+    expect(seen.every((o) => o.account === "111122223333")).toBe(true);
     expect(seen.map((o) => o.prefilter?.previous as PrefilterState | undefined)).toEqual([
       undefined,
       undefined,

@@ -442,6 +442,7 @@ describe("when a sink or the state fails", () => {
       event: { DataType: "String", StringValue: "open" },
       severity: { DataType: "String", StringValue: "critical" },
       cluster: { DataType: "String", StringValue: CLUSTER },
+      region: { DataType: "String", StringValue: REGION },
       codes: { DataType: "String.Array", StringValue: '["HC001"]' },
       findings: { DataType: "Number", StringValue: "1" },
     });
@@ -518,5 +519,68 @@ describe("a gap in a list the join reads", () => {
     await run(snapshotWith(boundOnly, cartDown, bindingsForbidden), 5);
     await run(snapshotWith(boundOnly), 10);
     expect(sent().events).toContain("resolved");
+  });
+});
+
+describe("alert state keyed by account, region and cluster", () => {
+  const ACCOUNT = "111122223333";
+  const inAccount =
+    (account: string) =>
+    (s: SnapshotInput): void => {
+      s.cluster = { ...s.cluster, account };
+    };
+  const items = async (pk: string) => {
+    const out = await dynamo.client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: pk } },
+      }),
+    );
+    return (out.Items ?? []).map((i) => i.sk!.S!).filter((sk) => sk.startsWith("finding#"));
+  };
+  const LEGACY = `cluster#${REGION}/${CLUSTER}`;
+  const KEYED = `cluster#${ACCOUNT}/${REGION}/${CLUSTER}`;
+
+  it("takes over the state of the key without the account: no finding is sent again as new", async () => {
+    // State written before accounts were part of the key (a snapshot without one).
+    await run(snapshotWith(breakGateway, breakApp), 0);
+    expect(sent().events).toEqual(["open"]);
+    expect(await items(LEGACY)).toHaveLength(2);
+
+    // The upgraded run knows the account: the same findings are still open, nothing is sent.
+    const upgraded = await run(snapshotWith(breakGateway, breakApp, inAccount(ACCOUNT)), 5);
+    expect(upgraded.alerts).toMatchObject({ state: "ok", new: 0, resolved: 0 });
+    expect(sent().events).toEqual([]);
+    expect(await items(KEYED)).toHaveLength(2);
+    expect(await items(LEGACY)).toEqual([]);
+    expect(
+      output.json().some((l) => l.message === "alert state moved to the key with the account"),
+    ).toBe(true);
+
+    // Fixed: resolved once, under the new key, and never again from the old one.
+    await run(snapshotWith(breakApp, inAccount(ACCOUNT)), 10);
+    expect(sent().events).toEqual(["resolved"]);
+    await run(snapshotWith(breakApp, inAccount(ACCOUNT)), 15);
+    expect(sent().events).toEqual([]);
+  });
+
+  it("keeps two accounts' clusters of one name and region apart, with account and region on every message", async () => {
+    await run(snapshotWith(breakGateway, inAccount(ACCOUNT)), 0);
+    const first = sent();
+    expect(first.events).toEqual(["open"]);
+    expect(first.sns[0]!.MessageAttributes).toMatchObject({
+      account: { DataType: "String", StringValue: ACCOUNT },
+      region: { DataType: "String", StringValue: REGION },
+      cluster: { DataType: "String", StringValue: CLUSTER },
+    });
+    // The other account's cluster of the same name is healthy: it resolves nothing of the first.
+    await run(snapshotWith(inAccount("999988887777")), 5);
+    expect(sent().events).toEqual([]);
+    await run(snapshotWith(breakGateway, inAccount(ACCOUNT)), 10);
+    expect(sent().events).toEqual([]);
+    const fixed = await run(snapshotWith(inAccount(ACCOUNT)), 15);
+    expect(sent().events).toEqual(["resolved"]);
+    expect(fixed.cluster).toEqual({ name: CLUSTER, region: REGION, account: ACCOUNT });
   });
 });

@@ -142,6 +142,7 @@ describe("scheduled audit", () => {
       event: { DataType: "String", StringValue: "open" },
       severity: { DataType: "String", StringValue: "critical" },
       cluster: { DataType: "String", StringValue: CLUSTER },
+      region: { DataType: "String", StringValue: REGION },
       codes: { DataType: "String.Array", StringValue: '["HC001"]' },
       findings: { DataType: "Number", StringValue: "1" },
     });

@@ -23,6 +23,7 @@ describe("buildSnsMessage", () => {
     expect(m.attributes).toEqual({
       severity: { DataType: "String", StringValue: "critical" },
       cluster: { DataType: "String", StringValue: "shop-prod" },
+      region: { DataType: "String", StringValue: "eu-west-1" },
       codes: { DataType: "String.Array", StringValue: '["HC001","TP001"]' },
       findings: { DataType: "Number", StringValue: "3" },
     });
