@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -212,13 +213,21 @@ export function coldStartTable(s: ColdStartSection): string {
 
 function main(): void {
   const { values } = parseArgs({ options: { runs: { type: "string" }, out: { type: "string" } } });
+  const before = loadavg()[0]!;
   const section = runColdStartBench(values.runs ? Number(values.runs) : undefined);
+  // The 1-minute load average before and after: the machine may be shared.
+  const loadAverage = [before, loadavg()[0]!].map((l) => +l.toFixed(1));
   console.log(coldStartTable(section));
   const out = values.out ?? here("./results.json");
   const results = existsSync(out)
     ? (JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>)
     : {};
-  results.coldStart = { measuredAt: new Date().toISOString(), node: process.version, ...section };
+  results.coldStart = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    loadAverage,
+    ...section,
+  };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stderr.write(`wrote ${out}\n`);
 }
