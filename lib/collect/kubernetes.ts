@@ -1,6 +1,8 @@
 /**
  * Kubernetes collector: one cluster-wide, paged list per kind the analysis joins. A kind that
- * cannot be read (missing CRD, RBAC, server trouble) becomes an empty list plus a gap.
+ * cannot be read (missing CRD, RBAC, server trouble) becomes an empty list plus a gap — except
+ * an optional kind (Gateway API) whose API the cluster does not serve: that is an empty list,
+ * reported in `notServed` so the caller can still raise a gap when something depends on it.
  * Secrets and ConfigMaps are never read, and inline values of pods are blanked (./redact).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -28,7 +30,19 @@ export type KubeListName =
   | "ingresses"
   | "targetGroupBindings"
   | "peerAuthentications"
-  | "events";
+  | "events"
+  | GatewayListName;
+
+/** The optional Gateway API lists (snapshot spec, "Optional lists"). */
+export type GatewayListName =
+  | "gatewayClasses"
+  | "gateways"
+  | "httpRoutes"
+  | "grpcRoutes"
+  | "tcpRoutes"
+  | "udpRoutes"
+  | "tlsRoutes"
+  | "targetGroupConfigurations";
 
 export type KubeObject = Record<string, unknown>;
 export type KubernetesLists = Record<KubeListName, KubeObject[]>;
@@ -81,6 +95,8 @@ interface KindSpec {
   keep?: (item: Json) => boolean;
   /** Blanks what must not reach a snapshot (./redact). */
   redact?: (item: Json) => Json;
+  /** A 404 on every variant means the CRD is not installed: an empty list, not a gap. */
+  optional?: true;
 }
 
 /** `/api/v1/<plural>` for the core group, `/apis/<group>/<version>/<plural>` otherwise. */
@@ -88,6 +104,34 @@ function variant(apiVersion: string, kind: string, plural: string): Variant {
   const prefix = apiVersion.includes("/") ? "/apis" : "/api";
   return { apiVersion, kind, path: `${prefix}/${apiVersion}/${plural}` };
 }
+
+const GATEWAY_API = "gateway.networking.k8s.io";
+
+function gatewaySpec(list: GatewayListName, kind: string, plural: string, versions: string[]) {
+  const group = kind === "TargetGroupConfiguration" ? "gateway.k8s.aws" : GATEWAY_API;
+  const variants = versions.map((v) => variant(`${group}/${v}`, kind, plural));
+  return { list, label: plural, variants, optional: true } satisfies KindSpec;
+}
+
+/**
+ * TCP/UDP/TLS routes are v1alpha2 in the Gateway API releases the controller's NLB support
+ * started with, v1 in later ones; TargetGroupConfiguration went from v1beta1 to v1.
+ */
+const GATEWAY_KIND_SPECS: KindSpec[] = [
+  gatewaySpec("gatewayClasses", "GatewayClass", "gatewayclasses", ["v1"]),
+  gatewaySpec("gateways", "Gateway", "gateways", ["v1"]),
+  gatewaySpec("httpRoutes", "HTTPRoute", "httproutes", ["v1"]),
+  gatewaySpec("grpcRoutes", "GRPCRoute", "grpcroutes", ["v1"]),
+  gatewaySpec("tcpRoutes", "TCPRoute", "tcproutes", ["v1alpha2", "v1"]),
+  gatewaySpec("udpRoutes", "UDPRoute", "udproutes", ["v1alpha2", "v1"]),
+  gatewaySpec("tlsRoutes", "TLSRoute", "tlsroutes", ["v1alpha2", "v1"]),
+  gatewaySpec(
+    "targetGroupConfigurations",
+    "TargetGroupConfiguration",
+    "targetgroupconfigurations",
+    ["v1", "v1beta1"],
+  ),
+];
 
 const KIND_SPECS: KindSpec[] = [
   { list: "nodes", label: "nodes", variants: [variant("v1", "Node", "nodes")] },
@@ -128,6 +172,7 @@ const KIND_SPECS: KindSpec[] = [
     keep: isControllerWarning,
     redact: redactEvent,
   },
+  ...GATEWAY_KIND_SPECS,
 ];
 
 /**
@@ -227,9 +272,18 @@ async function listVariant(spec: KindSpec, variant: Variant, s: Settings): Promi
   }
 }
 
-async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObject[]; gap?: Gap }> {
+interface Listed {
+  items: KubeObject[];
+  gap?: Gap;
+  /** Every variant answered 404: the cluster does not serve this optional kind. */
+  notServed?: Gap;
+}
+
+async function listKind(spec: KindSpec, s: Settings): Promise<Listed> {
   let lastError: unknown;
+  const tried: string[] = [];
   for (const variant of spec.variants) {
+    tried.push(variant.apiVersion);
     try {
       return { items: await listVariant(spec, variant, s) };
     } catch (error) {
@@ -237,17 +291,15 @@ async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObjec
       if (statusOf(error) !== 404) break;
     }
   }
-  const tried =
-    spec.variants.length > 1 ? ` [tried ${spec.variants.map((v) => v.apiVersion).join(", ")}]` : "";
-  return {
-    items: [],
-    gap: {
-      source: `kubernetes.${spec.list}`,
-      message:
-        (s.signal?.aborted ? abortReason(s.signal) : describeKubeError(lastError, s.timeoutMs)) +
-        tried,
-    },
+  const gap = {
+    source: `kubernetes.${spec.list}`,
+    message:
+      (s.signal?.aborted ? abortReason(s.signal) : describeKubeError(lastError, s.timeoutMs)) +
+      (tried.length > 1 ? ` [tried ${tried.join(", ")}]` : ""),
   };
+  return spec.optional && !s.signal?.aborted && statusOf(lastError) === 404
+    ? { items: [], notServed: gap }
+    : { items: [], gap };
 }
 
 /**
@@ -257,7 +309,7 @@ async function listKind(spec: KindSpec, s: Settings): Promise<{ items: KubeObjec
 export async function collectKubernetes(
   target: KubeConfig | KubeEndpoint,
   options: KubernetesCollectOptions = {},
-): Promise<{ lists: KubernetesLists; gaps: Gap[] }> {
+): Promise<{ lists: KubernetesLists; gaps: Gap[]; notServed: Gap[] }> {
   const own = !isKubeEndpoint(target);
   const endpoint = isKubeEndpoint(target) ? target : kubeConfigEndpoint(target);
   const settings: Settings = {
@@ -273,7 +325,7 @@ export async function collectKubernetes(
   // The AWS collector's scope waits on the bindings, so they go first.
   const first = (spec: KindSpec) => (spec.list === "targetGroupBindings" ? 0 : 1);
   const order = [...specs].sort((a, b) => first(a) - first(b));
-  const results = new Map<KubeListName, { items: KubeObject[]; gap?: Gap }>();
+  const results = new Map<KubeListName, Listed>();
   await mapLimit(order, options.concurrency ?? 4, async (spec) => {
     const result = await listKind(spec, settings);
     results.set(spec.list, result);
@@ -283,10 +335,12 @@ export async function collectKubernetes(
   });
   const lists = {} as KubernetesLists;
   const gaps: Gap[] = [];
+  const notServed: Gap[] = [];
   for (const spec of specs) {
     const result = results.get(spec.list);
     lists[spec.list] = result?.items ?? [];
     if (result?.gap) gaps.push(result.gap);
+    if (result?.notServed) notServed.push(result.notServed);
   }
-  return { lists, gaps };
+  return { lists, gaps, notServed };
 }

@@ -29,6 +29,18 @@ export const PATHS = {
   peerAuthenticationsV1: "/apis/security.istio.io/v1/peerauthentications",
   peerAuthenticationsV1beta1: "/apis/security.istio.io/v1beta1/peerauthentications",
   events: "/api/v1/events",
+  gatewayClasses: "/apis/gateway.networking.k8s.io/v1/gatewayclasses",
+  gateways: "/apis/gateway.networking.k8s.io/v1/gateways",
+  httpRoutes: "/apis/gateway.networking.k8s.io/v1/httproutes",
+  grpcRoutes: "/apis/gateway.networking.k8s.io/v1/grpcroutes",
+  tcpRoutesV1alpha2: "/apis/gateway.networking.k8s.io/v1alpha2/tcproutes",
+  tcpRoutesV1: "/apis/gateway.networking.k8s.io/v1/tcproutes",
+  udpRoutesV1alpha2: "/apis/gateway.networking.k8s.io/v1alpha2/udproutes",
+  udpRoutesV1: "/apis/gateway.networking.k8s.io/v1/udproutes",
+  tlsRoutesV1alpha2: "/apis/gateway.networking.k8s.io/v1alpha2/tlsroutes",
+  tlsRoutesV1: "/apis/gateway.networking.k8s.io/v1/tlsroutes",
+  targetGroupConfigurationsV1: "/apis/gateway.k8s.aws/v1/targetgroupconfigurations",
+  targetGroupConfigurationsV1beta1: "/apis/gateway.k8s.aws/v1beta1/targetgroupconfigurations",
 } as const;
 
 /** The field labels the API server accepts in a field selector for core/v1 Events. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { eksEndpoint } from "../../lib/collect/eks-cluster";
-import { collectKubernetes } from "../../lib/collect/kubernetes";
+import { collectKubernetes, listedResources } from "../../lib/collect/kubernetes";
 import { CA_DATA, KUBE_TOKEN, startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
 import { OTHER_CA_DATA } from "./fake-apiserver";
 import { generateSnapshot } from "../../bench/generator";
@@ -72,7 +72,7 @@ describe("collectKubernetes connections", () => {
     const { lists, gaps } = await collectKubernetes(endpoint, { retries: 0 });
     endpoint.close?.();
     expect(lists.pods).toEqual([]);
-    expect(gaps).toHaveLength(8);
+    expect(gaps).toHaveLength(listedResources().length);
     expect(gaps[0]?.message).toMatch(/certificate/i);
     expect(server.faults.total().requests).toBe(0);
   });

@@ -73,6 +73,71 @@ export const peerAuthentication = (namespace: string, apiVersion: string) => ({
   spec: { mtls: { mode: "STRICT" } },
 });
 
+const GW = "gateway.networking.k8s.io";
+
+export const gatewayClass = (name: string, controllerName: string) => ({
+  apiVersion: `${GW}/v1`,
+  kind: "GatewayClass",
+  metadata: { name },
+  spec: { controllerName },
+});
+
+export const gateway = (namespace: string, name: string, className: string) => ({
+  apiVersion: `${GW}/v1`,
+  kind: "Gateway",
+  metadata: { name, namespace },
+  spec: {
+    gatewayClassName: className,
+    listeners: [{ name: "http", port: 80, protocol: "HTTP" }],
+  },
+});
+
+export const httpRoute = (namespace: string, name: string, gatewayName: string, svc: string) => ({
+  apiVersion: `${GW}/v1`,
+  kind: "HTTPRoute",
+  metadata: { name, namespace },
+  spec: {
+    parentRefs: [{ name: gatewayName }],
+    rules: [{ backendRefs: [{ name: svc, port: 80 }] }],
+  },
+});
+
+export const targetGroupConfiguration = (namespace: string, svc: string, apiVersion: string) => ({
+  apiVersion,
+  kind: "TargetGroupConfiguration",
+  metadata: { name: `${svc}-tgc`, namespace },
+  spec: {
+    targetReference: { name: svc },
+    defaultConfiguration: {
+      healthCheckConfig: { healthCheckPath: "/healthz", healthCheckPort: "8081" },
+    },
+  },
+});
+
+/** The Gateway API kinds of a cluster with the standard channel and the controller's CRDs. */
+export function gatewayCollections(): Record<string, Collection> {
+  const list = (listKind: string, apiVersion: string, items: Record<string, unknown>[]) => ({
+    listKind,
+    apiVersion,
+    items,
+  });
+  return {
+    [PATHS.gatewayClasses]: list("GatewayClassList", `${GW}/v1`, [
+      gatewayClass("aws-alb", "gateway.k8s.aws/alb"),
+    ]),
+    [PATHS.gateways]: list("GatewayList", `${GW}/v1`, [gateway("shop", "web-gw", "aws-alb")]),
+    [PATHS.httpRoutes]: list("HTTPRouteList", `${GW}/v1`, [
+      httpRoute("shop", "web-route", "web-gw", "web"),
+    ]),
+    [PATHS.grpcRoutes]: list("GRPCRouteList", `${GW}/v1`, []),
+    [PATHS.targetGroupConfigurationsV1]: list(
+      "TargetGroupConfigurationList",
+      "gateway.k8s.aws/v1",
+      [targetGroupConfiguration("shop", "web", "gateway.k8s.aws/v1")],
+    ),
+  };
+}
+
 export const range = <T>(n: number, make: (i: number) => T): T[] =>
   Array.from({ length: n }, (_, i) => make(i));
 

@@ -42,7 +42,7 @@ describe("infra/rbac.yaml", () => {
     }
   });
 
-  it("covers exactly the kinds the collector lists, including the two CRDs and events", () => {
+  it("covers exactly the kinds the collector lists, including the CRDs and events", () => {
     const granted = role.rules!.flatMap((r) =>
       r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)),
     );
@@ -56,6 +56,14 @@ describe("infra/rbac.yaml", () => {
         "networking.k8s.io/ingresses",
         "elbv2.k8s.aws/targetgroupbindings",
         "security.istio.io/peerauthentications",
+        "gateway.networking.k8s.io/gatewayclasses",
+        "gateway.networking.k8s.io/gateways",
+        "gateway.networking.k8s.io/httproutes",
+        "gateway.networking.k8s.io/grpcroutes",
+        "gateway.networking.k8s.io/tcproutes",
+        "gateway.networking.k8s.io/udproutes",
+        "gateway.networking.k8s.io/tlsroutes",
+        "gateway.k8s.aws/targetgroupconfigurations",
       ].sort(),
     );
     // A kind added to the collector must be added here too, or the Lambda meets a 403 gap.

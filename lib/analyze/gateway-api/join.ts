@@ -1,0 +1,213 @@
+/**
+ * Target group → Gateway, GatewayClass and route, from the tags the AWS Load Balancer
+ * Controller puts on the groups it builds for Gateways:
+ *   `gateway.k8s.aws.alb/stack` (or `.nlb/stack`) = `<gateway namespace>/<gateway name>`
+ *   `gateway.k8s.aws.alb/resource` = `<gwNs>/<gwName>:<routeNs>-<routeName>:<RouteKind>-<svcNs>-<svcName>:<port>`
+ * Kubernetes names never contain `:` but often `-`, so the tag is cut at its colons only and
+ * each `<ns>-<name>` piece is matched against the objects of the snapshot, never split.
+ */
+import {
+  controllerNameOf,
+  gatewayClassNameOf,
+  isRouteKind,
+  keyOfObject,
+  namespaceOf,
+  ROUTE_KINDS,
+  ROUTE_LISTS,
+  type GatewayApiLists,
+  type GatewayApiObject,
+  type RouteKind,
+} from "./objects";
+
+export type GatewayLoadBalancer = "alb" | "nlb";
+
+/** The controller's tag prefix per load balancer type. */
+export const GATEWAY_TAG_PREFIX: Record<GatewayLoadBalancer, string> = {
+  alb: "gateway.k8s.aws.alb",
+  nlb: "gateway.k8s.aws.nlb",
+};
+
+/** GatewayClass `spec.controllerName` of the controller's Gateway support. */
+export const GATEWAY_CONTROLLER_NAME: Record<GatewayLoadBalancer, string> = {
+  alb: "gateway.k8s.aws/alb",
+  nlb: "gateway.k8s.aws/nlb",
+};
+
+/** The route kinds each load balancer type is built for. */
+export const ROUTE_KINDS_OF: Record<GatewayLoadBalancer, readonly RouteKind[]> = {
+  alb: ["HTTPRoute", "GRPCRoute"],
+  nlb: ["TCPRoute", "UDPRoute", "TLSRoute"],
+};
+
+export interface GatewayTags {
+  loadBalancer: GatewayLoadBalancer;
+  /** `<namespace>/<name>` of the Gateway. */
+  stack: string;
+  resource?: string;
+}
+
+/** The controller's Gateway tags of a target group, or undefined for any other group. */
+export function gatewayTags(tags: Readonly<Record<string, string>>): GatewayTags | undefined {
+  for (const loadBalancer of ["alb", "nlb"] as const) {
+    const prefix = GATEWAY_TAG_PREFIX[loadBalancer];
+    const stack = tags[`${prefix}/stack`];
+    if (stack?.includes("/")) {
+      const resource = tags[`${prefix}/resource`];
+      return { loadBalancer, stack, ...(resource !== undefined ? { resource } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** The pieces of a resource tag, still joined where a name may hold `-`. */
+export interface ResourceParts {
+  /** `<routeNs>-<routeName>`. */
+  route: string;
+  kind: RouteKind;
+  /** `<svcNs>-<svcName>`. */
+  service: string;
+  /** The backend's port as the controller identifies it (a Service targetPort, number or name). */
+  port: string;
+}
+
+export function resourceParts(stack: string, resource: string): ResourceParts | undefined {
+  if (!resource.startsWith(`${stack}:`)) return undefined;
+  const [route, kindAndService, ...port] = resource.slice(stack.length + 1).split(":");
+  if (route === undefined || kindAndService === undefined || port.length === 0) return undefined;
+  const kind = kindAndService.slice(0, kindAndService.indexOf("-"));
+  if (!isRouteKind(kind)) return undefined;
+  return { route, kind, service: kindAndService.slice(kind.length + 1), port: port.join(":") };
+}
+
+const dashed = (o: GatewayApiObject) => `${namespaceOf(o)}-${o.metadata.name}`;
+
+/** Lookups built once per snapshot. */
+export interface GatewayIndex {
+  lists: GatewayApiLists;
+  gateways: Map<string, GatewayApiObject>;
+  classes: Map<string, GatewayApiObject>;
+  /** Routes of each kind by their `<ns>-<name>` (several when names collide that way). */
+  routes: Map<RouteKind, Map<string, GatewayApiObject[]>>;
+}
+
+export function gatewayIndex(lists: GatewayApiLists): GatewayIndex {
+  const byKey = (
+    items: readonly GatewayApiObject[] | undefined,
+    key: (o: GatewayApiObject) => string,
+  ) => new Map((items ?? []).map((o) => [key(o), o] as const));
+  const routes = new Map<RouteKind, Map<string, GatewayApiObject[]>>();
+  for (const kind of ROUTE_KINDS) {
+    const byDashed = new Map<string, GatewayApiObject[]>();
+    for (const route of lists[ROUTE_LISTS[kind]] ?? []) {
+      const key = dashed(route);
+      byDashed.set(key, [...(byDashed.get(key) ?? []), route]);
+    }
+    routes.set(kind, byDashed);
+  }
+  return {
+    lists,
+    gateways: byKey(lists.gateways, keyOfObject),
+    classes: byKey(lists.gatewayClasses, (o) => o.metadata.name),
+    routes,
+  };
+}
+
+export interface RouteRef {
+  kind: RouteKind;
+  namespace: string;
+  name: string;
+}
+
+/** Why a piece of the join is missing: the list was not collected, or has no such object. */
+export type Missing = "not collected" | "not found" | "ambiguous" | "untagged";
+
+export interface GatewayJoin {
+  loadBalancer: GatewayLoadBalancer;
+  /** The Gateway's namespace and name, from the stack tag. */
+  gatewayRef: { namespace: string; name: string };
+  gateway?: GatewayApiObject;
+  gatewayClass?: GatewayApiObject;
+  /** The class is the controller's own (`gateway.k8s.aws/alb` or `/nlb`). */
+  controllerClass?: boolean;
+  /** The route kind the resource tag names, known even when the route is not in the snapshot. */
+  routeKind?: RouteKind;
+  route?: RouteRef;
+  /** Set when `route` is not: why not. */
+  routeMissing?: Missing;
+  parts?: ResourceParts;
+}
+
+function backendNames(route: GatewayApiObject, service: { namespace: string; name: string }) {
+  const rules = (route.spec as { rules?: { backendRefs?: unknown[] }[] } | undefined)?.rules ?? [];
+  return rules.some((rule) =>
+    (Array.isArray(rule?.backendRefs) ? rule.backendRefs : []).some((ref) => {
+      const r = ref as { name?: unknown; namespace?: unknown; kind?: unknown };
+      return (
+        r.name === service.name &&
+        (r.kind === undefined || r.kind === "Service") &&
+        (typeof r.namespace === "string" ? r.namespace : namespaceOf(route)) === service.namespace
+      );
+    }),
+  );
+}
+
+function findRoute(
+  index: GatewayIndex,
+  parts: ResourceParts,
+  service?: { namespace: string; name: string },
+): { route?: RouteRef; missing?: Missing } {
+  if (index.lists[ROUTE_LISTS[parts.kind]] === undefined) return { missing: "not collected" };
+  let candidates = index.routes.get(parts.kind)?.get(parts.route) ?? [];
+  // `a-b`/`c` and `a`/`b-c` read the same in the tag: the one routing to the Service decides.
+  if (candidates.length > 1 && service) {
+    const routing = candidates.filter((r) => backendNames(r, service));
+    if (routing.length > 0) candidates = routing;
+  }
+  if (candidates.length === 0) return { missing: "not found" };
+  if (candidates.length > 1) return { missing: "ambiguous" };
+  const route = candidates[0]!;
+  return { route: { kind: parts.kind, namespace: namespaceOf(route), name: route.metadata.name } };
+}
+
+/**
+ * The Gateway side of a target group the controller built for a Gateway; undefined for any
+ * other group. `service` (from the binding) settles a route name the tag cannot.
+ */
+export function joinGateway(
+  index: GatewayIndex,
+  tags: Readonly<Record<string, string>>,
+  service?: { namespace: string; name: string },
+): GatewayJoin | undefined {
+  const found = gatewayTags(tags);
+  if (!found) return undefined;
+  const slash = found.stack.indexOf("/");
+  const gatewayRef = { namespace: found.stack.slice(0, slash), name: found.stack.slice(slash + 1) };
+  const gateway = index.gateways.get(found.stack);
+  const className = gateway && gatewayClassNameOf(gateway);
+  const gatewayClass = className !== undefined ? index.classes.get(className) : undefined;
+  const controller = gatewayClass && controllerNameOf(gatewayClass);
+  const parts = found.resource ? resourceParts(found.stack, found.resource) : undefined;
+  const route = parts ? findRoute(index, parts, service) : { missing: "untagged" as const };
+  return {
+    loadBalancer: found.loadBalancer,
+    gatewayRef,
+    ...(gateway ? { gateway } : {}),
+    ...(gatewayClass ? { gatewayClass } : {}),
+    ...(controller !== undefined
+      ? { controllerClass: Object.values(GATEWAY_CONTROLLER_NAME).includes(controller) }
+      : {}),
+    ...(parts ? { routeKind: parts.kind, parts } : {}),
+    ...(route.route ? { route: route.route } : { routeMissing: route.missing }),
+  };
+}
+
+/** The Service the resource tag names, matched against the given Services (a group without binding). */
+export function taggedService<T extends { metadata: { name: string; namespace?: string } }>(
+  parts: ResourceParts,
+  services: readonly T[],
+): T | undefined {
+  const matches = services.filter(
+    (s) => `${s.metadata.namespace ?? "default"}-${s.metadata.name}` === parts.service,
+  );
+  return matches.length === 1 ? matches[0] : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * Readers over the Gateway API objects of the snapshot. Those lists are typed loosely (their
+ * CRDs grow and differ between releases), so every field is narrowed here before it is used.
+ */
+
+/** What every listed object has; the rest is read through the helpers below. */
+export interface GatewayApiObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
+  [k: string]: unknown;
+}
+
+/** The optional lists this module reads; an absent list was not collected. */
+export interface GatewayApiLists {
+  gatewayClasses?: readonly GatewayApiObject[];
+  gateways?: readonly GatewayApiObject[];
+  httpRoutes?: readonly GatewayApiObject[];
+  grpcRoutes?: readonly GatewayApiObject[];
+  tcpRoutes?: readonly GatewayApiObject[];
+  udpRoutes?: readonly GatewayApiObject[];
+  tlsRoutes?: readonly GatewayApiObject[];
+  targetGroupConfigurations?: readonly GatewayApiObject[];
+}
+
+export const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"] as const;
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+
+/** The snapshot list each route kind is in. */
+export const ROUTE_LISTS: Record<RouteKind, keyof GatewayApiLists> = {
+  HTTPRoute: "httpRoutes",
+  GRPCRoute: "grpcRoutes",
+  TCPRoute: "tcpRoutes",
+  UDPRoute: "udpRoutes",
+  TLSRoute: "tlsRoutes",
+};
+
+export const isRouteKind = (value: string): value is RouteKind =>
+  (ROUTE_KINDS as readonly string[]).includes(value);
+
+export type Json = Record<string, unknown>;
+
+export const record = (value: unknown): Json | undefined =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Json)
+    : undefined;
+
+export const text = (value: unknown): string | undefined =>
+  typeof value === "string" ? value : undefined;
+
+export const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+export const namespaceOf = (o: GatewayApiObject): string => o.metadata.namespace ?? "default";
+export const keyOfObject = (o: GatewayApiObject): string => `${namespaceOf(o)}/${o.metadata.name}`;
+
+/** `spec.controllerName` of a GatewayClass. */
+export const controllerNameOf = (gatewayClass: GatewayApiObject): string | undefined =>
+  text(record(gatewayClass.spec)?.controllerName);
+
+/** `spec.gatewayClassName` of a Gateway. */
+export const gatewayClassNameOf = (gateway: GatewayApiObject): string | undefined =>
+  text(record(gateway.spec)?.gatewayClassName);
+
+/** `spec.infrastructure.annotations` of a Gateway (what Istio copies onto what it generates). */
+export function infrastructureAnnotations(gateway: GatewayApiObject): Record<string, string> {
+  const annotations = record(record(record(gateway.spec)?.infrastructure)?.annotations) ?? {};
+  return Object.fromEntries(
+    Object.entries(annotations).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])),
+  );
+}

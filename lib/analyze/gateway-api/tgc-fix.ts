@@ -1,0 +1,150 @@
+/**
+ * A health-check fix for a target group the controller built for a Gateway: always a change of
+ * the Service's TargetGroupConfiguration (the controller reverts edits of the group itself and
+ * reads no health-check annotations for it), as YAML and as the exact kubectl command.
+ *
+ * Where it goes: the block in effect when the Service's own configuration holds it (patched in
+ * place, so its other fields stay); else that configuration's `defaultConfiguration` (created
+ * when the Service has none). A Service-level block replaces the Gateway-level one whole, so a
+ * new block restates the Gateway-level fields it would otherwise drop.
+ */
+import { namespaceOf, record, type GatewayApiObject, type Json } from "./objects";
+import {
+  TGC_FIELDS,
+  type DeclaredHealthCheck,
+  type HealthCheckSetting,
+} from "./declared-health-check";
+
+export type HealthCheckValues = Partial<Record<HealthCheckSetting, string | number>>;
+
+const INTEGER_SETTINGS = new Set<HealthCheckSetting>([
+  "intervalSeconds",
+  "timeoutSeconds",
+  "healthyThresholdCount",
+  "unhealthyThresholdCount",
+]);
+
+/** The `healthCheckConfig` fields for the settings, typed as the CRD wants them. */
+export function healthCheckConfigOf(values: HealthCheckValues, grpc: boolean): Json {
+  const config: Json = {};
+  for (const [setting, value] of Object.entries(values) as [
+    HealthCheckSetting,
+    string | number,
+  ][]) {
+    if (value === undefined) continue;
+    if (setting === "successCodes") {
+      config.matcher = grpc ? { grpcCode: String(value) } : { httpCode: String(value) };
+    } else if (INTEGER_SETTINGS.has(setting)) {
+      config[TGC_FIELDS[setting]] = Number(value);
+    } else {
+      // healthCheckPort is a string in the CRD ("8081", "traffic-port" or a Service port name).
+      config[TGC_FIELDS[setting]] =
+        setting === "protocol" ? String(value).toUpperCase() : String(value);
+    }
+  }
+  return config;
+}
+
+/** Block YAML: strings JSON-quoted (valid YAML, and a port stays a string). */
+function yaml(value: unknown, indent: string): string {
+  const obj = record(value);
+  if (!obj) return ` ${JSON.stringify(value)}`;
+  return Object.entries(obj)
+    .map(([k, v]) =>
+      record(v)
+        ? `\n${indent}${k}:${yaml(v, `${indent}  `)}`
+        : `\n${indent}${k}:${yaml(v, indent)}`,
+    )
+    .join("");
+}
+
+const shellJson = (value: unknown) => `'${JSON.stringify(value).replace(/'/g, `'\\''`)}'`;
+const RESOURCE = "targetgroupconfigurations.gateway.k8s.aws";
+const DEFAULT_BLOCK = "spec.defaultConfiguration.healthCheckConfig";
+
+export interface TgcFixInput {
+  service: { namespace: string; name: string };
+  declared: Exclude<DeclaredHealthCheck, { status: "unknown" }>;
+  values: HealthCheckValues;
+  grpc: boolean;
+  /** The apiVersion this cluster serves TargetGroupConfigurations in, when the snapshot shows one. */
+  apiVersion?: string;
+}
+
+/** The remediation text: which object and block, the YAML, the command. */
+export function targetGroupConfigurationFix(input: TgcFixInput): string {
+  const { service, declared, grpc } = input;
+  const change = healthCheckConfigOf(input.values, grpc);
+  const own =
+    declared.status === "declared" && declared.block.level === "service"
+      ? declared.block
+      : undefined;
+  const serviceTgc = declared.serviceTgc;
+
+  if (own) {
+    const name = own.tgc.metadata.name;
+    const ns = namespaceOf(own.tgc);
+    const head = `Set in TargetGroupConfiguration ${ns}/${name}, ${own.path} (the block in effect for this target group):`;
+    if (own.entry < 0) {
+      return (
+        `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
+        `Command: kubectl -n ${ns} patch ${RESOURCE} ${name} --type=merge -p ${shellJson({
+          spec: { defaultConfiguration: { healthCheckConfig: change } },
+        })}`
+      );
+    }
+    // routeConfigurations is a list: a merge patch would replace every entry, a JSON patch
+    // sets the fields of this one.
+    const base = `/spec/routeConfigurations/${own.entry}/targetGroupProps/healthCheckConfig`;
+    const ops = Object.entries(change).map(([field, value]) => ({
+      op: "add",
+      path: `${base}/${field}`,
+      value,
+    }));
+    return (
+      `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
+      `Command: kubectl -n ${ns} patch ${RESOURCE} ${name} --type=json -p ${shellJson(ops)}`
+    );
+  }
+
+  // The Gateway-level block (or the controller's defaults) is in effect: a Service-level block
+  // takes over whole, so it keeps the Gateway-level fields this fix does not change.
+  const inherited = declared.status === "declared" ? declared.block.config : {};
+  const block: Json = { ...inherited, ...change };
+  const restated =
+    declared.status === "declared"
+      ? ` It restates the fields of ${declared.block.path} of TargetGroupConfiguration ${namespaceOf(declared.block.tgc)}/${declared.block.tgc.metadata.name}, which a Service-level healthCheckConfig replaces whole.`
+      : "";
+  if (serviceTgc) {
+    const name = serviceTgc.metadata.name;
+    return (
+      `Set in TargetGroupConfiguration ${service.namespace}/${name}, ${DEFAULT_BLOCK}.${restated}` +
+      `${yaml({ healthCheckConfig: block }, "")}\n` +
+      `Command: kubectl -n ${service.namespace} patch ${RESOURCE} ${name} --type=merge -p ${shellJson(
+        {
+          spec: { defaultConfiguration: { healthCheckConfig: block } },
+        },
+      )}`
+    );
+  }
+  const manifest: Json = {
+    apiVersion: input.apiVersion ?? "gateway.k8s.aws/v1beta1",
+    kind: "TargetGroupConfiguration",
+    metadata: { name: service.name, namespace: service.namespace },
+    spec: {
+      targetReference: { name: service.name },
+      defaultConfiguration: { healthCheckConfig: block },
+    },
+  };
+  const body = yaml(manifest, "").slice(1);
+  return (
+    `Service ${service.namespace}/${service.name} has no TargetGroupConfiguration; create one.${restated}\n` +
+    `${body}\n` +
+    `Command: kubectl apply -f - <<'EOF'\n${body}\nEOF`
+  );
+}
+
+/** The apiVersion the snapshot's TargetGroupConfigurations were served in, if any. */
+export const servedTgcVersion = (
+  tgcs: readonly GatewayApiObject[] | undefined,
+): string | undefined => tgcs?.find((t) => typeof t.apiVersion === "string")?.apiVersion;
