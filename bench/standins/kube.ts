@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { SnapshotInput } from "../../lib/snapshot/schema";
+import type { GatewayListName } from "../../lib/collect/kubernetes";
 import { Faults, type FaultOptions } from "./faults";
 
 const tls = (name: string) =>
@@ -24,7 +25,7 @@ const ROUTES: {
   path: string;
   listKind: string;
   apiVersion: string;
-  list: keyof Lists;
+  list: keyof Lists | GatewayListName;
   crd?: boolean;
 }[] = [
   { path: "/api/v1/nodes", listKind: "NodeList", apiVersion: "v1", list: "nodes" },
@@ -58,7 +59,35 @@ const ROUTES: {
   },
   // A snapshot's events are already the Warnings; the fieldSelector needs no filtering here.
   { path: "/api/v1/events", listKind: "EventList", apiVersion: "v1", list: "events" },
+  // A cluster with the Gateway API and the controller's CRDs installed (lists empty unless the
+  // snapshot has them), so each kind costs one page as the floor counts it, not a 404 per version.
+  ...(
+    [
+      ["gateway.networking.k8s.io/v1", "GatewayClass", "gatewayclasses", "gatewayClasses"],
+      ["gateway.networking.k8s.io/v1", "Gateway", "gateways", "gateways"],
+      ["gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes", "httpRoutes"],
+      ["gateway.networking.k8s.io/v1", "GRPCRoute", "grpcroutes", "grpcRoutes"],
+      ["gateway.networking.k8s.io/v1alpha2", "TCPRoute", "tcproutes", "tcpRoutes"],
+      ["gateway.networking.k8s.io/v1alpha2", "UDPRoute", "udproutes", "udpRoutes"],
+      ["gateway.networking.k8s.io/v1alpha2", "TLSRoute", "tlsroutes", "tlsRoutes"],
+      [
+        "gateway.k8s.aws/v1",
+        "TargetGroupConfiguration",
+        "targetgroupconfigurations",
+        "targetGroupConfigurations",
+      ],
+    ] as const
+  ).map(([apiVersion, kind, plural, list]) => ({
+    path: `/apis/${apiVersion}/${plural}`,
+    listKind: `${kind}List`,
+    apiVersion,
+    list,
+    crd: true,
+  })),
 ];
+
+/** The snapshot lists the stand-in serves, one cluster-wide list each. */
+export const SERVED_LISTS: readonly string[] = ROUTES.map((r) => String(r.list));
 
 export interface KubeStandIn {
   url: string;
@@ -76,7 +105,7 @@ export async function startKubeStandIn(
   const f = new Faults(faults);
   const routes = new Map(
     ROUTES.map((r) => {
-      const items = ((lists as Partial<Lists>)[r.list] ?? []) as Record<string, unknown>[];
+      const items = ((lists as Record<string, unknown>)[r.list] ?? []) as Record<string, unknown>[];
       // Built-in kinds come without apiVersion/kind in list items; custom resources keep theirs.
       const served = r.crd ? items : items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
       return [r.path, { ...r, items: served }];

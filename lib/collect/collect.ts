@@ -20,6 +20,7 @@ import { describeEksCluster, eksEndpoint, type EksClusterInfo } from "./eks-clus
 import type { KubeEndpoint } from "./kube-page";
 import { createEksTokenProvider, type EksTokenOptions } from "./eks-token";
 import { stopAtDeadline } from "./deadline";
+import { gatewayGaps } from "./gateway-dependence";
 import { collectKubernetes, type KubernetesCollectOptions } from "./kubernetes";
 import type { PrefilterOptions } from "./prefilter";
 import { validateLists } from "./validate";
@@ -254,7 +255,7 @@ async function collectFrom(
 
   // The paths are known once the targets are listed (the prefilter's skipped groups have none).
   let network: Omit<Awaited<ReturnType<typeof collectEc2>>, "gaps"> | undefined;
-  const gaps: Gap[] = [...k.gaps, ...a.gaps];
+  const gaps: Gap[] = [...k.gaps, ...a.gaps, ...gatewayGaps(k.notServed, a.targetGroups)];
   if (options.targetGroupArns) {
     k.lists.targetGroupBindings = bindingsInScope(
       k.lists.targetGroupBindings,

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { elbFloor, kubeFloor, prefilteredFloor } from "../../bench/floor";
 import { generateSnapshot } from "../../bench/generator";
 import { startAwsStandIn, type AwsStandIn } from "../../bench/standins/aws";
-import { CA_DATA, startKubeStandIn, type KubeStandIn } from "../../bench/standins/kube";
+import {
+  CA_DATA,
+  SERVED_LISTS,
+  startKubeStandIn,
+  type KubeStandIn,
+} from "../../bench/standins/kube";
 import { collectSnapshot, createElbv2Client, type CollectOptions } from "../../lib/collect/index";
 import type { ApiCalls } from "../../lib/collect/call-count";
 import type { PrefilterState } from "../../lib/collect/prefilter";
@@ -81,13 +86,12 @@ function calls(): {
   return out as ReturnType<typeof calls>;
 }
 
-// The collector lists events whether or not the generated snapshot holds any.
-const sizes = {
-  events: 0,
-  ...Object.fromEntries(
-    Object.entries(snapshot.kubernetes).map(([k, v]) => [k, Array.isArray(v) ? v.length : 0]),
-  ),
-};
+const sizes = Object.fromEntries(
+  SERVED_LISTS.map((k) => {
+    const v = (snapshot.kubernetes as Record<string, unknown>)[k];
+    return [k, Array.isArray(v) ? v.length : 0];
+  }),
+);
 
 describe("API calls per audit", () => {
   let firstState: PrefilterState | undefined;

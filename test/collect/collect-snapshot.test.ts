@@ -208,6 +208,45 @@ describe("collectSnapshot", () => {
     expect(progress.join("\n")).not.toContain(expectedToken.slice(11));
   });
 
+  it("makes a Gateway API kind the cluster does not serve a gap only when a group needs it", async () => {
+    describeCluster(server.url);
+    const gatewayTags = [
+      { Key: "elbv2.k8s.aws/cluster", Value: "prod" },
+      { Key: "gateway.k8s.aws.alb/stack", Value: "edge/public-gw" },
+      {
+        Key: "gateway.k8s.aws.alb/resource",
+        Value: "edge/public-gw:shop-web:HTTPRoute-shop-web:8080",
+      },
+    ];
+    elbv2.on(DescribeTagsCommand).callsFake(async (input: { ResourceArns: string[] }) => ({
+      TagDescriptions: input.ResourceArns.map((a) => ({
+        ResourceArn: a,
+        Tags: a === arn("tagged") ? gatewayTags : [],
+      })),
+    }));
+    const snapshot = await collectSnapshot(options());
+    const why = "; target group tagged was built for Gateway edge/public-gw";
+    // Its route is an HTTPRoute: the other route kinds are not needed, so not gaps.
+    expect(snapshot.gaps.filter((g) => g.source !== "kubernetes.peerAuthentications")).toEqual([
+      {
+        source: "kubernetes.gatewayClasses",
+        message: `the server could not find the requested resource (404)${why}`,
+      },
+      {
+        source: "kubernetes.gateways",
+        message: `the server could not find the requested resource (404)${why}`,
+      },
+      {
+        source: "kubernetes.httpRoutes",
+        message: `the server could not find the requested resource (404)${why}`,
+      },
+      {
+        source: "kubernetes.targetGroupConfigurations",
+        message: `the server could not find the requested resource (404) [tried gateway.k8s.aws/v1, gateway.k8s.aws/v1beta1]${why}`,
+      },
+    ]);
+  });
+
   it("fails with a clear message when IAM sign-in cannot find the cluster", async () => {
     eks.on(DescribeClusterCommand).rejects(
       Object.assign(new Error("No cluster found for name: prod."), {
