@@ -170,6 +170,10 @@ describe("redactPod", () => {
       "service.k8s.aws/stack",
       "service.k8s.aws/resource",
       "kubectl.kubernetes.io/last-applied-configuration",
+      // Gateway API: GatewayClass controller names and the labels of generated Services.
+      "gateway.k8s.aws/alb",
+      "gateway.k8s.aws/nlb",
+      "gateway.networking.k8s.io/gateway-name",
     ]);
     const dir = join(__dirname, "../../lib/analyze");
     const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) =>
