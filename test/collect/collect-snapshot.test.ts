@@ -225,6 +225,9 @@ describe("collectSnapshot", () => {
       })),
     }));
     const snapshot = await collectSnapshot(options());
+    // Collected, and empty: the snapshot says so rather than leaving the lists out.
+    expect(snapshot.kubernetes.gateways).toEqual([]);
+    expect(snapshot.kubernetes.targetGroupConfigurations).toEqual([]);
     const why = "; target group tagged was built for Gateway edge/public-gw";
     // Its route is an HTTPRoute: the other route kinds are not needed, so not gaps.
     expect(snapshot.gaps.filter((g) => g.source !== "kubernetes.peerAuthentications")).toEqual([
