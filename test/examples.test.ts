@@ -74,6 +74,29 @@ const FIX_MENTIONS: Record<string, { code: string; mentions: RegExp[] }> = {
     code: "TGT006",
     mentions: [/node\.kubernetes\.io\/exclude-from-external-load-balancers-/, /"false" included/],
   },
+  // A group built for a Gateway is fixed in its TargetGroupConfiguration, never by annotation.
+  "20-gateway-api-tgc-not-applied.json": {
+    code: "HC001",
+    mentions: [
+      /TargetGroupConfiguration orders\/orders-api, spec\.defaultConfiguration\.healthCheckConfig/,
+      /healthCheckPort: "8081"/,
+      /healthCheckPath: "\/healthz"/,
+      /kubectl -n orders patch targetgroupconfigurations\.gateway\.k8s\.aws orders-api --type=merge/,
+      /^(?![\s\S]*alb\.ingress\.kubernetes\.io)/,
+    ],
+  },
+  // Istio rewrites the Service it generated: the annotations go on its Gateway.
+  "21-ingress-alb-to-istio-gateway-api-traffic-port.json": {
+    code: "HC001",
+    mentions: [
+      /Istio generates Service istio-system\/public-istio for Gateway istio-system\/public/,
+      /spec:\n {2}infrastructure:\n {4}annotations:/,
+      /healthcheck-port: "31127"/,
+      /healthcheck-path: "\/healthz\/ready"/,
+      /kubectl -n istio-system patch gateways\.gateway\.networking\.k8s\.io public --type=merge/,
+      /^(?![\s\S]*annotate service)/,
+    ],
+  },
 };
 
 describe("bundled example snapshots", () => {

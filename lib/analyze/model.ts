@@ -21,6 +21,15 @@ import type {
 import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/sources";
 import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
 import { ALB, TAGS } from "../controller/conventions";
+import type { DeclaredHealthCheck } from "./gateway-api/declared-health-check";
+import type { GeneratedGatewayService } from "./gateway-api/istio-gateway";
+import { gatewayTags, type GatewayJoin } from "./gateway-api/join";
+import {
+  GATEWAY_JOIN_SOURCES,
+  GATEWAY_SOURCES,
+  gatewayIndexOf,
+  gatewayParts,
+} from "./gateway-api/view";
 
 export interface EndpointView {
   address: string;
@@ -53,7 +62,7 @@ export interface TargetView {
 }
 
 /** Who manages the target group's settings, which decides where a fix must go. */
-export type Manager = "ingress" | "service" | "user";
+export type Manager = "ingress" | "service" | "gateway" | "user";
 
 export interface TargetGroupView {
   arn: string;
@@ -85,6 +94,12 @@ export interface TargetGroupView {
   healthEndpoint?: HealthEndpoint;
   /** `HealthCheckPort` when it is a number; null for `traffic-port`. */
   fixedHealthCheckPort: number | null;
+  /** A group the controller built for a Gateway (catalog 1.1): its Gateway, class and route. */
+  gateway?: GatewayJoin;
+  /** What the Service's TargetGroupConfiguration declares for such a group. */
+  tgcHealthCheck?: DeclaredHealthCheck;
+  /** The Gateway whose implementation (Istio) generated the Service and rewrites it. */
+  generatedService?: GeneratedGatewayService;
 }
 
 export interface Model {
@@ -154,6 +169,9 @@ export const TARGET_GROUP_VIEW_SOURCES: { [F in keyof TargetGroupView]-?: readon
   healthyPerCloudWatch: [TG],
   healthEndpoint: PODS,
   fixedHealthCheckPort: [TG],
+  gateway: [...PAST_JOIN, ...GATEWAY_JOIN_SOURCES],
+  tgcHealthCheck: [...PAST_JOIN, ...GATEWAY_SOURCES],
+  generatedService: [...PAST_JOIN, "kubernetes.gateways"],
 };
 
 /** The same for the joined fields of a target and of an endpoint. */
@@ -389,6 +407,7 @@ export function buildModel(snapshot: Snapshot): Model {
       .filter((arn): arn is string => typeof arn === "string"),
   );
 
+  const gateways = gatewayIndexOf(snapshot, gapSources);
   const targetGroups = snapshot.aws.targetGroups.map((tg): TargetGroupView => {
     const tags = Object.fromEntries((tg.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]));
     const binding = bindingsByArn.get(tg.TargetGroupArn)?.[0];
@@ -396,7 +415,9 @@ export function buildModel(snapshot: Snapshot): Model {
       ? "ingress"
       : tags[TAGS.serviceStack]
         ? "service"
-        : "user";
+        : gatewayTags(tags)
+          ? "gateway"
+          : "user";
 
     // Another cluster's controller tags its groups with the same stack and resource names when
     // both run the same manifests (staging and prod in one account): those tags name its objects,
@@ -492,6 +513,7 @@ export function buildModel(snapshot: Snapshot): Model {
       healthyPerCloudWatch: tg.HealthSource === HEALTH_SOURCE_PREFILTER && targets.length === 0,
       healthEndpoint: pickHealthEndpoint(backingPods, servicePort),
       fixedHealthCheckPort,
+      ...(foreign ? {} : gatewayParts(gateways, tags, service)),
     };
   });
 

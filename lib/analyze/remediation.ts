@@ -5,6 +5,8 @@
  * Ingress's); a target group nobody reconciles is fixed with the AWS CLI.
  */
 import { HEALTH_CHECK_ANNOTATIONS } from "../controller/conventions";
+import { infrastructureAnnotationsFix } from "./gateway-api/istio-gateway";
+import { targetGroupConfigurationFix } from "./gateway-api/tgc-fix";
 import type { TargetGroupView } from "./model";
 
 export interface HealthCheckSettings {
@@ -59,11 +61,59 @@ const matcherFlag = (codes: string): string =>
     ? `--matcher ${shellQuote(JSON.stringify({ HttpCode: codes }))}`
     : `--matcher HttpCode=${codes}`;
 
+/**
+ * A group the controller built for a Gateway takes its health check from the Service's
+ * TargetGroupConfiguration, never from annotations (catalog 1.1, "Gateway API").
+ */
+function gatewayFix(tgv: TargetGroupView, settings: HealthCheckSettings): string | undefined {
+  const svc = tgv.service;
+  if (tgv.manager !== "gateway" || !svc) return undefined;
+  const service = { namespace: svc.metadata.namespace ?? "default", name: svc.metadata.name };
+  const declared = tgv.tgcHealthCheck;
+  const known = declared && declared.status !== "unknown" ? declared : { status: "none" as const };
+  const unseen =
+    declared?.status === "unknown"
+      ? `The snapshot cannot tell which TargetGroupConfiguration block applies (${declared.reason}); if the Service has one, set these fields in the block in effect instead.\n`
+      : "";
+  const grpc = tgv.tg.Matcher?.GrpcCode !== undefined && tgv.tg.Matcher.HttpCode === undefined;
+  return (
+    unseen +
+    targetGroupConfigurationFix({
+      service,
+      declared: known,
+      values: settings,
+      grpc,
+      apiVersion: tgcApiVersion(tgv),
+    })
+  );
+}
+
+const tgcApiVersion = (tgv: TargetGroupView): string | undefined => {
+  const d = tgv.tgcHealthCheck;
+  const own =
+    d && d.status !== "unknown"
+      ? d.status === "declared"
+        ? d.block.tgc
+        : d.serviceTgc
+      : undefined;
+  return own?.apiVersion;
+};
+
 /** Exact remediation text for a set of health-check settings on this target group. */
 export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettings): string {
+  const viaTgc = gatewayFix(tgv, settings);
+  if (viaTgc !== undefined) return viaTgc;
   const pairs = entries(settings);
   const keys = annotationKeys(tgv);
   const svc = tgv.service;
+  if (keys && svc && tgv.generatedService) {
+    // The Service is generated and rewritten by Istio: the annotations go on its Gateway.
+    return infrastructureAnnotationsFix(
+      tgv.generatedService,
+      svc.metadata.name,
+      Object.fromEntries(pairs.map(([k, v]) => [keys[k], v])),
+    );
+  }
   if (keys && svc) {
     const ns = svc.metadata.namespace ?? "default";
     const yaml = pairs.map(([k, v]) => `    ${keys[k]}: ${JSON.stringify(v)}`).join("\n");

@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checkedPortsOf,
   describeEndpoint,
@@ -27,7 +28,7 @@ import { affected, failingTargets, severityByFailing, tgResources } from "../vie
 export const healthCheckPortNotHealthPort: Rule = {
   code: "HC001",
   inputs: HEALTH_CHECK_INPUTS,
-  alsoReads: ["kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   check: eachTargetGroup(check),
 };
 

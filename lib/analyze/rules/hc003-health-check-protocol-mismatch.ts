@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checksReachingHealth,
   describeEndpoint,
@@ -18,7 +19,7 @@ import { ALB } from "../../controller/conventions";
 export const healthCheckProtocolMismatch: Rule = {
   code: "HC003",
   inputs: HEALTH_CHECK_INPUTS,
-  alsoReads: ["kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   check: eachTargetGroup(check),
 };
 

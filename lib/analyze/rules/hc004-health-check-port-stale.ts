@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   describeServicePort,
   healthCheckNodePort,
@@ -21,7 +22,7 @@ import { ALB } from "../../controller/conventions";
 export const healthCheckPortStale: Rule = {
   code: "HC004",
   inputs: HEALTH_CHECK_INPUTS,
-  alsoReads: ["kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   check: eachTargetGroup(check),
 };
 

@@ -11,8 +11,11 @@ import {
 import type { Model, TargetGroupView } from "../model";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ObjectMeta, Service, TargetGroup } from "../../snapshot/schema";
-import { tgResources } from "../views";
+import { ref, tgResources } from "../views";
 import { ALB, INGRESS_PREFIX, NLB } from "../../controller/conventions";
+import type { DeclaredSetting, HealthCheckSetting } from "../gateway-api/declared-health-check";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { healthCheckFix } from "../remediation";
 
 export const healthCheckAnnotationNotApplied: Rule = {
   code: "HC005",
@@ -22,7 +25,12 @@ export const healthCheckAnnotationNotApplied: Rule = {
     "kubernetes.ingresses",
     "kubernetes.targetGroupBindings",
   ],
-  alsoReads: ["kubernetes.endpointSlices", "kubernetes.pods", "kubernetes.events"],
+  alsoReads: [
+    "kubernetes.endpointSlices",
+    "kubernetes.pods",
+    "kubernetes.events",
+    ...GATEWAY_SOURCES,
+  ],
   check: eachTargetGroup(check),
 };
 
@@ -300,7 +308,122 @@ function latestWarning(tgv: TargetGroupView, model: Model): ControllerWarning | 
     .at(-1);
 }
 
+// ---------------------------------------------------------------- Gateway API groups
+
+/** The annotation key whose value rules each TargetGroupConfiguration setting follows. */
+const TGC_SUFFIX: Record<HealthCheckSetting, string> = {
+  port: "healthcheck-port",
+  path: "healthcheck-path",
+  protocol: "healthcheck-protocol",
+  intervalSeconds: "healthcheck-interval-seconds",
+  timeoutSeconds: "healthcheck-timeout-seconds",
+  healthyThresholdCount: "healthy-threshold-count",
+  unhealthyThresholdCount: "unhealthy-threshold-count",
+  successCodes: "success-codes",
+};
+
+/** The CRD admits TCP checks too (an NLB's); its other values follow the annotations' rules. */
+function resolveTgc(spec: KeySpec, declared: string, tgv: TargetGroupView) {
+  if (spec.suffix === "healthcheck-protocol" && declared === "TCP") return { value: declared };
+  return spec.resolve(declared, tgv);
+}
+
+function tgcMismatches(tgv: TargetGroupView, settings: readonly DeclaredSetting[]) {
+  return settings.flatMap((d) => {
+    const spec = KEYS.find((k) => k.suffix === TGC_SUFFIX[d.setting]);
+    const live = spec?.live(tgv.tg);
+    const resolved = spec && resolveTgc(spec, String(d.value), tgv);
+    if (!spec || live === undefined || !resolved || spec.equal(resolved.value, live)) return [];
+    const m: Mismatch & { at: string } = {
+      key: d.at,
+      short: d.at,
+      suffix: spec.suffix,
+      field: spec.field,
+      object: d.object,
+      declared: String(d.value),
+      resolved: resolved.value,
+      live,
+      at: d.at,
+      ...(resolved.invalid ? { invalid: resolved.invalid } : {}),
+    };
+    return [m];
+  });
+}
+
+/** HC005 for a group built for a Gateway: its TargetGroupConfiguration against the live group. */
+function checkTgc(tgv: TargetGroupView): Finding | undefined {
+  const declared = tgv.tgcHealthCheck;
+  const svc = tgv.service;
+  if (!svc || declared?.status !== "declared" || !tgv.gateway) return undefined;
+  const found = tgcMismatches(tgv, declared.settings);
+  if (found.length === 0) return undefined;
+  timeoutNotBelowInterval(found, tgv.tg);
+  const { block } = declared;
+  const tgcNs = block.tgc.metadata.namespace ?? "default";
+  const tgcName = block.tgc.metadata.name;
+  const gw = tgv.gateway.gatewayRef;
+  const route = tgv.gateway.route;
+  const invalid = found.filter((m) => m.invalid);
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const m of found) {
+    expected[m.at] = {
+      object: m.object,
+      declared: m.declared,
+      ...(String(m.resolved) !== m.declared ? { resolved: m.resolved } : {}),
+      ...(m.invalid ? { invalid: m.invalid } : {}),
+    };
+    actual[m.at] = { field: m.field, live: m.live };
+  }
+  const gatewayLevel =
+    block.level === "gateway"
+      ? ` That block is the Gateway-level one: the controller applies a TargetGroupConfiguration that targets a Gateway to a Service's target group only when a LoadBalancerConfiguration names it (defaultTargetGroupConfiguration); the Service's own configuration always applies.`
+      : "";
+  const why =
+    invalid.length > 0
+      ? `The controller cannot apply ${invalid.map((m) => `${m.at} "${m.declared}" (${m.invalid})`).join("; ")}, so building Gateway ${gw.namespace}/${gw.name} fails and the target group keeps its previous settings.`
+      : `The declared values are valid, so the controller has not reconciled Gateway ${gw.namespace}/${gw.name} since they were set: it is not running, the Gateway's class is not its own, or building the Gateway or one of its routes fails.${gatewayLevel}`;
+  const routeText = route
+    ? ` and kubectl -n ${route.namespace} describe ${route.kind.toLowerCase()} ${route.name}`
+    : "";
+  const fields = found.map((m) => m.at.slice(block.path.length + 1)).join(", ");
+  return makeFinding("HC005", {
+    severity: "warning",
+    title: `Target group ${tgv.name} does not have the health-check settings of TargetGroupConfiguration ${tgcNs}/${tgcName}: ${fields}`,
+    targetGroupArn: tgv.arn,
+    resources: [
+      ...tgResources(tgv),
+      ref("TargetGroupConfiguration", block.tgc.metadata),
+      ref("Gateway", gw),
+    ],
+    affectedTargets: [],
+    evidence: { expected, actual },
+    rootCause: `TargetGroupConfiguration ${tgcNs}/${tgcName} declares in ${block.path} ${found
+      .map(
+        (m) =>
+          `${m.at.slice(block.path.length + 1)} "${m.declared}"${String(m.resolved) !== m.declared ? ` (= ${String(m.resolved)})` : ""}`,
+      )
+      .join(
+        ", ",
+      )} for the target group of Service ${keyOf(svc.metadata)}, but target group ${tgv.name} has ${found
+      .map((m) => `${m.field} ${String(m.live)}`)
+      .join(", ")}. ${why}`,
+    remediation:
+      (invalid.length > 0
+        ? `Correct the values the controller rejects: ${invalid.map((m) => `${m.at} (${m.invalid})`).join("; ")}.\n`
+        : "") +
+      (block.level === "gateway"
+        ? `${healthCheckFix(tgv, Object.fromEntries(declared.settings.map((d) => [d.setting, d.value])))}\n`
+        : "") +
+      `Find why Gateway ${gw.namespace}/${gw.name} is not reconciled: kubectl -n ${gw.namespace} describe gateway ${gw.name} (its Programmed and Accepted conditions)${routeText}, ` +
+      `kubectl -n ${tgcNs} describe targetgroupconfigurations.gateway.k8s.aws ${tgcName}, and ` +
+      `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${gw.namespace}/${gw.name}. ` +
+      `Once it reconciles, the target group takes the declared values.`,
+  });
+}
+
 function check(tgv: TargetGroupView, model: Model): Finding | undefined {
+  if (tgv.manager === "gateway") return checkTgc(tgv);
   if ((tgv.manager !== "ingress" && tgv.manager !== "service") || !tgv.service) return undefined;
   const found = KEYS.flatMap((spec) => {
     const m = mismatchOf(tgv, spec);

@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checksReachingHealth,
   describeEndpoint,
@@ -18,7 +19,7 @@ import { affected, failingTargets, severityByFailing, tgResources } from "../vie
 export const healthCheckCodeMismatch: Rule = {
   code: "HC006",
   inputs: HEALTH_CHECK_INPUTS,
-  alsoReads: ["kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   check: eachTargetGroup(check),
 };
 

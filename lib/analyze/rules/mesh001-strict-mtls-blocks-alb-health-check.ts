@@ -3,6 +3,7 @@
  * With STRICT mTLS on that port the sidecar accepts only mesh-certificate TLS, which the ALB
  * cannot present, so every check fails the handshake.
  */
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import type { Finding } from "../finding";
 import {
   describeDecision,
@@ -29,7 +30,7 @@ export const strictMtlsBlocksAlbHealthCheck: Rule = {
     "kubernetes.peerAuthentications",
     ...JOIN_INPUTS,
   ],
-  alsoReads: ["kubernetes.ingresses"],
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   check: eachTargetGroup(check),
 };
 
