@@ -23,7 +23,8 @@ import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8
 import { ALB, TAGS } from "../controller/conventions";
 import type { DeclaredHealthCheck } from "./gateway-api/declared-health-check";
 import type { GeneratedGatewayService } from "./gateway-api/istio-gateway";
-import { gatewayTags, type GatewayJoin } from "./gateway-api/join";
+import { gatewayTags } from "../controller/gateway-api";
+import type { GatewayJoin } from "./gateway-api/join";
 import {
   GATEWAY_JOIN_SOURCES,
   GATEWAY_SOURCES,

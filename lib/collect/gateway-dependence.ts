@@ -3,8 +3,7 @@
  * unless something in the snapshot depends on it: a target group the controller tagged as built
  * for a Gateway needs the Gateways, their classes, its route kind and TargetGroupConfigurations.
  */
-import { gatewayTags, resourceParts, ROUTE_KINDS_OF } from "../analyze/gateway-api/join";
-import { ROUTE_LISTS } from "../analyze/gateway-api/objects";
+import { gatewayTags, resourceParts, ROUTE_KINDS_OF, ROUTE_LISTS } from "../controller/gateway-api";
 import type { Gap } from "../snapshot/schema";
 
 interface TaggedGroup {

@@ -11,6 +11,7 @@ import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
 import { isControllerWarning } from "../controller/events";
 import { RETRYABLE_HTTP_STATUS } from "../http-status";
+import { GATEWAY_API_GROUP, TGC_API_GROUP, TGC_VERSIONS } from "../controller/gateway-api";
 import { redactEvent, redactPod } from "./redact";
 import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
@@ -105,10 +106,13 @@ function variant(apiVersion: string, kind: string, plural: string): Variant {
   return { apiVersion, kind, path: `${prefix}/${apiVersion}/${plural}` };
 }
 
-const GATEWAY_API = "gateway.networking.k8s.io";
-
-function gatewaySpec(list: GatewayListName, kind: string, plural: string, versions: string[]) {
-  const group = kind === "TargetGroupConfiguration" ? "gateway.k8s.aws" : GATEWAY_API;
+function gatewaySpec(
+  list: GatewayListName,
+  kind: string,
+  plural: string,
+  versions: readonly string[],
+) {
+  const group = kind === "TargetGroupConfiguration" ? TGC_API_GROUP : GATEWAY_API_GROUP;
   const variants = versions.map((v) => variant(`${group}/${v}`, kind, plural));
   return { list, label: plural, variants, optional: true } satisfies KindSpec;
 }
@@ -129,7 +133,7 @@ const GATEWAY_KIND_SPECS: KindSpec[] = [
     "targetGroupConfigurations",
     "TargetGroupConfiguration",
     "targetgroupconfigurations",
-    ["v1", "v1beta1"],
+    TGC_VERSIONS,
   ),
 ];
 

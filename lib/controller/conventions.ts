@@ -144,6 +144,9 @@ export const TAGS = {
   /** `<gwNs>/<gwName>` of a Gateway's ALB or NLB (Gateway API). */
   gatewayAlbStack: "gateway.k8s.aws.alb/stack",
   gatewayNlbStack: "gateway.k8s.aws.nlb/stack",
+  /** `<gwNs>/<gwName>:<routeNs>-<route>:<RouteKind>-<svcNs>-<svc>:<port>` (./gateway-api.ts). */
+  gatewayAlbResource: "gateway.k8s.aws.alb/resource",
+  gatewayNlbResource: "gateway.k8s.aws.nlb/resource",
 } as const;
 
 /**

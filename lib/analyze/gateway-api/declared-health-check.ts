@@ -12,6 +12,12 @@
  * fields of the block in effect are declared; every other field is the controller's default.
  */
 import {
+  TGC_DEFAULT_BLOCK,
+  TGC_HEALTH_CHECK_FIELDS,
+  TGC_MATCHER_FIELDS,
+  type RouteKind,
+} from "../../controller/gateway-api";
+import {
   array,
   namespaceOf,
   record,
@@ -19,31 +25,11 @@ import {
   type GatewayApiObject,
   type GatewayApiLists,
   type Json,
-  type RouteKind,
 } from "./objects";
 import type { RouteRef } from "./join";
 
 /** The settings a health check has, named as the remediation builders name them. */
-export type HealthCheckSetting =
-  | "port"
-  | "path"
-  | "protocol"
-  | "intervalSeconds"
-  | "timeoutSeconds"
-  | "healthyThresholdCount"
-  | "unhealthyThresholdCount"
-  | "successCodes";
-
-/** TargetGroupConfiguration `healthCheckConfig` field of each setting (apis/gateway/v1). */
-export const TGC_FIELDS: Record<Exclude<HealthCheckSetting, "successCodes">, string> = {
-  port: "healthCheckPort",
-  path: "healthCheckPath",
-  protocol: "healthCheckProtocol",
-  intervalSeconds: "healthCheckInterval",
-  timeoutSeconds: "healthCheckTimeout",
-  healthyThresholdCount: "healthyThresholdCount",
-  unhealthyThresholdCount: "unhealthyThresholdCount",
-};
+export type HealthCheckSetting = keyof typeof TGC_HEALTH_CHECK_FIELDS | "successCodes";
 
 export type TgcLevel = "service" | "gateway";
 
@@ -169,9 +155,7 @@ function blockOf(
   }
   // A matched entry without a healthCheckConfig takes the defaultConfiguration's, field by field.
   const config = record(record(spec.defaultConfiguration)?.healthCheckConfig);
-  return config
-    ? { tgc, level, entry: -1, path: "spec.defaultConfiguration.healthCheckConfig", config }
-    : undefined;
+  return config ? { tgc, level, entry: -1, path: TGC_DEFAULT_BLOCK, config } : undefined;
 }
 
 /** Only the fields the block declares, each with where it is written. */
@@ -183,12 +167,16 @@ export function declaredSettings(block: TgcBlock): DeclaredSetting[] {
       settings.push({ setting, field, value, object, at: `${block.path}.${field}` });
     }
   };
-  for (const [setting, field] of Object.entries(TGC_FIELDS) as [HealthCheckSetting, string][]) {
+  for (const [setting, field] of Object.entries(TGC_HEALTH_CHECK_FIELDS) as [
+    HealthCheckSetting,
+    string,
+  ][]) {
     add(setting, field, block.config[field]);
   }
   const matcher = record(block.config.matcher) ?? {};
-  add("successCodes", "matcher.httpCode", matcher.httpCode);
-  add("successCodes", "matcher.grpcCode", matcher.grpcCode);
+  for (const field of Object.values(TGC_MATCHER_FIELDS)) {
+    add("successCodes", `matcher.${field}`, matcher[field]);
+  }
   return settings;
 }
 

@@ -5,10 +5,10 @@
  * the next reconcile; what it copies onto the Service is the Gateway's
  * `spec.infrastructure.annotations` (Gateway API "infrastructure" propagation).
  */
+import { GATEWAY_NAME_LABEL, GATEWAY_RESOURCE } from "../../controller/gateway-api";
 import type { GatewayApiObject } from "./objects";
 import { infrastructureAnnotations } from "./objects";
 
-export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 /** Istio's mark on what its gateway controller created. */
 export const ISTIO_MANAGED_LABEL = "gateway.istio.io/managed";
 export const ISTIO_MANAGED_VALUE = "istio.io-gateway-controller";
@@ -71,7 +71,7 @@ export function infrastructureAnnotationsFix(
     `${whyNotOnService(generated, serviceName)} Set them on Gateway ${namespace}/${name}` +
     (clash.length > 0 ? ` (replacing its ${clash.join(", ")})` : "") +
     `:\nspec:\n  infrastructure:\n    annotations:\n${lines}\n` +
-    `Command: kubectl -n ${namespace} patch gateways.gateway.networking.k8s.io ${name} --type=merge -p ${shellJson(
+    `Command: kubectl -n ${namespace} patch ${GATEWAY_RESOURCE} ${name} --type=merge -p ${shellJson(
       {
         spec: { infrastructure: { annotations } },
       },

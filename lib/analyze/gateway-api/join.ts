@@ -1,83 +1,27 @@
 /**
  * Target group → Gateway, GatewayClass and route, from the tags the AWS Load Balancer
- * Controller puts on the groups it builds for Gateways:
- *   `gateway.k8s.aws.alb/stack` (or `.nlb/stack`) = `<gateway namespace>/<gateway name>`
- *   `gateway.k8s.aws.alb/resource` = `<gwNs>/<gwName>:<routeNs>-<routeName>:<RouteKind>-<svcNs>-<svcName>:<port>`
- * Kubernetes names never contain `:` but often `-`, so the tag is cut at its colons only and
- * each `<ns>-<name>` piece is matched against the objects of the snapshot, never split.
+ * Controller puts on the groups it builds for Gateways (lib/controller/gateway-api.ts): the
+ * stack tag names the Gateway; the resource tag is cut at its colons only and each
+ * `<ns>-<name>` piece is matched against the objects of the snapshot, never split.
  */
+import {
+  GATEWAY_CONTROLLER_NAME,
+  gatewayTags,
+  resourceParts,
+  ROUTE_KINDS,
+  ROUTE_LISTS,
+  type GatewayLoadBalancer,
+  type ResourceParts,
+  type RouteKind,
+} from "../../controller/gateway-api";
 import {
   controllerNameOf,
   gatewayClassNameOf,
-  isRouteKind,
   keyOfObject,
   namespaceOf,
-  ROUTE_KINDS,
-  ROUTE_LISTS,
   type GatewayApiLists,
   type GatewayApiObject,
-  type RouteKind,
 } from "./objects";
-
-export type GatewayLoadBalancer = "alb" | "nlb";
-
-/** The controller's tag prefix per load balancer type. */
-export const GATEWAY_TAG_PREFIX: Record<GatewayLoadBalancer, string> = {
-  alb: "gateway.k8s.aws.alb",
-  nlb: "gateway.k8s.aws.nlb",
-};
-
-/** GatewayClass `spec.controllerName` of the controller's Gateway support. */
-export const GATEWAY_CONTROLLER_NAME: Record<GatewayLoadBalancer, string> = {
-  alb: "gateway.k8s.aws/alb",
-  nlb: "gateway.k8s.aws/nlb",
-};
-
-/** The route kinds each load balancer type is built for. */
-export const ROUTE_KINDS_OF: Record<GatewayLoadBalancer, readonly RouteKind[]> = {
-  alb: ["HTTPRoute", "GRPCRoute"],
-  nlb: ["TCPRoute", "UDPRoute", "TLSRoute"],
-};
-
-export interface GatewayTags {
-  loadBalancer: GatewayLoadBalancer;
-  /** `<namespace>/<name>` of the Gateway. */
-  stack: string;
-  resource?: string;
-}
-
-/** The controller's Gateway tags of a target group, or undefined for any other group. */
-export function gatewayTags(tags: Readonly<Record<string, string>>): GatewayTags | undefined {
-  for (const loadBalancer of ["alb", "nlb"] as const) {
-    const prefix = GATEWAY_TAG_PREFIX[loadBalancer];
-    const stack = tags[`${prefix}/stack`];
-    if (stack?.includes("/")) {
-      const resource = tags[`${prefix}/resource`];
-      return { loadBalancer, stack, ...(resource !== undefined ? { resource } : {}) };
-    }
-  }
-  return undefined;
-}
-
-/** The pieces of a resource tag, still joined where a name may hold `-`. */
-export interface ResourceParts {
-  /** `<routeNs>-<routeName>`. */
-  route: string;
-  kind: RouteKind;
-  /** `<svcNs>-<svcName>`. */
-  service: string;
-  /** The backend's port as the controller identifies it (a Service targetPort, number or name). */
-  port: string;
-}
-
-export function resourceParts(stack: string, resource: string): ResourceParts | undefined {
-  if (!resource.startsWith(`${stack}:`)) return undefined;
-  const [route, kindAndService, ...port] = resource.slice(stack.length + 1).split(":");
-  if (route === undefined || kindAndService === undefined || port.length === 0) return undefined;
-  const kind = kindAndService.slice(0, kindAndService.indexOf("-"));
-  if (!isRouteKind(kind)) return undefined;
-  return { route, kind, service: kindAndService.slice(kind.length + 1), port: port.join(":") };
-}
 
 const dashed = (o: GatewayApiObject) => `${namespaceOf(o)}-${o.metadata.name}`;
 

@@ -24,21 +24,6 @@ export interface GatewayApiLists {
   targetGroupConfigurations?: readonly GatewayApiObject[];
 }
 
-export const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"] as const;
-export type RouteKind = (typeof ROUTE_KINDS)[number];
-
-/** The snapshot list each route kind is in. */
-export const ROUTE_LISTS: Record<RouteKind, keyof GatewayApiLists> = {
-  HTTPRoute: "httpRoutes",
-  GRPCRoute: "grpcRoutes",
-  TCPRoute: "tcpRoutes",
-  UDPRoute: "udpRoutes",
-  TLSRoute: "tlsRoutes",
-};
-
-export const isRouteKind = (value: string): value is RouteKind =>
-  (ROUTE_KINDS as readonly string[]).includes(value);
-
 export type Json = Record<string, unknown>;
 
 export const record = (value: unknown): Json | undefined =>

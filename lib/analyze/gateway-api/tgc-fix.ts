@@ -8,12 +8,15 @@
  * when the Service has none). A Service-level block replaces the Gateway-level one whole, so a
  * new block restates the Gateway-level fields it would otherwise drop.
  */
-import { namespaceOf, record, type GatewayApiObject, type Json } from "./objects";
 import {
-  TGC_FIELDS,
-  type DeclaredHealthCheck,
-  type HealthCheckSetting,
-} from "./declared-health-check";
+  TGC_DEFAULT_API_VERSION,
+  TGC_DEFAULT_BLOCK,
+  TGC_HEALTH_CHECK_FIELDS,
+  TGC_MATCHER_FIELDS,
+  TGC_RESOURCE,
+} from "../../controller/gateway-api";
+import { namespaceOf, record, type GatewayApiObject, type Json } from "./objects";
+import type { DeclaredHealthCheck, HealthCheckSetting } from "./declared-health-check";
 
 export type HealthCheckValues = Partial<Record<HealthCheckSetting, string | number>>;
 
@@ -33,12 +36,12 @@ export function healthCheckConfigOf(values: HealthCheckValues, grpc: boolean): J
   ][]) {
     if (value === undefined) continue;
     if (setting === "successCodes") {
-      config.matcher = grpc ? { grpcCode: String(value) } : { httpCode: String(value) };
+      config.matcher = { [TGC_MATCHER_FIELDS[grpc ? "grpc" : "http"]]: String(value) };
     } else if (INTEGER_SETTINGS.has(setting)) {
-      config[TGC_FIELDS[setting]] = Number(value);
+      config[TGC_HEALTH_CHECK_FIELDS[setting]] = Number(value);
     } else {
       // healthCheckPort is a string in the CRD ("8081", "traffic-port" or a Service port name).
-      config[TGC_FIELDS[setting]] =
+      config[TGC_HEALTH_CHECK_FIELDS[setting]] =
         setting === "protocol" ? String(value).toUpperCase() : String(value);
     }
   }
@@ -59,8 +62,6 @@ function yaml(value: unknown, indent: string): string {
 }
 
 const shellJson = (value: unknown) => `'${JSON.stringify(value).replace(/'/g, `'\\''`)}'`;
-const RESOURCE = "targetgroupconfigurations.gateway.k8s.aws";
-const DEFAULT_BLOCK = "spec.defaultConfiguration.healthCheckConfig";
 
 export interface TgcFixInput {
   service: { namespace: string; name: string };
@@ -88,7 +89,7 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
     if (own.entry < 0) {
       return (
         `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
-        `Command: kubectl -n ${ns} patch ${RESOURCE} ${name} --type=merge -p ${shellJson({
+        `Command: kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=merge -p ${shellJson({
           spec: { defaultConfiguration: { healthCheckConfig: change } },
         })}`
       );
@@ -103,7 +104,7 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
     }));
     return (
       `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
-      `Command: kubectl -n ${ns} patch ${RESOURCE} ${name} --type=json -p ${shellJson(ops)}`
+      `Command: kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=json -p ${shellJson(ops)}`
     );
   }
 
@@ -118,9 +119,9 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
   if (serviceTgc) {
     const name = serviceTgc.metadata.name;
     return (
-      `Set in TargetGroupConfiguration ${service.namespace}/${name}, ${DEFAULT_BLOCK}.${restated}` +
+      `Set in TargetGroupConfiguration ${service.namespace}/${name}, ${TGC_DEFAULT_BLOCK}.${restated}` +
       `${yaml({ healthCheckConfig: block }, "")}\n` +
-      `Command: kubectl -n ${service.namespace} patch ${RESOURCE} ${name} --type=merge -p ${shellJson(
+      `Command: kubectl -n ${service.namespace} patch ${TGC_RESOURCE} ${name} --type=merge -p ${shellJson(
         {
           spec: { defaultConfiguration: { healthCheckConfig: block } },
         },
@@ -128,7 +129,7 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
     );
   }
   const manifest: Json = {
-    apiVersion: input.apiVersion ?? "gateway.k8s.aws/v1beta1",
+    apiVersion: input.apiVersion ?? TGC_DEFAULT_API_VERSION,
     kind: "TargetGroupConfiguration",
     metadata: { name: service.name, namespace: service.namespace },
     spec: {

@@ -15,6 +15,7 @@ import { ref, tgResources } from "../views";
 import { ALB, INGRESS_PREFIX, NLB } from "../../controller/conventions";
 import type { DeclaredSetting, HealthCheckSetting } from "../gateway-api/declared-health-check";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { TGC_PROTOCOLS, TGC_RESOURCE } from "../../controller/gateway-api";
 import { healthCheckFix } from "../remediation";
 
 export const healthCheckAnnotationNotApplied: Rule = {
@@ -324,7 +325,8 @@ const TGC_SUFFIX: Record<HealthCheckSetting, string> = {
 
 /** The CRD admits TCP checks too (an NLB's); its other values follow the annotations' rules. */
 function resolveTgc(spec: KeySpec, declared: string, tgv: TargetGroupView) {
-  if (spec.suffix === "healthcheck-protocol" && declared === "TCP") return { value: declared };
+  if (spec.suffix === "healthcheck-protocol" && TGC_PROTOCOLS.has(declared))
+    return { value: declared };
   return spec.resolve(declared, tgv);
 }
 
@@ -416,7 +418,7 @@ function checkTgc(tgv: TargetGroupView): Finding | undefined {
         ? `${healthCheckFix(tgv, Object.fromEntries(declared.settings.map((d) => [d.setting, d.value])))}\n`
         : "") +
       `Find why Gateway ${gw.namespace}/${gw.name} is not reconciled: kubectl -n ${gw.namespace} describe gateway ${gw.name} (its Programmed and Accepted conditions)${routeText}, ` +
-      `kubectl -n ${tgcNs} describe targetgroupconfigurations.gateway.k8s.aws ${tgcName}, and ` +
+      `kubectl -n ${tgcNs} describe ${TGC_RESOURCE} ${tgcName}, and ` +
       `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${gw.namespace}/${gw.name}. ` +
       `Once it reconciles, the target group takes the declared values.`,
   });

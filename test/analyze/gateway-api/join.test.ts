@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  gatewayIndex,
-  gatewayTags,
-  joinGateway,
-  resourceParts,
-  taggedService,
-} from "../../../lib/analyze/gateway-api/join";
+import { gatewayIndex, joinGateway, taggedService } from "../../../lib/analyze/gateway-api/join";
+import { gatewayTags, resourceParts } from "../../../lib/controller/gateway-api";
 import type { GatewayApiLists } from "../../../lib/analyze/gateway-api/objects";
 import { gateway, gatewayClass, gatewayGroupTags, route } from "./objects";
 

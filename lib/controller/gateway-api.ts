@@ -1,0 +1,127 @@
+/**
+ * The AWS Load Balancer Controller's Gateway API conventions, each spelled once: the classes it
+ * serves, the tags on the target groups it builds for Gateways, and the TargetGroupConfiguration
+ * CRD its health checks are declared in. Verified against kubernetes-sigs/aws-load-balancer-controller
+ * (pkg/shared_constants, pkg/gateway/model/model_build_target_group.go, apis/gateway/v1beta1 and
+ * v1). Collectors and rules import from here.
+ */
+import { TAGS } from "./conventions";
+
+export type GatewayLoadBalancer = "alb" | "nlb";
+
+/** The Kubernetes Gateway API's group (Gateway, GatewayClass, the routes). */
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+/** `kubectl` resource name of a Gateway. */
+export const GATEWAY_RESOURCE = `gateways.${GATEWAY_API_GROUP}`;
+/**
+ * The label a Gateway API implementation puts on what it generates for a Gateway (Istio: its
+ * gateway Deployment and Service): the Gateway's name.
+ */
+export const GATEWAY_NAME_LABEL = `${GATEWAY_API_GROUP}/gateway-name`;
+
+/** GatewayClass `spec.controllerName` of the controller's Gateway support. */
+export const GATEWAY_CONTROLLER_NAME: Record<GatewayLoadBalancer, string> = {
+  alb: "gateway.k8s.aws/alb",
+  nlb: "gateway.k8s.aws/nlb",
+};
+
+/** The tags on a target group the controller built for a Gateway, per load balancer type. */
+export const GATEWAY_TAGS: Record<GatewayLoadBalancer, { stack: string; resource: string }> = {
+  alb: { stack: TAGS.gatewayAlbStack, resource: TAGS.gatewayAlbResource },
+  nlb: { stack: TAGS.gatewayNlbStack, resource: TAGS.gatewayNlbResource },
+};
+
+export const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"] as const;
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+
+export const isRouteKind = (value: string): value is RouteKind =>
+  (ROUTE_KINDS as readonly string[]).includes(value);
+
+/** The route kinds each load balancer type is built for. */
+export const ROUTE_KINDS_OF: Record<GatewayLoadBalancer, readonly RouteKind[]> = {
+  alb: ["HTTPRoute", "GRPCRoute"],
+  nlb: ["TCPRoute", "UDPRoute", "TLSRoute"],
+};
+
+/** The snapshot list each route kind is in (snapshot.md, "Optional lists"). */
+export const ROUTE_LISTS = {
+  HTTPRoute: "httpRoutes",
+  GRPCRoute: "grpcRoutes",
+  TCPRoute: "tcpRoutes",
+  UDPRoute: "udpRoutes",
+  TLSRoute: "tlsRoutes",
+} as const satisfies Record<RouteKind, string>;
+
+export interface GatewayTags {
+  loadBalancer: GatewayLoadBalancer;
+  /** `<namespace>/<name>` of the Gateway. */
+  stack: string;
+  resource?: string;
+}
+
+/** The controller's Gateway tags of a target group, or undefined for any other group. */
+export function gatewayTags(tags: Readonly<Record<string, string>>): GatewayTags | undefined {
+  for (const loadBalancer of ["alb", "nlb"] as const) {
+    const keys = GATEWAY_TAGS[loadBalancer];
+    const stack = tags[keys.stack];
+    if (stack?.includes("/")) {
+      const resource = tags[keys.resource];
+      return { loadBalancer, stack, ...(resource !== undefined ? { resource } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The pieces of a resource tag,
+ * `<gwNs>/<gwName>:<routeNs>-<routeName>:<RouteKind>-<svcNs>-<svcName>:<port>`, still joined
+ * where a name may hold `-` (Kubernetes names never hold `:`, often `-`).
+ */
+export interface ResourceParts {
+  /** `<routeNs>-<routeName>`. */
+  route: string;
+  kind: RouteKind;
+  /** `<svcNs>-<svcName>`. */
+  service: string;
+  /** The backend's port as the controller identifies it (a Service targetPort, number or name). */
+  port: string;
+}
+
+export function resourceParts(stack: string, resource: string): ResourceParts | undefined {
+  if (!resource.startsWith(`${stack}:`)) return undefined;
+  const [route, kindAndService, ...port] = resource.slice(stack.length + 1).split(":");
+  if (route === undefined || kindAndService === undefined || port.length === 0) return undefined;
+  const kind = kindAndService.slice(0, kindAndService.indexOf("-"));
+  if (!isRouteKind(kind)) return undefined;
+  return { route, kind, service: kindAndService.slice(kind.length + 1), port: port.join(":") };
+}
+
+// ---------------------------------------------------------------- TargetGroupConfiguration
+
+export const TGC_API_GROUP = "gateway.k8s.aws";
+/** Newest first, as the collector tries them: the released CRDs serve v1beta1. */
+export const TGC_VERSIONS = ["v1", "v1beta1"] as const;
+/** The apiVersion a new TargetGroupConfiguration is written in when the cluster shows none. */
+export const TGC_DEFAULT_API_VERSION = `${TGC_API_GROUP}/v1beta1`;
+/** `kubectl` resource name. */
+export const TGC_RESOURCE = `targetgroupconfigurations.${TGC_API_GROUP}`;
+
+/** Where a Service's (or a Gateway's) health check is declared. */
+export const TGC_DEFAULT_BLOCK = "spec.defaultConfiguration.healthCheckConfig";
+
+/** `healthCheckConfig` field of each health-check setting; the codes are under `matcher`. */
+export const TGC_HEALTH_CHECK_FIELDS = {
+  port: "healthCheckPort",
+  path: "healthCheckPath",
+  protocol: "healthCheckProtocol",
+  intervalSeconds: "healthCheckInterval",
+  timeoutSeconds: "healthCheckTimeout",
+  healthyThresholdCount: "healthyThresholdCount",
+  unhealthyThresholdCount: "unhealthyThresholdCount",
+} as const;
+
+/** `healthCheckConfig.matcher` field for HTTP and gRPC success codes. */
+export const TGC_MATCHER_FIELDS = { http: "httpCode", grpc: "grpcCode" } as const;
+
+/** The CRD's `healthCheckProtocol` enum: TCP too (an NLB's check). */
+export const TGC_PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTPS", "TCP"]);
