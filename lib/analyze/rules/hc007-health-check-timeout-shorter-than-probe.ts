@@ -1,4 +1,5 @@
 import type { Finding } from "../finding";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checkedPortsOf,
   describeEndpoint,
@@ -22,7 +23,8 @@ import { affected, failingTargets, severityByFailing, tgResources } from "../vie
 export const healthCheckTimeoutShorterThanProbe: Rule = {
   code: "HC007",
   inputs: HEALTH_CHECK_INPUTS,
-  alsoReads: ["kubernetes.ingresses"],
+  // The fix goes where the controller reads it: annotations, or a TargetGroupConfiguration.
+  alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   // A closed security group or ACL times the check out too: those targets are theirs.
   after: ["NET001", "NET002"],
   check,
