@@ -11,7 +11,7 @@ import { mapLimit } from "./concurrency";
 import { abortReason, sleepUnless } from "./deadline";
 import { isControllerWarning } from "../controller/events";
 import { RETRYABLE_HTTP_STATUS } from "../http-status";
-import { GATEWAY_API_GROUP, TGC_API_GROUP, TGC_VERSIONS } from "../controller/gateway-api";
+import { GATEWAY_KINDS, type GatewayKind } from "../controller/gateway-api";
 import { redactEvent, redactPod } from "./redact";
 import { isKubeEndpoint, kubeConfigEndpoint } from "./kube-endpoint";
 import {
@@ -35,15 +35,7 @@ export type KubeListName =
   | GatewayListName;
 
 /** The optional Gateway API lists (snapshot spec, "Optional lists"). */
-export type GatewayListName =
-  | "gatewayClasses"
-  | "gateways"
-  | "httpRoutes"
-  | "grpcRoutes"
-  | "tcpRoutes"
-  | "udpRoutes"
-  | "tlsRoutes"
-  | "targetGroupConfigurations";
+export type GatewayListName = GatewayKind["list"];
 
 export type KubeObject = Record<string, unknown>;
 export type KubernetesLists = Record<KubeListName, KubeObject[]>;
@@ -106,36 +98,13 @@ function variant(apiVersion: string, kind: string, plural: string): Variant {
   return { apiVersion, kind, path: `${prefix}/${apiVersion}/${plural}` };
 }
 
-function gatewaySpec(
-  list: GatewayListName,
-  kind: string,
-  plural: string,
-  versions: readonly string[],
-) {
-  const group = kind === "TargetGroupConfiguration" ? TGC_API_GROUP : GATEWAY_API_GROUP;
-  const variants = versions.map((v) => variant(`${group}/${v}`, kind, plural));
-  return { list, label: plural, variants, optional: true } satisfies KindSpec;
-}
-
-/**
- * TCP/UDP/TLS routes are v1alpha2 in the Gateway API releases the controller's NLB support
- * started with, v1 in later ones; TargetGroupConfiguration went from v1beta1 to v1.
- */
-const GATEWAY_KIND_SPECS: KindSpec[] = [
-  gatewaySpec("gatewayClasses", "GatewayClass", "gatewayclasses", ["v1"]),
-  gatewaySpec("gateways", "Gateway", "gateways", ["v1"]),
-  gatewaySpec("httpRoutes", "HTTPRoute", "httproutes", ["v1"]),
-  gatewaySpec("grpcRoutes", "GRPCRoute", "grpcroutes", ["v1"]),
-  gatewaySpec("tcpRoutes", "TCPRoute", "tcproutes", ["v1alpha2", "v1"]),
-  gatewaySpec("udpRoutes", "UDPRoute", "udproutes", ["v1alpha2", "v1"]),
-  gatewaySpec("tlsRoutes", "TLSRoute", "tlsroutes", ["v1alpha2", "v1"]),
-  gatewaySpec(
-    "targetGroupConfigurations",
-    "TargetGroupConfiguration",
-    "targetgroupconfigurations",
-    TGC_VERSIONS,
-  ),
-];
+/** The Gateway API kinds are optional: a cluster without their CRDs answers 404. */
+const GATEWAY_KIND_SPECS: KindSpec[] = GATEWAY_KINDS.map((k) => ({
+  list: k.list,
+  label: k.resource,
+  variants: k.versions.map((v) => variant(`${k.group}/${v}`, k.kind, k.resource)),
+  optional: true,
+}));
 
 const KIND_SPECS: KindSpec[] = [
   { list: "nodes", label: "nodes", variants: [variant("v1", "Node", "nodes")] },

@@ -125,3 +125,46 @@ export const TGC_MATCHER_FIELDS = { http: "httpCode", grpc: "grpcCode" } as cons
 
 /** The CRD's `healthCheckProtocol` enum: TCP too (an NLB's check). */
 export const TGC_PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTPS", "TCP"]);
+
+// ---------------------------------------------------------------- the kinds the auditor lists
+
+export interface GatewayKind {
+  /** The snapshot list (`kubernetes.<list>`). */
+  list:
+    "gatewayClasses" | "gateways" | (typeof ROUTE_LISTS)[RouteKind] | "targetGroupConfigurations";
+  kind: string;
+  /** The API resource (RBAC, URLs). */
+  resource: string;
+  group: string;
+  /** Tried in this order; a 404 on every one means the CRD is not installed. */
+  versions: readonly string[];
+}
+
+const gatewayKind = (
+  list: GatewayKind["list"],
+  kind: string,
+  resource: string,
+  versions: readonly string[],
+  group: string = GATEWAY_API_GROUP,
+): GatewayKind => ({ list, kind, resource, group, versions });
+
+/**
+ * TCP/UDP/TLS routes are v1alpha2 in the Gateway API releases the controller's NLB support
+ * started with, v1 in later ones.
+ */
+export const GATEWAY_KINDS: readonly GatewayKind[] = [
+  gatewayKind("gatewayClasses", "GatewayClass", "gatewayclasses", ["v1"]),
+  gatewayKind("gateways", "Gateway", "gateways", ["v1"]),
+  gatewayKind("httpRoutes", "HTTPRoute", "httproutes", ["v1"]),
+  gatewayKind("grpcRoutes", "GRPCRoute", "grpcroutes", ["v1"]),
+  gatewayKind("tcpRoutes", "TCPRoute", "tcproutes", ["v1alpha2", "v1"]),
+  gatewayKind("udpRoutes", "UDPRoute", "udproutes", ["v1alpha2", "v1"]),
+  gatewayKind("tlsRoutes", "TLSRoute", "tlsroutes", ["v1alpha2", "v1"]),
+  gatewayKind(
+    "targetGroupConfigurations",
+    "TargetGroupConfiguration",
+    "targetgroupconfigurations",
+    TGC_VERSIONS,
+    TGC_API_GROUP,
+  ),
+];

@@ -15,6 +15,16 @@ import {
   snapshotOf,
 } from "../support/scenarios";
 import { guard } from "../support/guarded-model";
+import { readFileSync } from "node:fs";
+
+/** Example 20: a target group the controller built for Gateway orders/public. */
+const gatewayExample = (): SnapshotInput =>
+  JSON.parse(
+    readFileSync(
+      new URL("../../examples/20-gateway-api-tgc-not-applied.json", import.meta.url),
+      "utf8",
+    ),
+  ) as SnapshotInput;
 
 /** Stand-ins for rules of the catalog, reading the lists named. */
 const reads = (code: string, ...inputs: Rule["inputs"]): Rule => ({
@@ -166,5 +176,42 @@ describe("AUDIT001 AuditIncomplete", () => {
     });
     expect(report.findings.map((f) => f.code)).toEqual(["AUDIT001"]);
     expect(report.findings[0]!.evidence.actual.checksNotRun).toEqual(["TGT001", "TGT004"]);
+  });
+
+  it.each([
+    [
+      "kubernetes.targetGroupConfigurations",
+      "targetgroupconfigurations.gateway.k8s.aws",
+      "gateway.k8s.aws",
+    ],
+    ["kubernetes.httpRoutes", "httproutes.gateway.networking.k8s.io", "gateway.networking.k8s.io"],
+    ["kubernetes.tcpRoutes", "tcproutes.gateway.networking.k8s.io", "gateway.networking.k8s.io"],
+  ])("points a forbidden %s at the RBAC for %s", (source, qualified, group) => {
+    const snapshot = snapshotOf(
+      healthyInstanceGatewayInput(),
+      withGaps({ source, message: `${qualified} is forbidden (403)` }),
+    );
+    const f = run(snapshot)[0]!;
+    expect(f.remediation).toContain(`kubectl auth can-i list ${qualified} --all-namespaces`);
+    expect(f.remediation).toContain(`apiGroups: ["${group}"]`);
+  });
+
+  it("says a Gateway API kind a Gateway's target group needs is missing, not that nothing is to fix", () => {
+    const message = "404 on gateway.networking.k8s.io/v1 gateways";
+    const needed = run(
+      snapshotOf(gatewayExample(), withGaps({ source: "kubernetes.gateways", message })),
+    )[0]!;
+    expect(needed.remediation).toMatch(
+      /^The gateways\.gateway\.networking\.k8s\.io API is not served, yet target group \S+ was built by the controller for a Gateway/,
+    );
+    expect(needed.remediation).toContain("kubectl get crd gateways.gateway.networking.k8s.io");
+    // Without such a group the CRD is simply not installed.
+    const plain = run(
+      snapshotOf(
+        healthyInstanceGatewayInput(),
+        withGaps({ source: "kubernetes.gateways", message }),
+      ),
+    )[0]!;
+    expect(plain.remediation).toContain("the Gateway API is not installed in this cluster");
   });
 });

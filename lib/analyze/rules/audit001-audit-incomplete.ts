@@ -4,6 +4,7 @@ import type { Model } from "../model";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Gap } from "../../snapshot/schema";
 import { tgLabel, tgResources } from "../views";
+import { GATEWAY_API_GROUP, GATEWAY_KINDS, TGC_API_GROUP } from "../../controller/gateway-api";
 
 export const auditIncomplete: Rule = {
   code: "AUDIT001",
@@ -32,6 +33,9 @@ const KUBE_RESOURCES: Record<string, { resource: string; group: string }> = {
     resource: "peerauthentications",
     group: "security.istio.io",
   },
+  ...Object.fromEntries(
+    GATEWAY_KINDS.map((k) => [`kubernetes.${k.list}`, { resource: k.resource, group: k.group }]),
+  ),
 };
 
 const AWS_ACTIONS: Record<string, string[]> = {
@@ -46,6 +50,8 @@ const AWS_ACTIONS: Record<string, string[]> = {
 const CRD_OWNERS: Record<string, string> = {
   "elbv2.k8s.aws": "the AWS Load Balancer Controller",
   "security.istio.io": "Istio",
+  [GATEWAY_API_GROUP]: "the Gateway API",
+  [TGC_API_GROUP]: "the AWS Load Balancer Controller's Gateway API support",
 };
 
 const forbidden = (m: string) => /\b403\b|forbidden/i.test(m);
@@ -54,7 +60,11 @@ const notFound = (m: string) =>
   /\b404\b|could not find the requested resource|no matches for kind/i.test(m);
 const absent = (m: string) => /absent from the snapshot/i.test(m);
 
-function fixFor(gap: Gap): string {
+/** A target group the controller built for a Gateway, if any: then the Gateway kinds are needed. */
+const gatewayGroup = (model: Model): string | undefined =>
+  model.targetGroups.find((t) => t.manager === "gateway")?.name;
+
+function fixFor(gap: Gap, model: Model): string {
   const kube = KUBE_RESOURCES[gap.source];
   const actions = AWS_ACTIONS[gap.source];
   const qualified = kube && (kube.group ? `${kube.resource}.${kube.group}` : kube.resource);
@@ -69,6 +79,16 @@ function fixFor(gap: Gap): string {
       `kubectl auth can-i list ${qualified} --all-namespaces --as <auditor-user>\n` +
       `and grant it in the auditor's ClusterRole (infra/):\n` +
       `- apiGroups: ["${kube.group}"]\n  resources: ["${kube.resource}"]\n  verbs: ["get", "list"]`
+    );
+  }
+  const builtForGateway = GATEWAY_KINDS.some((k) => gap.source === `kubernetes.${k.list}`)
+    ? gatewayGroup(model)
+    : undefined;
+  if (kube && notFound(gap.message) && builtForGateway) {
+    return (
+      `The ${qualified} API is not served, yet target group ${builtForGateway} was built by the controller for a Gateway: ` +
+      `the CRDs of ${CRD_OWNERS[kube.group] ?? "its API"} were removed (or never installed in this cluster) while its load balancers remain, ` +
+      `so the Gateway's declared health checks cannot be read. Check with kubectl get crd ${qualified}; reinstall the CRDs, or delete the Gateway's load balancer if it is left over.`
     );
   }
   if (kube && notFound(gap.message)) {
@@ -104,7 +124,7 @@ function gapFinding(model: Model, gap: Gap, rules: readonly Rule[]): Finding {
         `DescribeTargetHealth for target group ${label} failed (${gap.message}), so the target ` +
         `health of this group could not be read; the group is not audited and its targets may be ` +
         `failing unreported.`,
-      remediation: fixFor({ ...gap, source: "aws.targetGroups" }),
+      remediation: fixFor({ ...gap, source: "aws.targetGroups" }, model),
       discriminator: gap.source,
     });
   }
@@ -127,7 +147,7 @@ function gapFinding(model: Model, gap: Gap, rules: readonly Rule[]): Finding {
       (blocked.length > 0
         ? `The checks that need it did not run (${checks}), so a problem they detect would go unreported.`
         : `No check depends on it alone, but findings that use it have less context.`),
-    remediation: fixFor(gap),
+    remediation: fixFor(gap, model),
     discriminator: gap.source,
   });
 }
