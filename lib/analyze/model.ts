@@ -24,7 +24,7 @@ import { ALB, TAGS } from "../controller/conventions";
 import type { DeclaredHealthCheck } from "./gateway-api/declared-health-check";
 import type { GeneratedGatewayService } from "./gateway-api/istio-gateway";
 import { gatewayTags } from "../controller/gateway-api";
-import type { GatewayJoin } from "./gateway-api/join";
+import { servicesByDashedName, taggedBackend, type GatewayJoin } from "./gateway-api/join";
 import {
   GATEWAY_JOIN_SOURCES,
   GATEWAY_SOURCES,
@@ -409,6 +409,7 @@ export function buildModel(snapshot: Snapshot): Model {
   );
 
   const gateways = gatewayIndexOf(snapshot, gapSources);
+  const servicesByDashed = servicesByDashedName(k.services);
   const targetGroups = snapshot.aws.targetGroups.map((tg): TargetGroupView => {
     const tags = Object.fromEntries((tg.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]));
     const binding = bindingsByArn.get(tg.TargetGroupArn)?.[0];
@@ -439,6 +440,11 @@ export function buildModel(snapshot: Snapshot): Model {
         namespace = fromTag.ns;
         service = servicesByKey.get(`${fromTag.ns}/${fromTag.name}`);
         servicePort = service && fromTag.port ? findServicePort(service, fromTag.port) : undefined;
+      } else if (manager === "gateway") {
+        const backend = taggedBackend(tags, servicesByDashed);
+        service = backend?.service;
+        servicePort = backend?.port;
+        namespace = service ? (service.metadata.namespace ?? "default") : undefined;
       }
     }
 

@@ -145,13 +145,40 @@ export function joinGateway(
   };
 }
 
-/** The Service the resource tag names, matched against the given Services (a group without binding). */
-export function taggedService<T extends { metadata: { name: string; namespace?: string } }>(
-  parts: ResourceParts,
-  services: readonly T[],
-): T | undefined {
-  const matches = services.filter(
-    (s) => `${s.metadata.namespace ?? "default"}-${s.metadata.name}` === parts.service,
+interface ServiceLike {
+  metadata: { name: string; namespace?: string };
+  spec?: { ports?: { port: number; targetPort?: number | string; name?: string }[] };
+}
+
+/** Services by `<namespace>-<name>`, as the resource tag writes them. */
+export function servicesByDashedName<S extends ServiceLike>(
+  services: readonly S[],
+): Map<string, S[]> {
+  const map = new Map<string, S[]>();
+  for (const s of services) {
+    const key = `${s.metadata.namespace ?? "default"}-${s.metadata.name}`;
+    map.set(key, [...(map.get(key) ?? []), s]);
+  }
+  return map;
+}
+
+/**
+ * The Service and port a Gateway-built group was made for, from its resource tag alone: for a
+ * group no binding names. The tag's port is the Service port's targetPort (the controller's
+ * backend identifier); a name two Services share that way, or a targetPort two ports share,
+ * leaves that piece unknown rather than guessed.
+ */
+export function taggedBackend<S extends ServiceLike>(
+  tags: Readonly<Record<string, string>>,
+  byDashedName: ReadonlyMap<string, readonly S[]>,
+): { service: S; port?: NonNullable<NonNullable<S["spec"]>["ports"]>[number] } | undefined {
+  const found = gatewayTags(tags);
+  const parts = found?.resource ? resourceParts(found.stack, found.resource) : undefined;
+  const matches = parts ? (byDashedName.get(parts.service) ?? []) : [];
+  if (!parts || matches.length !== 1) return undefined;
+  const service = matches[0]!;
+  const ports = (service.spec?.ports ?? []).filter(
+    (p) => String(p.targetPort ?? p.port) === parts.port,
   );
-  return matches.length === 1 ? matches[0] : undefined;
+  return ports.length === 1 ? { service, port: ports[0] } : { service };
 }

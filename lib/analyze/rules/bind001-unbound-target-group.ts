@@ -3,6 +3,7 @@ import { JOIN_INPUTS, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgLabel, tgResources } from "../views";
 import { TAGS } from "../../controller/conventions";
+import { GATEWAY_RESOURCE, gatewayTags } from "../../controller/gateway-api";
 
 export const unboundTargetGroup: Rule = {
   code: "BIND001",
@@ -36,6 +37,14 @@ const yamlScalar = (v: string): string => (/^\d+$/.test(v) || v.startsWith("<") 
 
 /** The object the controller made this group for, from its stack tags, and how to look at it. */
 function ownerOf(tgv: TargetGroupView): { label: string; check?: string } | undefined {
+  const gateway = tgv.manager === "gateway" ? gatewayTags(tgv.tags) : undefined;
+  if (gateway) {
+    const [ns, name] = gateway.stack.split("/");
+    return {
+      label: `Gateway ${gateway.stack}`,
+      check: `kubectl -n ${ns} describe ${GATEWAY_RESOURCE} ${name} (its Programmed condition)`,
+    };
+  }
   const stack =
     tgv.manager === "ingress"
       ? tgv.tags[TAGS.ingressStack]

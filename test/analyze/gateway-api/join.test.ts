@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { gatewayIndex, joinGateway, taggedService } from "../../../lib/analyze/gateway-api/join";
+import {
+  gatewayIndex,
+  joinGateway,
+  servicesByDashedName,
+  taggedBackend,
+} from "../../../lib/analyze/gateway-api/join";
 import { gatewayTags, resourceParts } from "../../../lib/controller/gateway-api";
 import type { GatewayApiLists } from "../../../lib/analyze/gateway-api/objects";
 import { gateway, gatewayClass, gatewayGroupTags, route } from "./objects";
@@ -189,20 +194,50 @@ describe("joinGateway", () => {
   });
 });
 
-describe("taggedService", () => {
-  const svc = (namespace: string, name: string) => ({ metadata: { namespace, name } });
-  const services = [svc("shop", "web"), svc("shop-web", "api"), svc("shop", "web-api")];
-  const parts = (service: string) => ({
-    route: "x",
-    kind: "HTTPRoute" as const,
-    service,
-    port: "80",
+describe("taggedBackend (a group no binding names)", () => {
+  const svc = (
+    namespace: string,
+    name: string,
+    ports = [{ name: "http", port: 80, targetPort: "http" as string | number }],
+  ) => ({
+    metadata: { namespace, name },
+    spec: { ports },
+  });
+  const services = [
+    svc("shop", "web", [
+      { name: "http", port: 80, targetPort: 8080 },
+      { name: "admin", port: 9000, targetPort: "admin" },
+    ]),
+    svc("shop-web", "api"),
+    svc("shop", "web-api"),
+    // Two ports to one targetPort: the tag cannot tell which.
+    svc("db", "pg", [
+      { name: "a", port: 5432, targetPort: 5432 },
+      { name: "b", port: 6432, targetPort: 5432 },
+    ]),
+  ];
+  const byName = servicesByDashedName(services);
+  const tags = (service: string, port: string) => ({
+    "gateway.k8s.aws.alb/stack": "edge/public-gw",
+    "gateway.k8s.aws.alb/resource": `edge/public-gw:shop-web:HTTPRoute-${service}:${port}`,
   });
 
-  it("matches the tag's Service against the Services, never splitting on -", () => {
-    expect(taggedService(parts("shop-web"), services)).toEqual(svc("shop", "web"));
-    expect(taggedService(parts("db-pg"), services)).toBeUndefined();
+  it("finds the Service by the tag's <ns>-<name> and its port by the targetPort", () => {
+    expect(taggedBackend(tags("shop-web", "8080"), byName)).toEqual({
+      service: services[0],
+      port: { name: "http", port: 80, targetPort: 8080 },
+    });
+    expect(taggedBackend(tags("shop-web", "admin"), byName)?.port?.name).toBe("admin");
+  });
+
+  it("never splits on -, and leaves what the tag cannot tell unknown", () => {
     // shop-web/api and shop/web-api both read "shop-web-api": no guess.
-    expect(taggedService(parts("shop-web-api"), services)).toBeUndefined();
+    expect(taggedBackend(tags("shop-web-api", "http"), byName)).toBeUndefined();
+    expect(taggedBackend(tags("db-pgx", "5432"), byName)).toBeUndefined();
+    expect(taggedBackend(tags("db-pg", "5432"), byName)).toEqual({ service: services[3] });
+    expect(
+      taggedBackend({ "gateway.k8s.aws.alb/stack": "edge/public-gw" }, byName),
+    ).toBeUndefined();
+    expect(taggedBackend({ "ingress.k8s.aws/stack": "shop/web" }, byName)).toBeUndefined();
   });
 });
