@@ -6,7 +6,8 @@
  */
 import { HEALTH_CHECK_ANNOTATIONS } from "../controller/conventions";
 import { infrastructureAnnotationsFix } from "./gateway-api/istio-gateway";
-import { targetGroupConfigurationFix } from "./gateway-api/tgc-fix";
+import type { Json } from "./gateway-api/objects";
+import { targetGroupConfigurationFix, targetGroupPropsFix } from "./gateway-api/tgc-fix";
 import type { TargetGroupView } from "./model";
 
 export interface HealthCheckSettings {
@@ -66,6 +67,26 @@ const matcherFlag = (codes: string): string =>
  * TargetGroupConfiguration, never from annotations (catalog 1.1, "Gateway API").
  */
 function gatewayFix(tgv: TargetGroupView, settings: HealthCheckSettings): string | undefined {
+  const grpc = tgv.tg.Matcher?.GrpcCode !== undefined && tgv.tg.Matcher.HttpCode === undefined;
+  return viaTgc(tgv, (service, declared) =>
+    targetGroupConfigurationFix({
+      service,
+      declared,
+      values: settings,
+      grpc,
+      apiVersion: tgcApiVersion(tgv),
+    }),
+  );
+}
+
+/** The Gateway-built group's Service and what its TargetGroupConfiguration declares, for a fix. */
+function viaTgc(
+  tgv: TargetGroupView,
+  fix: (
+    service: { namespace: string; name: string },
+    declared: Parameters<typeof targetGroupPropsFix>[0]["declared"],
+  ) => string,
+): string | undefined {
   const svc = tgv.service;
   if (tgv.manager !== "gateway" || !svc) return undefined;
   const service = { namespace: svc.metadata.namespace ?? "default", name: svc.metadata.name };
@@ -75,16 +96,41 @@ function gatewayFix(tgv: TargetGroupView, settings: HealthCheckSettings): string
     declared?.status === "unknown"
       ? `The snapshot cannot tell which TargetGroupConfiguration block applies (${declared.reason}); if the Service has one, set these fields in the block in effect instead.\n`
       : "";
-  const grpc = tgv.tg.Matcher?.GrpcCode !== undefined && tgv.tg.Matcher.HttpCode === undefined;
+  return unseen + fix(service, known);
+}
+
+/**
+ * A change of a Gateway-built group's `targetGroupProps` (protocol, targetType, nodeSelector)
+ * in the Service's TargetGroupConfiguration; undefined for any other group.
+ */
+export function targetGroupPropsFixFor(tgv: TargetGroupView, props: Json): string | undefined {
+  return viaTgc(tgv, (service, declared) =>
+    targetGroupPropsFix({ service, declared, props, apiVersion: tgcApiVersion(tgv) }),
+  );
+}
+
+/**
+ * Annotations for the group's Service: on the Service, or on the Gateway whose implementation
+ * generated the Service and rewrites it. `why` says why the Service is the object to annotate.
+ */
+export function serviceAnnotationFix(
+  tgv: TargetGroupView,
+  annotations: Readonly<Record<string, string>>,
+  why = "",
+): string | undefined {
+  const svc = tgv.service;
+  if (!svc) return undefined;
+  if (tgv.generatedService) {
+    return infrastructureAnnotationsFix(tgv.generatedService, svc.metadata.name, annotations);
+  }
+  const ns = svc.metadata.namespace ?? "default";
+  const pairs = Object.entries(annotations);
+  const yaml = pairs.map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`).join("\n");
+  const args = pairs.map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
   return (
-    unseen +
-    targetGroupConfigurationFix({
-      service,
-      declared: known,
-      values: settings,
-      grpc,
-      apiVersion: tgcApiVersion(tgv),
-    })
+    `Annotate Service ${ns}/${svc.metadata.name}${why}:\n` +
+    `metadata:\n  annotations:\n${yaml}\n` +
+    `Command: kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${args}`
   );
 }
 
@@ -105,30 +151,14 @@ export function healthCheckFix(tgv: TargetGroupView, settings: HealthCheckSettin
   if (viaTgc !== undefined) return viaTgc;
   const pairs = entries(settings);
   const keys = annotationKeys(tgv);
-  const svc = tgv.service;
-  if (keys && svc && tgv.generatedService) {
-    // The Service is generated and rewritten by Istio: the annotations go on its Gateway.
-    return infrastructureAnnotationsFix(
-      tgv.generatedService,
-      svc.metadata.name,
-      Object.fromEntries(pairs.map(([k, v]) => [keys[k], v])),
-    );
-  }
-  if (keys && svc) {
-    const ns = svc.metadata.namespace ?? "default";
-    const yaml = pairs.map(([k, v]) => `    ${keys[k]}: ${JSON.stringify(v)}`).join("\n");
-    const args = pairs.map(([k, v]) => `${keys[k]}=${shellQuote(v)}`).join(" ");
-    // Only an Ingress-made group has an Ingress whose annotations the Service's override.
-    const why =
-      tgv.manager === "ingress"
-        ? " (the controller reads the Service's annotations before the Ingress's)"
-        : " (the controller builds this load balancer from the Service's annotations)";
-    return (
-      `Annotate Service ${ns}/${svc.metadata.name}${why}:\n` +
-      `metadata:\n  annotations:\n${yaml}\n` +
-      `Command: kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${args}`
-    );
-  }
+  // Only an Ingress-made group has an Ingress whose annotations the Service's override.
+  const why =
+    tgv.manager === "ingress"
+      ? " (the controller reads the Service's annotations before the Ingress's)"
+      : " (the controller builds this load balancer from the Service's annotations)";
+  const annotated =
+    keys && serviceAnnotationFix(tgv, Object.fromEntries(pairs.map(([k, v]) => [keys[k], v])), why);
+  if (annotated) return annotated;
   const flags = pairs
     .map(([k, v]) => (k === "successCodes" ? matcherFlag(v) : `${CLI_FLAGS[k]} ${shellQuote(v)}`))
     .join(" ");

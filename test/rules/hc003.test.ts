@@ -13,6 +13,12 @@ import {
   tgs,
 } from "../support/scenarios";
 import { guard } from "../support/guarded-model";
+import { readFileSync } from "node:fs";
+
+const exampleInput = (name: string): SnapshotInput =>
+  JSON.parse(
+    readFileSync(new URL(`../../examples/${name}`, import.meta.url), "utf8"),
+  ) as SnapshotInput;
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>
   guard(r).check({ model: buildModel(snapshot), prior: [], rules: [] });
@@ -95,5 +101,36 @@ describe("HC003 HealthCheckProtocolMismatch", () => {
     });
     expect(run(snapshot, healthCheckPortNotHealthPort).map((f) => f.code)).toEqual(["HC001"]);
     expect(run(snapshot)).toEqual([]);
+  });
+
+  it("changes a Gateway's group in the TargetGroupConfiguration entry in effect: check and traffic protocol", () => {
+    const snapshot = snapshotOf(exampleInput("22-healthy-gateway-api-route-config.json"), (s) => {
+      // The pods now serve their readiness over TLS on the traffic port.
+      for (const pod of k8s(s).pods) {
+        for (const c of pod.spec.containers) {
+          if (c.readinessProbe?.httpGet)
+            c.readinessProbe.httpGet = { path: "/healthz", port: "http", scheme: "HTTPS" };
+        }
+      }
+      const tg = tgs(s)[0]!;
+      tg.HealthCheckPort = "traffic-port";
+      for (const d of tg.TargetHealthDescriptions ?? []) delete d.HealthCheckPort;
+      failAll(s, "Target.ResponseCodeMismatch");
+    });
+    const [f] = run(snapshot);
+    expect(f?.code).toBe("HC003");
+    const fix = f!.remediation;
+    expect(fix).toContain(
+      "Set in TargetGroupConfiguration orders/orders-api, spec.routeConfigurations[1].targetGroupProps.healthCheckConfig",
+    );
+    expect(fix).toContain(
+      '"path":"/spec/routeConfigurations/1/targetGroupProps/healthCheckConfig/healthCheckProtocol","value":"HTTPS"',
+    );
+    expect(fix).toContain("The controller then creates a new target group with protocol HTTPS");
+    expect(fix).toContain(
+      '"path":"/spec/routeConfigurations/1/targetGroupProps/protocol","value":"HTTPS"',
+    );
+    expect(fix).not.toContain("alb.ingress.kubernetes.io/");
+    expect(fix).not.toContain("--protocol HTTPS");
   });
 });

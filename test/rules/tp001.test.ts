@@ -205,6 +205,68 @@ describe("TP001 ExternalTrafficPolicyLocalNodesWithoutEndpoints", () => {
     );
     expect(findings).toEqual([]);
   });
+
+  /** The scenario's group, built by the controller for Gateway istio-system/edge instead. */
+  const gatewayBuilt = (s: SnapshotInput) => {
+    tgs(s)[0]!.Tags = [
+      { Key: "elbv2.k8s.aws/cluster", Value: "shop-prod" },
+      { Key: "gateway.k8s.aws.alb/stack", Value: "istio-system/edge" },
+      {
+        Key: "gateway.k8s.aws.alb/resource",
+        Value:
+          "istio-system/edge:istio-system-web:HTTPRoute-istio-system-istio-ingressgateway:8080",
+      },
+    ];
+    (s.kubernetes as Record<string, unknown>).targetGroupConfigurations = [];
+  };
+
+  it("changes a Gateway's group in a TargetGroupConfiguration, not by annotation or binding patch", () => {
+    const [f] = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        gatewayBuilt(s);
+        setLocal(s);
+        setHealth(s, { [C.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    expect(f?.code).toBe("TP001");
+    const fix = f!.remediation;
+    expect(fix).toContain(
+      "Service istio-system/istio-ingressgateway has no TargetGroupConfiguration; create one",
+    );
+    expect(fix).toMatch(/defaultConfiguration:\n {4}targetType: "ip"\nCommand: kubectl apply/);
+    expect(fix).toMatch(/nodeSelector:\n {6}matchLabels:\n {8}alb-target: "istio-ingressgateway"/);
+    // A heredoc ends on its own line: nothing follows EOF there.
+    expect(fix).not.toMatch(/^EOF./m);
+    expect(fix).not.toContain("alb.ingress.kubernetes.io/");
+    expect(fix).not.toContain("patch targetgroupbinding");
+  });
+
+  it("sends the fixes for an Istio-generated Service to its Gateway", () => {
+    const [f] = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        k8s(s).services[0]!.metadata.labels = {
+          "gateway.networking.k8s.io/gateway-name": "public",
+          "gateway.istio.io/managed": "istio.io-gateway-controller",
+        };
+        setLocal(s);
+        setHealth(s, { [C.id]: ["unhealthy", "Target.Timeout"] });
+      }),
+    );
+    const fix = f!.remediation;
+    expect(fix).toContain(
+      "Istio generates Service istio-system/istio-ingressgateway for Gateway istio-system/public",
+    );
+    expect(fix).toMatch(/data:\n {2}service: \|\n {4}spec:\n {6}externalTrafficPolicy: Cluster\n/);
+    expect(fix).toContain(
+      `kubectl -n istio-system patch gateways.gateway.networking.k8s.io public --type=merge -p '{"spec":{"infrastructure":{"parametersRef":{"group":"","kind":"ConfigMap","name":"public-options"}}}}'`,
+    );
+    expect(fix).toContain(
+      `-p '{"spec":{"infrastructure":{"annotations":{"alb.ingress.kubernetes.io/target-type":"ip"}}}}'`,
+    );
+    expect(fix).not.toMatch(/^EOF./m);
+    expect(fix).not.toContain("patch service istio-ingressgateway");
+    expect(fix).not.toContain("annotate service");
+  });
 });
 
 describe("TP001 when node selection leaves out the nodes that run the pods", () => {

@@ -7,7 +7,7 @@
  */
 import { GATEWAY_NAME_LABEL, GATEWAY_RESOURCE } from "../../controller/gateway-api";
 import type { GatewayApiObject } from "./objects";
-import { infrastructureAnnotations } from "./objects";
+import { infrastructureAnnotations, parametersRefOf } from "./objects";
 
 /** Istio's mark on what its gateway controller created. */
 export const ISTIO_MANAGED_LABEL = "gateway.istio.io/managed";
@@ -76,5 +76,44 @@ export function infrastructureAnnotationsFix(
         spec: { infrastructure: { annotations } },
       },
     )}`
+  );
+}
+
+/**
+ * A change of the generated Service's spec (externalTrafficPolicy, ...), which only the Gateway's
+ * implementation can make last: Istio (1.24 and later) overlays the `service` key of the
+ * ConfigMap that the Gateway's `spec.infrastructure.parametersRef` names onto the Service.
+ */
+export function generatedServiceSpecFix(
+  generated: GeneratedGatewayService,
+  serviceName: string,
+  spec: Readonly<Record<string, string>>,
+): string {
+  const { namespace, name } = generated.gatewayRef;
+  const why = `${whyNotOnService(generated, serviceName)} A patch of the Service's spec is lost the same way.`;
+  if (!generated.istio) {
+    return `${why} Set ${Object.keys(spec).join(", ")} through the parameters of Gateway ${namespace}/${name} its implementation documents.`;
+  }
+  const ref = generated.gateway ? parametersRefOf(generated.gateway) : undefined;
+  const configMap = ref?.kind === "ConfigMap" ? ref.name : `${name}-options`;
+  const overlay = Object.entries(spec)
+    .map(([k, v]) => `      ${k}: ${v}`)
+    .join("\n");
+  const manifest =
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${configMap}\n  namespace: ${namespace}\n` +
+    `data:\n  service: |\n    spec:\n${overlay}`;
+  const link =
+    ref?.kind === "ConfigMap"
+      ? `\nGateway ${namespace}/${name} already names ConfigMap ${configMap} in spec.infrastructure.parametersRef: merge the key into it rather than replace it.`
+      : `\nThen point the Gateway at it:\nkubectl -n ${namespace} patch ${GATEWAY_RESOURCE} ${name} --type=merge -p ${shellJson(
+          {
+            spec: {
+              infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: configMap } },
+            },
+          },
+        )}`;
+  return (
+    `${why} Istio 1.24 and later apply the "service" key of the ConfigMap a Gateway names in spec.infrastructure.parametersRef to the Service it generates:\n` +
+    `${manifest}\nCommand: kubectl apply -f - <<'EOF'\n${manifest}\nEOF${link}`
   );
 }

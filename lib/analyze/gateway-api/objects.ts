@@ -54,3 +54,11 @@ export function infrastructureAnnotations(gateway: GatewayApiObject): Record<str
     Object.entries(annotations).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])),
   );
 }
+
+/** `spec.infrastructure.parametersRef` of a Gateway (what its implementation reads its options from). */
+export function parametersRefOf(
+  gateway: GatewayApiObject,
+): { kind?: string; name?: string } | undefined {
+  const ref = record(record(record(gateway.spec)?.infrastructure)?.parametersRef);
+  return ref ? { kind: text(ref.kind), name: text(ref.name) } : undefined;
+}

@@ -145,6 +145,62 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
   );
 }
 
+export interface TgcPropsFixInput {
+  service: { namespace: string; name: string };
+  declared: Exclude<DeclaredHealthCheck, { status: "unknown" }>;
+  /** `targetGroupProps` fields to set: `protocol`, `targetType`, `nodeSelector`, ... */
+  props: Json;
+  apiVersion?: string;
+}
+
+/**
+ * A change of the group's other `targetGroupProps` (not its health check), in the Service's own
+ * TargetGroupConfiguration: the routeConfigurations entry in effect when the Service's block is
+ * one, else its defaultConfiguration (field by field over the Gateway-level defaults), else a
+ * new TargetGroupConfiguration for the Service.
+ */
+export function targetGroupPropsFix(input: TgcPropsFixInput): string {
+  const { service, declared, props } = input;
+  const entry =
+    declared.status === "declared" &&
+    declared.block.level === "service" &&
+    declared.block.entry >= 0
+      ? declared.block
+      : undefined;
+  const tgc = entry?.tgc ?? declared.serviceTgc;
+  if (tgc && entry) {
+    const base = `/spec/routeConfigurations/${entry.entry}/targetGroupProps`;
+    const ops = Object.entries(props).map(([field, value]) => ({
+      op: "add",
+      path: `${base}/${field}`,
+      value,
+    }));
+    return (
+      `Set in TargetGroupConfiguration ${service.namespace}/${tgc.metadata.name}, spec.routeConfigurations[${entry.entry}].targetGroupProps (the entry in effect for this target group):${yaml(props, "")}\n` +
+      `Command: kubectl -n ${service.namespace} patch ${TGC_RESOURCE} ${tgc.metadata.name} --type=json -p ${shellJson(ops)}`
+    );
+  }
+  if (tgc) {
+    return (
+      `Set in TargetGroupConfiguration ${service.namespace}/${tgc.metadata.name}, spec.defaultConfiguration (a routeConfigurations entry for this route that sets the same field would win):${yaml(props, "")}\n` +
+      `Command: kubectl -n ${service.namespace} patch ${TGC_RESOURCE} ${tgc.metadata.name} --type=merge -p ${shellJson(
+        { spec: { defaultConfiguration: props } },
+      )}`
+    );
+  }
+  const manifest: Json = {
+    apiVersion: input.apiVersion ?? TGC_DEFAULT_API_VERSION,
+    kind: "TargetGroupConfiguration",
+    metadata: { name: service.name, namespace: service.namespace },
+    spec: { targetReference: { name: service.name }, defaultConfiguration: props },
+  };
+  const body = yaml(manifest, "").slice(1);
+  return (
+    `Service ${service.namespace}/${service.name} has no TargetGroupConfiguration; create one:\n` +
+    `${body}\nCommand: kubectl apply -f - <<'EOF'\n${body}\nEOF`
+  );
+}
+
 /** The apiVersion the snapshot's TargetGroupConfigurations were served in, if any. */
 export const servedTgcVersion = (
   tgcs: readonly GatewayApiObject[] | undefined,

@@ -11,7 +11,7 @@ import {
   HEALTH_CHECK_INPUTS,
 } from "../health-check";
 import type { TargetGroupView } from "../model";
-import { healthCheckFix } from "../remediation";
+import { healthCheckFix, serviceAnnotationFix, targetGroupPropsFixFor } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, failingTargets, severityByFailing, tgResources } from "../views";
 import { ALB } from "../../controller/conventions";
@@ -41,14 +41,12 @@ function trafficProtocolFix(tgv: TargetGroupView, scheme: string, onTrafficPort:
   const protocol = tgv.tg.Protocol?.toUpperCase();
   if (!onTrafficPort || !isHttpCheck(protocol ?? null) || protocol === scheme) return "";
   const lead = `\nThe load balancer also sends its traffic to this port over ${String(protocol)}, which fails the same way once the check passes: set the backend protocol to ${scheme} as well.`;
-  const svc = tgv.service;
-  if (tgv.manager === "ingress" && svc) {
-    const ns = svc.metadata.namespace ?? "default";
-    return (
-      `${lead} The controller then creates a new target group with protocol ${scheme} and moves the listener rules to it:\n` +
-      `kubectl -n ${ns} annotate service ${svc.metadata.name} --overwrite ${ALB.backendProtocol}=${scheme}`
-    );
-  }
+  const replaced = ` The controller then creates a new target group with protocol ${scheme} and moves the listener rules to it:\n`;
+  const viaTgc = targetGroupPropsFixFor(tgv, { protocol: scheme });
+  if (viaTgc) return `${lead}${replaced}${viaTgc}`;
+  const annotated =
+    tgv.manager === "ingress" && serviceAnnotationFix(tgv, { [ALB.backendProtocol]: scheme });
+  if (annotated) return `${lead}${replaced}${annotated}`;
   return `${lead} A target group's protocol cannot be modified: create one with --protocol ${scheme} and forward the listener rules to it.`;
 }
 

@@ -9,11 +9,20 @@ import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { affected, anyHealthy, nodeChoicesOf, tgLabel, tgResources } from "../views";
 import { ALB, NLB } from "../../controller/conventions";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { generatedServiceSpecFix } from "../gateway-api/istio-gateway";
+import { serviceAnnotationFix, targetGroupPropsFixFor } from "../remediation";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
   code: "TP001",
   inputs: ["aws.targetGroups", "kubernetes.endpointSlices", "kubernetes.nodes", ...JOIN_INPUTS],
-  alsoReads: ["aws.loadBalancers", "kubernetes.ingresses", "kubernetes.pods"],
+  alsoReads: [
+    "aws.loadBalancers",
+    "kubernetes.ingresses",
+    "kubernetes.pods",
+    // A Gateway's group is changed in its TargetGroupConfiguration, a generated Service on its Gateway.
+    ...GATEWAY_SOURCES,
+  ],
   check: eachTargetGroup(check),
 };
 
@@ -40,12 +49,28 @@ const nodeFacts = (t: TargetView, counts: Map<string, number>) => ({
   reason: t.reason,
 });
 
+/** A fix that ends in a command block takes no full stop after it. */
+const end = (text: string): string => (text.endsWith("\n") ? text.trimEnd() : `${text}.`);
+
 function remediation(tgv: TargetGroupView, ns: string, name: string): string {
-  const patch = `kubectl -n ${ns} patch service ${name} -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`;
+  const patch = tgv.generatedService
+    ? generatedServiceSpecFix(tgv.generatedService, name, { externalTrafficPolicy: "Cluster" })
+    : `kubectl -n ${ns} patch service ${name} -p '{"spec":{"externalTrafficPolicy":"Cluster"}}'`;
   const label = `alb-target=${name}`;
   let ipTargets: string;
   let onlyGatewayNodes: string;
-  if (tgv.manager === "ingress") {
+  const tgcIp = targetGroupPropsFixFor(tgv, { targetType: "ip" });
+  const lbKeys = tgv.manager === "service" ? NLB : ALB;
+  if (tgcIp) {
+    ipTargets = `set targetType ip in the Service's TargetGroupConfiguration; the controller then registers pod IPs in a new target group:\n${tgcIp}\n`;
+    onlyGatewayNodes = `the TargetGroupConfiguration's nodeSelector (the controller copies it to the binding):\n${targetGroupPropsFixFor(
+      tgv,
+      { nodeSelector: { matchLabels: { "alb-target": name } } },
+    )}\n`;
+  } else if (tgv.generatedService && tgv.manager !== "user") {
+    ipTargets = `${serviceAnnotationFix(tgv, { [lbKeys.targetType]: "ip" })}\n`;
+    onlyGatewayNodes = `${lbKeys.targetNodeLabels}: "${label}" the same way`;
+  } else if (tgv.manager === "ingress") {
     ipTargets = `annotate Service ${ns}/${name} with ${ALB.targetType}: "ip" (kubectl -n ${ns} annotate service ${name} --overwrite ${ALB.targetType}=ip); the controller then registers pod IPs in a new target group`;
     onlyGatewayNodes = `${ALB.targetNodeLabels}: "${label}" on Service ${ns}/${name}`;
   } else if (tgv.manager === "service") {
@@ -59,18 +84,18 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
   // An NLB forwards no X-Forwarded-For: in instance mode only Local keeps the client address.
   if (tgv.manager === "service" || tgv.loadBalancers.some((lb) => lb.Type === "network")) {
     return (
-      `Preferred: register pods instead of nodes, which keeps the client address: ${ipTargets}.\n` +
+      `Preferred: register pods instead of nodes, which keeps the client address: ${end(ipTargets)}\n` +
       `Or, if the pods need not see the client address: ${patch}\n` +
       `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
-      `pin the pods there with nodeSelector ${label}, and set ${onlyGatewayNodes}.`
+      `pin the pods there with nodeSelector ${label}, and set ${end(onlyGatewayNodes)}`
     );
   }
   return (
     `Preferred: ${patch}\n` +
     `The ALB already passes the client address in X-Forwarded-For, so Local buys nothing behind it.\n` +
-    `Or register pods instead of nodes: ${ipTargets}.\n` +
+    `Or register pods instead of nodes: ${end(ipTargets)}\n` +
     `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
-    `pin the pods there with nodeSelector ${label}, and set ${onlyGatewayNodes}.`
+    `pin the pods there with nodeSelector ${label}, and set ${end(onlyGatewayNodes)}`
   );
 }
 
