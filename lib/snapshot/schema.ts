@@ -374,7 +374,12 @@ export const gatewaySchema = obj({
     listeners: z
       .array(obj({ name: optStr, port: optNum, protocol: optStr, hostname: optStr }))
       .optional(),
-    infrastructure: obj({ annotations: stringMap, labels: stringMap }).optional(),
+    infrastructure: obj({
+      annotations: stringMap,
+      labels: stringMap,
+      // Istio reads the options of what it generates from the ConfigMap this names.
+      parametersRef: obj({ group: optStr, kind: optStr, name: str }).optional(),
+    }).optional(),
   }),
 });
 

@@ -15,10 +15,13 @@ import {
   type RouteKind,
 } from "../../controller/gateway-api";
 import {
+  array,
   controllerNameOf,
   gatewayClassNameOf,
   keyOfObject,
   namespaceOf,
+  record,
+  text,
   type GatewayApiLists,
   type GatewayApiObject,
 } from "./objects";
@@ -82,14 +85,13 @@ export interface GatewayJoin {
 }
 
 function backendNames(route: GatewayApiObject, service: { namespace: string; name: string }) {
-  const rules = (route.spec as { rules?: { backendRefs?: unknown[] }[] } | undefined)?.rules ?? [];
-  return rules.some((rule) =>
-    (Array.isArray(rule?.backendRefs) ? rule.backendRefs : []).some((ref) => {
-      const r = ref as { name?: unknown; namespace?: unknown; kind?: unknown };
+  return array(record(route.spec)?.rules).some((rule) =>
+    array(record(rule)?.backendRefs).some((raw) => {
+      const ref = record(raw) ?? {};
       return (
-        r.name === service.name &&
-        (r.kind === undefined || r.kind === "Service") &&
-        (typeof r.namespace === "string" ? r.namespace : namespaceOf(route)) === service.namespace
+        text(ref.name) === service.name &&
+        (ref.kind === undefined || ref.kind === "Service") &&
+        (text(ref.namespace) ?? namespaceOf(route)) === service.namespace
       );
     }),
   );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   generatedFor,
+  generatedServiceSpecFix,
   infrastructureAnnotationsFix,
 } from "../../../lib/analyze/gateway-api/istio-gateway";
 import type { GatewayApiObject } from "../../../lib/analyze/gateway-api/objects";
@@ -107,5 +108,43 @@ describe("infrastructureAnnotationsFix", () => {
         "alb.ingress.kubernetes.io/healthcheck-port": "31021",
       }),
     ).toContain("(replacing its alb.ingress.kubernetes.io/healthcheck-port)");
+  });
+});
+
+describe("generatedServiceSpecFix", () => {
+  const ref = { gatewayRef: { namespace: "istio-ingress", name: "public" }, istio: true };
+
+  it("writes the ConfigMap overlay and points the Gateway at it", () => {
+    const text = generatedServiceSpecFix({ ...ref, gateway: gw }, "public-istio", {
+      externalTrafficPolicy: "Cluster",
+    });
+    expect(text).toContain(
+      "name: public-options\n  namespace: istio-ingress\ndata:\n  service: |\n    spec:\n      externalTrafficPolicy: Cluster\nCommand: kubectl apply -f - <<'EOF'",
+    );
+    expect(text).toMatch(
+      /\nEOF\nThen point the Gateway at it:\nkubectl -n istio-ingress patch gateways\.gateway\.networking\.k8s\.io public --type=merge/,
+    );
+  });
+
+  it("adds to the ConfigMap the Gateway already names, without re-pointing it", () => {
+    const named = gateway("istio-ingress", "public", "istio", {
+      infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "gw-options" } },
+    });
+    const text = generatedServiceSpecFix({ ...ref, gateway: named }, "public-istio", {
+      externalTrafficPolicy: "Cluster",
+    });
+    expect(text).toContain("name: gw-options\n");
+    expect(text).toContain(
+      "already names ConfigMap gw-options in spec.infrastructure.parametersRef",
+    );
+    expect(text).not.toContain("patch gateways");
+  });
+
+  it("names no Istio mechanism for another implementation's Service", () => {
+    const text = generatedServiceSpecFix({ ...ref, istio: false }, "public-envoy", {
+      externalTrafficPolicy: "Cluster",
+    });
+    expect(text).toContain("The Gateway's controller generates Service istio-ingress/public-envoy");
+    expect(text).not.toContain("ConfigMap");
   });
 });
