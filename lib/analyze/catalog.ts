@@ -66,7 +66,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     severity: "warning",
     levels: ["warning"],
     firesWhen:
-      "A healthcheck-* or success-codes annotation on the Service behind the target group, or on the Ingress that created it, declares a value the target group does not have (the Service's annotation wins over the Ingress's); for an NLB built for a Service of type LoadBalancer, the same for its service.beta.kubernetes.io/aws-load-balancer-healthcheck-* annotations. A recent Warning of the controller (CTRL001) is named as the reason.",
+      "A healthcheck-* or success-codes annotation on the Service behind the target group, or on the Ingress that created it, declares a value the target group does not have (the Service's annotation wins over the Ingress's); for an NLB built for a Service of type LoadBalancer, the same for its service.beta.kubernetes.io/aws-load-balancer-healthcheck-* annotations; for a target group the controller built for a Gateway, the healthCheckConfig of the TargetGroupConfiguration block in effect. A recent Warning of the controller (CTRL001) is named as the reason.",
   },
   {
     code: "HC006",

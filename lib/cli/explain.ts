@@ -10,39 +10,53 @@ interface Guide {
   fix: string;
 }
 
+/** Where a health-check fix goes when annotations are not what the controller reads. */
+const GATEWAY_API =
+  " A target group the controller built for a Gateway (Gateway API) takes these settings from the Service's TargetGroupConfiguration (healthCheckConfig of the block in effect), never from annotations; a Service that Istio generates for a Gateway takes its annotations from the Gateway's spec.infrastructure.annotations.";
+
 // Keyed by code. A code added to the catalog without a guide still explains what it means.
 const GUIDES: Record<string, Guide> = {
   HC001: {
     why: "The ALB health check hits a port that serves traffic, not health: the gateway or app answers / there with a 404 or a redirect, or not at all, so every target fails although the pods are ready. Typical after healthcheck-port was left at traffic-port for an Istio gateway (health on 15021) or an app with a separate admin port.",
-    fix: "Set alb.ingress.kubernetes.io/healthcheck-port, -path and -protocol to the pods' health endpoint (instance mode: the nodePort of the Service port that reaches it) on the object the controller reads: the Service's annotations win over the Ingress's; for a TargetGroupBinding-only group, modify-target-group.",
+    fix:
+      "Set alb.ingress.kubernetes.io/healthcheck-port, -path and -protocol to the pods' health endpoint (instance mode: the nodePort of the Service port that reaches it) on the object the controller reads: the Service's annotations win over the Ingress's; for a TargetGroupBinding-only group, modify-target-group." +
+      GATEWAY_API,
   },
   HC002: {
     why: "The check reaches the health port, but asks for a path the health endpoint does not serve, so it gets 404.",
-    fix: "Set alb.ingress.kubernetes.io/healthcheck-path to the readiness probe's path (for Istio-rewritten probes, the original path in ISTIO_KUBE_APP_PROBERS).",
+    fix:
+      "Set alb.ingress.kubernetes.io/healthcheck-path to the readiness probe's path (for Istio-rewritten probes, the original path in ISTIO_KUBE_APP_PROBERS)." +
+      GATEWAY_API,
   },
   HC003: {
     why: "The check speaks HTTP to an HTTPS endpoint, or HTTPS to a plain HTTP one; the handshake or the request fails on every target.",
-    fix: "Set alb.ingress.kubernetes.io/healthcheck-protocol to the probe's scheme; when the check runs on the traffic port, set backend-protocol to match too.",
+    fix:
+      "Set alb.ingress.kubernetes.io/healthcheck-protocol to the probe's scheme; when the check runs on the traffic port, set backend-protocol to match too." +
+      GATEWAY_API,
   },
   HC004: {
     why: "HealthCheckPort is a fixed number that no longer belongs to the Service: usually a nodePort that changed when the Service was re-created, or a container port the pods stopped serving.",
-    fix: "Point healthcheck-port at the current port, and pin the nodePort in the Service spec so it survives the next re-creation.",
+    fix:
+      "Point healthcheck-port at the current port, and pin the nodePort in the Service spec so it survives the next re-creation." +
+      GATEWAY_API,
   },
   HC005: {
-    why: "An annotation declares a health-check value the target group does not have: it is on an object the controller does not read for this group, its value is invalid, or the controller has not reconciled since.",
-    fix: "Move the annotation to the object the controller reads (the Service's annotations win over the Ingress's), correct the value, and check the controller's events and logs for the object.",
+    why: "An annotation, or for a Gateway's target group its TargetGroupConfiguration, declares a health-check value the target group does not have: it is on an object the controller does not read for this group, its value is invalid, or the controller has not reconciled since.",
+    fix: "Move the annotation to the object the controller reads (the Service's annotations win over the Ingress's), correct the value, and check the controller's events and logs for the object. For a Gateway's target group: the block in effect is the Service's TargetGroupConfiguration's most specific routeConfigurations entry, else its defaultConfiguration; kubectl describe the Gateway and its route for why the controller does not reconcile.",
   },
   HC006: {
     why: "Port, path and protocol are right, the pods pass their own probe, but the endpoint answers a code outside the target group's success codes (a 301 to HTTPS, a 401, a 204).",
-    fix: "Widen alb.ingress.kubernetes.io/success-codes to the code the endpoint answers, or make the endpoint answer 200.",
+    fix:
+      "Widen alb.ingress.kubernetes.io/success-codes to the code the endpoint answers, or make the endpoint answer 200." +
+      GATEWAY_API,
   },
   HC007: {
     why: "Port, path and protocol are right, but the load balancer waits less for an answer than the pods are given for their own readiness probe; a slow health endpoint passes the kubelet and times out at the ALB.",
-    fix: "Raise alb.ingress.kubernetes.io/healthcheck-timeout-seconds to the probe's timeoutSeconds (2–120 s) and keep healthcheck-interval-seconds longer than it, on the object the controller reads (or the TargetGroupConfiguration).",
+    fix: "Raise alb.ingress.kubernetes.io/healthcheck-timeout-seconds to the probe's timeoutSeconds (2–120 s) and keep healthcheck-interval-seconds longer than it, on the object the controller reads: annotations, or for a Gateway's target group its TargetGroupConfiguration's healthCheckTimeout and healthCheckInterval.",
   },
   TP001: {
     why: "With externalTrafficPolicy: Local, kube-proxy drops traffic on nodes that run no ready pod of the Service, so the ALB's checks time out on those nodes while it sends them requests.",
-    fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods.",
+    fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods. For a Gateway's target group, targetType and nodeSelector are set in the Service's TargetGroupConfiguration; for a Service Istio generates, through its Gateway.",
   },
   MESH001: {
     why: "The pods' Istio sidecar requires mutual TLS (STRICT) on the checked port; the ALB has no mesh certificate, so its check fails the handshake.",
@@ -89,7 +103,7 @@ const GUIDES: Record<string, Guide> = {
     fix: "Instance mode: fix the node selection the finding names (exclusion label, target-node-labels, the binding's nodeSelector, taints); ip mode: give the Service endpoints; check the controller's events for the binding.",
   },
   BIND001: {
-    why: "A target group carries this cluster's controller tags but no TargetGroupBinding: its Ingress or Service was deleted and the group left behind, or it was made by hand with copied tags.",
+    why: "A target group carries this cluster's controller tags but no TargetGroupBinding: its Ingress, Service or Gateway was deleted and the group left behind, the controller failed to write the binding, or the group was made by hand with copied tags.",
     fix: "Delete the group when nothing uses it; otherwise create the TargetGroupBinding that should own it, or remove the cluster tag.",
   },
   BIND002: {

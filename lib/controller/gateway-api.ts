@@ -109,6 +109,14 @@ export const TGC_RESOURCE = `targetgroupconfigurations.${TGC_API_GROUP}`;
 /** Where a Service's (or a Gateway's) health check is declared. */
 export const TGC_DEFAULT_BLOCK = "spec.defaultConfiguration.healthCheckConfig";
 
+/**
+ * The controller's options for a Gateway or its class: a Gateway's
+ * `spec.infrastructure.parametersRef` or a GatewayClass's `spec.parametersRef` of this kind may
+ * name, in `spec.defaultTargetGroupConfiguration`, a TargetGroupConfiguration whose
+ * defaultConfiguration applies below the Service's own (pkg/gateway/gateway_config_resolver.go).
+ */
+export const LOAD_BALANCER_CONFIGURATION = "LoadBalancerConfiguration";
+
 /** `healthCheckConfig` field of each health-check setting; the codes are under `matcher`. */
 export const TGC_HEALTH_CHECK_FIELDS = {
   port: "healthCheckPort",

@@ -364,7 +364,10 @@ export const eventSchema = obj({
 
 export const gatewayClassSchema = obj({
   metadata: objectMetaSchema,
-  spec: obj({ controllerName: str }),
+  spec: obj({
+    controllerName: str,
+    parametersRef: obj({ group: optStr, kind: optStr, name: str, namespace: optStr }).optional(),
+  }),
 });
 
 export const gatewaySchema = obj({

@@ -182,13 +182,16 @@ export function declaredSettings(block: TgcBlock): DeclaredSetting[] {
 
 /**
  * The health check declared for the target group of `service` behind `gateway` for `route`.
- * `lists.targetGroupConfigurations` absent means not collected: unknown.
+ * `lists.targetGroupConfigurations` absent means not collected: unknown. `unseenDefaults` names
+ * the LoadBalancerConfiguration the Gateway or its class uses: its default TargetGroupConfiguration
+ * would apply below the Service's own, so without a Service-level block the verdict is held.
  */
 export function declaredHealthCheck(
   lists: GatewayApiLists,
   service: { namespace: string; name: string },
   gateway: { namespace: string; name: string },
   route: RouteIdentity,
+  unseenDefaults?: string,
 ): DeclaredHealthCheck {
   const tgcs = lists.targetGroupConfigurations;
   if (tgcs === undefined)
@@ -200,6 +203,12 @@ export function declaredHealthCheck(
     [serviceTgc, "service"],
     [gatewayTgc, "gateway"],
   ] as const) {
+    if (level === "gateway" && unseenDefaults) {
+      return {
+        status: "unknown",
+        reason: `${unseenDefaults}, whose defaultTargetGroupConfiguration would apply and is not in the snapshot`,
+      };
+    }
     if (!tgc) continue;
     const block = blockOf(tgc, level, route);
     if (!block) continue;

@@ -1,3 +1,5 @@
+import { LOAD_BALANCER_CONFIGURATION } from "../../controller/gateway-api";
+
 /**
  * Readers over the Gateway API objects of the snapshot. Those lists are typed loosely (their
  * CRDs grow and differ between releases), so every field is narrowed here before it is used.
@@ -61,4 +63,24 @@ export function parametersRefOf(
 ): { kind?: string; name?: string } | undefined {
   const ref = record(record(record(gateway.spec)?.infrastructure)?.parametersRef);
   return ref ? { kind: text(ref.kind), name: text(ref.name) } : undefined;
+}
+
+/**
+ * The LoadBalancerConfiguration a Gateway or its class names, in words, or undefined. The
+ * snapshot does not hold LoadBalancerConfigurations, so what it defaults cannot be read.
+ */
+export function loadBalancerConfigurationOf(
+  gateway: GatewayApiObject | undefined,
+  gatewayClass: GatewayApiObject | undefined,
+): string | undefined {
+  const own = gateway && parametersRefOf(gateway);
+  if (gateway && own?.kind === LOAD_BALANCER_CONFIGURATION && own.name) {
+    return `Gateway ${keyOfObject(gateway)} names ${LOAD_BALANCER_CONFIGURATION} ${namespaceOf(gateway)}/${own.name}`;
+  }
+  const ref = gatewayClass && record(record(gatewayClass.spec)?.parametersRef);
+  if (gatewayClass && ref && text(ref.kind) === LOAD_BALANCER_CONFIGURATION && text(ref.name)) {
+    const ns = text(ref.namespace);
+    return `GatewayClass ${gatewayClass.metadata.name} names ${LOAD_BALANCER_CONFIGURATION} ${ns ? `${ns}/` : ""}${String(text(ref.name))}`;
+  }
+  return undefined;
 }

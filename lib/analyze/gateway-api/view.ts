@@ -11,7 +11,7 @@ import {
 } from "./declared-health-check";
 import { generatedFor, type GeneratedGatewayService } from "./istio-gateway";
 import { gatewayIndex, joinGateway, type GatewayIndex, type GatewayJoin } from "./join";
-import type { GatewayApiLists } from "./objects";
+import { loadBalancerConfigurationOf, type GatewayApiLists } from "./objects";
 
 /** The lists the Gateway joins read (route lists: every kind, as the tag decides which). */
 export const GATEWAY_JOIN_SOURCES = [
@@ -68,6 +68,7 @@ export function gatewayParts(
           ref,
           gateway.gatewayRef,
           routeIdentity(gateway.route, gateway.routeKind),
+          loadBalancerConfigurationOf(gateway.gateway, gateway.gatewayClass),
         )
       : undefined;
   return {

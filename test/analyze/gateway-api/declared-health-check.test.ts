@@ -4,8 +4,11 @@ import {
   tgcTargeting,
   type RouteIdentity,
 } from "../../../lib/analyze/gateway-api/declared-health-check";
-import type { GatewayApiObject } from "../../../lib/analyze/gateway-api/objects";
-import { tgc } from "./objects";
+import {
+  loadBalancerConfigurationOf,
+  type GatewayApiObject,
+} from "../../../lib/analyze/gateway-api/objects";
+import { gateway, gatewayClass, tgc } from "./objects";
 
 const SVC = { namespace: "shop", name: "web" };
 const GW = { namespace: "edge", name: "public-gw" };
@@ -309,5 +312,75 @@ describe("tgcTargeting", () => {
     const a = service({}, "a");
     const b = service({}, "b");
     expect(tgcTargeting([b, a], { kind: "Service", ...SVC })).toEqual({ tgc: a, others: [b] });
+  });
+});
+
+describe("declaredHealthCheck under a LoadBalancerConfiguration", () => {
+  const LBC = "Gateway edge/public-gw names LoadBalancerConfiguration edge/alb-config";
+  const declared = (tgcs: GatewayApiObject[]) =>
+    declaredHealthCheck({ targetGroupConfigurations: tgcs }, SVC, GW, ROUTE, LBC);
+
+  it("holds the verdict when no Service-level block applies: the LBC's default may", () => {
+    for (const tgcs of [
+      [],
+      [service({ defaultConfiguration: { targetType: "ip" } })],
+      [gatewayLevel({ defaultConfiguration: hc("/gw") })],
+    ]) {
+      expect(declared(tgcs)).toEqual({
+        status: "unknown",
+        reason: `${LBC}, whose defaultTargetGroupConfiguration would apply and is not in the snapshot`,
+      });
+    }
+  });
+
+  it("keeps the Service's own block, which replaces any default whole", () => {
+    const d = declared([service({ defaultConfiguration: hc("/svc") })]);
+    expect(d.status).toBe("declared");
+  });
+});
+
+describe("loadBalancerConfigurationOf", () => {
+  const lbcRef = {
+    group: "gateway.k8s.aws",
+    kind: "LoadBalancerConfiguration",
+    name: "alb-config",
+  };
+  it.each<[string, GatewayApiObject | undefined, GatewayApiObject | undefined, string | undefined]>(
+    [
+      [
+        "neither names one",
+        gateway("edge", "gw", "aws-alb"),
+        gatewayClass("aws-alb", "gateway.k8s.aws/alb"),
+        undefined,
+      ],
+      [
+        "the Gateway's infrastructure.parametersRef",
+        gateway("edge", "gw", "aws-alb", { infrastructure: { parametersRef: lbcRef } }),
+        undefined,
+        "Gateway edge/gw names LoadBalancerConfiguration edge/alb-config",
+      ],
+      [
+        "the class's parametersRef",
+        gateway("edge", "gw", "aws-alb"),
+        {
+          ...gatewayClass("aws-alb", "gateway.k8s.aws/alb"),
+          spec: {
+            controllerName: "gateway.k8s.aws/alb",
+            parametersRef: { ...lbcRef, namespace: "kube-system" },
+          },
+        },
+        "GatewayClass aws-alb names LoadBalancerConfiguration kube-system/alb-config",
+      ],
+      [
+        "an Istio options ConfigMap is no LoadBalancerConfiguration",
+        gateway("edge", "gw", "istio", {
+          infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "gw-options" } },
+        }),
+        undefined,
+        undefined,
+      ],
+    ],
+  )("%s", (_, gw, cls, expected) => {
+    expect(loadBalancerConfigurationOf(gw, cls)).toBe(expected);
   });
 });
