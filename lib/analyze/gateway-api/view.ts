@@ -4,6 +4,7 @@
  * one a Gateway implementation generated.
  */
 import type { Snapshot, Source } from "../../snapshot/schema";
+import { GATEWAY_KINDS, type GatewayKind } from "../../controller/gateway-api";
 import {
   declaredHealthCheck,
   routeIdentity,
@@ -13,22 +14,15 @@ import { generatedFor, type GeneratedGatewayService } from "./istio-gateway";
 import { gatewayIndex, joinGateway, type GatewayIndex, type GatewayJoin } from "./join";
 import { loadBalancerConfigurationOf, type GatewayApiLists } from "./objects";
 
-/** The lists the Gateway joins read (route lists: every kind, as the tag decides which). */
-export const GATEWAY_JOIN_SOURCES = [
-  "kubernetes.gatewayClasses",
-  "kubernetes.gateways",
-  "kubernetes.httpRoutes",
-  "kubernetes.grpcRoutes",
-  "kubernetes.tcpRoutes",
-  "kubernetes.udpRoutes",
-  "kubernetes.tlsRoutes",
-] as const satisfies readonly Source[];
+const sourceOf = (k: GatewayKind) => `kubernetes.${k.list}` as const satisfies Source;
 
 /** What a rule reading a Gateway-built group's declared health check must declare it reads. */
-export const GATEWAY_SOURCES = [
-  ...GATEWAY_JOIN_SOURCES,
-  "kubernetes.targetGroupConfigurations",
-] as const satisfies readonly Source[];
+export const GATEWAY_SOURCES: readonly Source[] = GATEWAY_KINDS.map(sourceOf);
+
+/** The lists the Gateway joins read (route lists: every kind, as the tag decides which). */
+export const GATEWAY_JOIN_SOURCES: readonly Source[] = GATEWAY_KINDS.filter(
+  (k) => k.list !== "targetGroupConfigurations",
+).map(sourceOf);
 
 /** A list that could not be read (a gap) is no evidence either way: joined as not collected. */
 export function gatewayIndexOf(snapshot: Snapshot, gapSources: ReadonlySet<string>): GatewayIndex {
