@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { eksKubeConfig } from "../../lib/collect/eks-cluster";
+import { eksKubeConfig } from "../../lib/collect/kubeconfig";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import {
   PATHS,
