@@ -5,6 +5,7 @@
  */
 import { ALB } from "../controller/conventions";
 import { isControllerWarning } from "../controller/events";
+import { gatewayTags } from "../controller/gateway-api";
 import type { Ingress, KubeEvent } from "../snapshot/schema";
 import type { Model, TargetGroupView } from "./model";
 
@@ -86,7 +87,8 @@ export const ingressGroupOf = (ing: Ingress): string | undefined =>
 /**
  * The objects whose controller errors bear on a target group: its Ingresses and every other
  * Ingress of their IngressGroups (one broken member blocks the whole group), its Service and
- * its TargetGroupBindings.
+ * its TargetGroupBindings; for a group built for a Gateway, that Gateway, its route and the
+ * TargetGroupConfiguration in effect.
  */
 export function tiedObjects(tgv: TargetGroupView, model: Model): ObjectRef[] {
   const refs = new Map<string, ObjectRef>();
@@ -104,6 +106,23 @@ export function tiedObjects(tgv: TargetGroupView, model: Model): ObjectRef[] {
   }
   if (tgv.service) add("Service", tgv.service.metadata);
   for (const b of model.bindingsByArn.get(tgv.arn) ?? []) add("TargetGroupBinding", b.metadata);
+  const gateway = tgv.manager === "gateway" ? gatewayTags(tgv.tags) : undefined;
+  if (gateway) {
+    const slash = gateway.stack.indexOf("/");
+    add("Gateway", {
+      namespace: gateway.stack.slice(0, slash),
+      name: gateway.stack.slice(slash + 1),
+    });
+    if (tgv.gateway?.route) add(tgv.gateway.route.kind, tgv.gateway.route);
+    const declared = tgv.tgcHealthCheck;
+    const tgc =
+      declared?.status === "declared"
+        ? declared.block.tgc
+        : declared?.status === "none"
+          ? declared.serviceTgc
+          : undefined;
+    if (tgc) add("TargetGroupConfiguration", tgc.metadata);
+  }
   return [...refs.values()];
 }
 

@@ -12,10 +12,13 @@ import type { Finding, ResourceRef } from "../finding";
 import { JOIN_SOURCES, type Model } from "../model";
 import { clusterSecurityGroupTag } from "../../controller/conventions";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 
 export const loadBalancerControllerError: Rule = {
   code: "CTRL001",
   inputs: ["kubernetes.events", "aws.targetGroups", ...JOIN_SOURCES],
+  // A Gateway's group is also tied to its route and TargetGroupConfiguration.
+  alsoReads: GATEWAY_SOURCES,
   check,
 };
 

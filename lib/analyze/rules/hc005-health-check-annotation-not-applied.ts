@@ -302,6 +302,13 @@ function reconciled(
   };
 }
 
+const eventEvidence = (warning: ControllerWarning) => ({
+  object: `${warning.object.kind} ${warning.object.namespace}/${warning.object.name}`,
+  reason: warning.reason,
+  message: shortMessage(warning.message),
+  lastSeen: warning.lastSeen,
+});
+
 /** The controller's own latest word on why it does not apply them (CTRL001 reports it too). */
 function latestWarning(tgv: TargetGroupView, model: Model): ControllerWarning | undefined {
   return warningsFor(tgv, model)
@@ -353,7 +360,7 @@ function tgcMismatches(tgv: TargetGroupView, settings: readonly DeclaredSetting[
 }
 
 /** HC005 for a group built for a Gateway: its TargetGroupConfiguration against the live group. */
-function checkTgc(tgv: TargetGroupView): Finding | undefined {
+function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
   const declared = tgv.tgcHealthCheck;
   const svc = tgv.service;
   if (!svc || declared?.status !== "declared" || !tgv.gateway) return undefined;
@@ -377,12 +384,15 @@ function checkTgc(tgv: TargetGroupView): Finding | undefined {
     };
     actual[m.at] = { field: m.field, live: m.live };
   }
+  const warning = latestWarning(tgv, model);
+  if (warning) actual["controllerEvent"] = eventEvidence(warning);
   const gatewayLevel =
     block.level === "gateway"
       ? ` That block is the Gateway-level one: the controller applies a TargetGroupConfiguration that targets a Gateway to a Service's target group only when a LoadBalancerConfiguration names it (defaultTargetGroupConfiguration); the Service's own configuration always applies.`
       : "";
-  const why =
-    invalid.length > 0
+  const why = warning
+    ? `The controller says why it does not apply them: ${describeWarning(warning)} (CTRL001), so the target group keeps its previous settings.`
+    : invalid.length > 0
       ? `The controller cannot apply ${invalid.map((m) => `${m.at} "${m.declared}" (${m.invalid})`).join("; ")}, so building Gateway ${gw.namespace}/${gw.name} fails and the target group keeps its previous settings.`
       : `The declared values are valid, so the controller has not reconciled Gateway ${gw.namespace}/${gw.name} since they were set: it is not running, the Gateway's class is not its own, or building the Gateway or one of its routes fails.${gatewayLevel}`;
   const routeText = route
@@ -425,7 +435,7 @@ function checkTgc(tgv: TargetGroupView): Finding | undefined {
 }
 
 function check(tgv: TargetGroupView, model: Model): Finding | undefined {
-  if (tgv.manager === "gateway") return checkTgc(tgv);
+  if (tgv.manager === "gateway") return checkTgc(tgv, model);
   if ((tgv.manager !== "ingress" && tgv.manager !== "service") || !tgv.service) return undefined;
   const found = KEYS.flatMap((spec) => {
     const m = mismatchOf(tgv, spec);
@@ -446,14 +456,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
     };
     actual[m.key] = { field: m.field, live: m.live };
   }
-  if (warning) {
-    actual["controllerEvent"] = {
-      object: `${warning.object.kind} ${warning.object.namespace}/${warning.object.name}`,
-      reason: warning.reason,
-      message: shortMessage(warning.message),
-      lastSeen: warning.lastSeen,
-    };
-  }
+  if (warning) actual["controllerEvent"] = eventEvidence(warning);
   const invalid = found.filter((m) => m.invalid);
   const objects = [...new Set(found.map((m) => m.object))].join(", ");
   const keys = found.map((m) => m.short).join(", ");
