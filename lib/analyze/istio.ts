@@ -8,7 +8,7 @@ import type { PeerAuthentication, Pod } from "../snapshot/schema";
 import type { ResourceRef } from "./finding";
 import { annotation } from "./k8s";
 import type { Model } from "./model";
-import { ref } from "./views";
+import { ref } from "./finding-parts";
 
 /** meshConfig.rootNamespace; the snapshot does not carry mesh config, so Istio's default. */
 export const MESH_ROOT_NAMESPACE = "istio-system";

@@ -19,7 +19,8 @@ import type {
   TargetGroupBinding,
 } from "../snapshot/schema";
 import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/sources";
-import { healthEndpointOf, instanceIdOf, keyOf, type HealthEndpoint } from "./k8s";
+import { healthEndpointOf, type HealthEndpoint } from "./health-endpoint";
+import { instanceIdOf, keyOf } from "./k8s";
 import { ALB, TAGS } from "../controller/conventions";
 import type { DeclaredHealthCheck } from "./gateway-api/declared-health-check";
 import type { GeneratedGatewayService } from "./gateway-api/istio-gateway";

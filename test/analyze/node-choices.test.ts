@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../lib/analyze/model";
-import { nodeChoices, nodeChoicesOf } from "../../lib/analyze/views";
+import { nodeChoices, nodeChoicesOf } from "../../lib/analyze/node-selection";
 import type { SnapshotInput } from "../../lib/snapshot/schema";
 import { healthyInstanceGatewayInput, k8s, snapshotOf } from "../support/scenarios";
 

@@ -2,9 +2,8 @@
  * Answers a real API server should never give, but a proxy, an aggregated API or a bug can:
  * each must end as a gap for that kind, never a hang or a crash of the whole collection.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, Agent } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { collectKubernetes } from "../../lib/collect/kubernetes";
 import type { KubeEndpoint } from "../../lib/collect/kube-page";

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { AuditReport, Finding } from "../../lib/analyze/finding";
-import { buildSnsMessage, type SnsMessage } from "../../lib/report/sns";
+import { buildSnsMessage, type SnsMessage, SNS_MAX_BYTES } from "../../lib/report/sns";
 import {
   CHATBOT_LIMITS,
   MAX_THREADED,
@@ -19,7 +19,6 @@ import {
   type ResolvedItem,
   type SnsFormat,
 } from "../../lib/report/sns-format";
-import { SNS_MAX_BYTES } from "../../lib/report/sns";
 import { TG, finding, reportOf } from "./reports";
 
 const customNotification = z

@@ -3,7 +3,7 @@ import { istioProxy } from "../k8s";
 import type { Model } from "../model";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Gap } from "../../snapshot/schema";
-import { tgLabel, tgResources } from "../views";
+import { tgResources } from "../finding-parts";
 import { GATEWAY_API_GROUP, GATEWAY_KINDS, TGC_API_GROUP } from "../../controller/gateway-api";
 
 export const auditIncomplete: Rule = {
@@ -109,7 +109,7 @@ function gapFinding(model: Model, gap: Gap, rules: readonly Rule[]): Finding {
   const arn = typeof gap.targetGroupArn === "string" ? gap.targetGroupArn : null;
   if (arn) {
     const tgv = model.targetGroups.find((t) => t.arn === arn);
-    const label = tgv ? tgLabel(tgv) : arn;
+    const label = tgv ? tgv.name : arn;
     return makeFinding("AUDIT001", {
       severity: "warning",
       title: `${label}: target health could not be read; the group is not audited`,

@@ -1,7 +1,7 @@
 import type { Finding } from "../finding";
 import { JOIN_INPUTS, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { tgLabel, tgResources } from "../views";
+import { tgResources } from "../finding-parts";
 import { TAGS } from "../../controller/conventions";
 import { GATEWAY_RESOURCE, gatewayTags } from "../../controller/gateway-api";
 
@@ -106,7 +106,7 @@ function check({ model }: RuleContext): Finding[] {
     return [
       makeFinding("BIND001", {
         severity: "warning",
-        title: `${tgLabel(tgv)}: tagged for cluster ${model.cluster.name} but no TargetGroupBinding names it`,
+        title: `${tgv.name}: tagged for cluster ${model.cluster.name} but no TargetGroupBinding names it`,
         targetGroupArn: tgv.arn,
         resources: tgResources(tgv),
         affectedTargets: [],
@@ -122,7 +122,7 @@ function check({ model }: RuleContext): Finding[] {
           },
         },
         rootCause:
-          `Target group ${tgLabel(tgv)} carries ${TAGS.cluster}=${model.cluster.name}, so the AWS Load ` +
+          `Target group ${tgv.name} carries ${TAGS.cluster}=${model.cluster.name}, so the AWS Load ` +
           `Balancer Controller made it for this cluster, but no TargetGroupBinding names it: nothing ` +
           `registers new pods or nodes in it or removes departed ones, so its targets drift until ` +
           `they are all stale.` +

@@ -2,7 +2,8 @@ import type { Finding } from "../finding";
 import type { Model } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Service, ServicePort, TargetGroupBinding } from "../../snapshot/schema";
-import { affected, failingTargets, ref, tgLabel } from "../views";
+import { affected, ref } from "../finding-parts";
+import { failingTargets } from "../health-check";
 import { STACK_LABELS, TAGS } from "../../controller/conventions";
 
 export const bindingBackendMissing: Rule = {
@@ -97,7 +98,7 @@ function findingFor(
   );
   const arn = tgv?.arn ?? binding.spec.targetGroupARN ?? null;
   const label = tgv
-    ? tgLabel(tgv)
+    ? tgv.name
     : arn
       ? (arn.split(":targetgroup/")[1]?.split("/")[0] ?? arn)
       : (binding.spec.targetGroupName ?? "(no target group)");

@@ -2,7 +2,7 @@ import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { TargetGroup, TargetGroupBinding } from "../../snapshot/schema";
-import { ref } from "../views";
+import { ref } from "../finding-parts";
 import { STACK_LABELS } from "../../controller/conventions";
 
 export const bindingTargetGroupMissing: Rule = {

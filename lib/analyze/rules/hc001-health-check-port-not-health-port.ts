@@ -2,28 +2,33 @@ import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checkedPortsOf,
-  describeEndpoint,
-  describeServicePort,
   failingWith,
   groupDown,
-  healthReach,
   isGrpc,
   isInstance,
   isIp,
-  istioAgentPorts,
   liveCheck,
+  HEALTH_CHECK_INPUTS,
+  failingTargets,
+} from "../health-check";
+import {
+  describeEndpoint,
+  healthReach,
+  istioAgentPorts,
+  type HealthReach,
+} from "../health-endpoint";
+import {
+  describeServicePort,
   portOrPorts,
   serviceLabel,
   servicePortForCheckedPort,
   trafficPorts,
-  type HealthReach,
-  HEALTH_CHECK_INPUTS,
-} from "../health-check";
+} from "../service-ports";
 import { keyOf } from "../k8s";
 import type { Model, TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 export const healthCheckPortNotHealthPort: Rule = {
   code: "HC001",

@@ -1,20 +1,19 @@
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { checksReachingHealth, describeEndpoint } from "../health-endpoint";
 import {
-  checksReachingHealth,
-  describeEndpoint,
   isGrpc,
   isHttpCheck,
   liveCheck,
-  portOrPorts,
   reasonsOf,
-  serviceLabel,
   HEALTH_CHECK_INPUTS,
+  failingTargets,
 } from "../health-check";
+import { portOrPorts, serviceLabel } from "../service-ports";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 export const healthCheckPathMismatch: Rule = {
   code: "HC002",

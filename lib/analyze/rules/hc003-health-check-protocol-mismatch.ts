@@ -1,19 +1,18 @@
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { checksReachingHealth, describeEndpoint } from "../health-endpoint";
 import {
-  checksReachingHealth,
-  describeEndpoint,
   isHttpCheck,
   liveCheck,
-  portOrPorts,
   reasonsOf,
-  serviceLabel,
   HEALTH_CHECK_INPUTS,
+  failingTargets,
 } from "../health-check";
+import { portOrPorts, serviceLabel } from "../service-ports";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix, serviceAnnotationFix, targetGroupPropsFixFor } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 import { ALB } from "../../controller/conventions";
 
 export const healthCheckProtocolMismatch: Rule = {

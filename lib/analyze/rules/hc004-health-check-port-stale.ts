@@ -1,22 +1,15 @@
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
-import {
-  describeServicePort,
-  healthCheckNodePort,
-  healthReach,
-  isInstance,
-  isIp,
-  nodePorts,
-  podPorts,
-  serviceLabel,
-  HEALTH_CHECK_INPUTS,
-} from "../health-check";
+import { describeServicePort, nodePorts, serviceLabel } from "../service-ports";
+import { healthCheckNodePort } from "../traffic-policy";
+import { healthReach, podPorts } from "../health-endpoint";
+import { isInstance, isIp, HEALTH_CHECK_INPUTS, failingTargets } from "../health-check";
 import { keyOf } from "../k8s";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ServicePort } from "../../snapshot/schema";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 import { ALB } from "../../controller/conventions";
 
 export const healthCheckPortStale: Rule = {

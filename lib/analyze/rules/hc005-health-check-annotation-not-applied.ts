@@ -1,5 +1,7 @@
 import type { Finding } from "../finding";
-import { healthPod, isIp, matcherCodes, parseMatcher } from "../health-check";
+import { healthPod } from "../health-endpoint";
+import { isIp } from "../health-check";
+import { matcherCodes, parseMatcher } from "../matchers";
 import { keyOf, targetContainer } from "../k8s";
 import {
   blockingIngress,
@@ -11,7 +13,7 @@ import {
 import type { Model, TargetGroupView } from "../model";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ObjectMeta, Service, TargetGroup } from "../../snapshot/schema";
-import { ref, tgResources } from "../views";
+import { ref, tgResources } from "../finding-parts";
 import { ALB, INGRESS_PREFIX, NLB } from "../../controller/conventions";
 import type { DeclaredSetting, HealthCheckSetting } from "../gateway-api/declared-health-check";
 import { GATEWAY_SOURCES } from "../gateway-api/view";

@@ -1,20 +1,14 @@
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
-import {
-  checksReachingHealth,
-  describeEndpoint,
-  isHttpCheck,
-  liveCheck,
-  parseMatcher,
-  portOrPorts,
-  serviceLabel,
-  HEALTH_CHECK_INPUTS,
-} from "../health-check";
-import { pendingTargetHealthGate } from "../k8s";
+import { checksReachingHealth, describeEndpoint } from "../health-endpoint";
+import { isHttpCheck, liveCheck, HEALTH_CHECK_INPUTS, failingTargets } from "../health-check";
+import { parseMatcher } from "../matchers";
+import { portOrPorts, serviceLabel } from "../service-ports";
+import { pendingTargetHealthGate } from "../pod-readiness";
 import type { TargetGroupView, TargetView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 export const healthCheckCodeMismatch: Rule = {
   code: "HC006",

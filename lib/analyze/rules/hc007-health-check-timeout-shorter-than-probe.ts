@@ -2,23 +2,21 @@ import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {
   checkedPortsOf,
-  describeEndpoint,
   failingWith,
-  healthReach,
   HEALTH_CHECK_INPUTS,
   isGrpc,
   isHttpCheck,
   isInstance,
   isIp,
   liveCheck,
-  portOrPorts,
-  portsReachHealth,
-  serviceLabel,
+  failingTargets,
 } from "../health-check";
+import { describeEndpoint, healthReach, portsReachHealth } from "../health-endpoint";
+import { portOrPorts, serviceLabel } from "../service-ports";
 import type { TargetGroupView } from "../model";
 import { healthCheckFix } from "../remediation";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { affected, failingTargets, severityByFailing, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 export const healthCheckTimeoutShorterThanProbe: Rule = {
   code: "HC007",

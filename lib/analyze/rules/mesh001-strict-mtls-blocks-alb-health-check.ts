@@ -19,7 +19,7 @@ import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "
 import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { Pod } from "../../snapshot/schema";
-import { affected, severityByFailing, tgLabel, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 export const strictMtlsBlocksAlbHealthCheck: Rule = {
   code: "MESH001",
@@ -121,7 +121,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
 
   return makeFinding("MESH001", {
     severity: severityByFailing(tgv),
-    title: `Target group ${tgLabel(tgv)}: STRICT mTLS on port ${portText} of ${ns}/${svc.metadata.name} pods rejects the ALB health check`,
+    title: `Target group ${tgv.name}: STRICT mTLS on port ${portText} of ${ns}/${svc.metadata.name} pods rejects the ALB health check`,
     targetGroupArn: tgv.arn,
     resources: [...tgResources(tgv), ...[...policies.values()].map(policyRef)],
     affectedTargets: affected(blocked.map((b) => b.target)),
@@ -151,7 +151,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
       `The pods behind Service ${ns}/${svc.metadata.name} run an Istio sidecar, and ${decidedBy.join(", ")} ` +
       `makes port ${portText} STRICT, so the sidecar accepts only mutual TLS with a mesh certificate. ` +
       `In ip mode the ALB checks the pod IP directly with no such certificate, so the handshake fails and ` +
-      `target group ${tgLabel(tgv)} marks the targets unhealthy.`,
+      `target group ${tgv.name} marks the targets unhealthy.`,
     remediation:
       `Accept plaintext on port ${fixPorts.join(", ")} for these pods only (port-level PERMISSIVE; other ports keep their mode):\n` +
       `${permissive}\n` +

@@ -22,16 +22,16 @@ import {
   ISTIO_PROXY,
   annotation,
   hasIstioSidecar,
-  isPodReady,
   keyOf,
   resolveContainerPort,
   workloadOf,
   type Workload,
 } from "../k8s";
+import { isPodReady } from "../pod-readiness";
 import type { Model } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Pod } from "../../snapshot/schema";
-import { ref } from "../views";
+import { ref } from "../finding-parts";
 
 export const httpProbeBlockedByStrictMtls: Rule = {
   code: "MESH002",

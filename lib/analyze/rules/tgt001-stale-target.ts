@@ -1,7 +1,7 @@
 import type { Finding } from "../finding";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { affected, tgLabel, tgResources, tiedToCluster } from "../views";
+import { affected, tgResources, tiedToCluster } from "../finding-parts";
 
 export const staleTarget: Rule = {
   code: "TGT001",
@@ -80,17 +80,17 @@ function findingFor(model: Model, tgv: TargetGroupView, stale: TargetView[]): Fi
     ? { staleTargets: [], serviceEndpointAddresses: sample, serviceEndpointCount: members.length }
     : { staleTargets: [], clusterNodeInstances: sample, clusterNodeCount: members.length };
   const rootCause = ipMode
-    ? `${list(ids)} ${n === 1 ? "is" : "are"} registered in target group ${tgLabel(tgv)} but no ` +
+    ? `${list(ids)} ${n === 1 ? "is" : "are"} registered in target group ${tgv.name} but no ` +
       `EndpointSlice of Service ${svc} lists ${n === 1 ? "it" : "them"}: the pod behind the ` +
       `address was deleted or rescheduled and the target stayed. The load balancer keeps ` +
       `checking an address that another pod may reuse, and sends it traffic while it passes.`
-    : `${list(ids)} ${n === 1 ? "is" : "are"} registered in target group ${tgLabel(tgv)} but no ` +
+    : `${list(ids)} ${n === 1 ? "is" : "are"} registered in target group ${tgv.name} but no ` +
       `node of cluster ${model.cluster.name} has ${n === 1 ? "that instance" : "those instances"} ` +
       `as providerID: the node was removed or replaced and its target stayed. The load balancer ` +
       `keeps checking, and sends traffic to, a machine that is no longer part of the cluster.`;
   return makeFinding("TGT001", {
     severity: "warning",
-    title: `${tgLabel(tgv)}: ${n} registered ${what} (${list(ids)})`,
+    title: `${tgv.name}: ${n} registered ${what} (${list(ids)})`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(stale),

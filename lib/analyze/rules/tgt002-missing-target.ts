@@ -1,9 +1,8 @@
-import type { Finding } from "../finding";
-import type { AffectedTarget } from "../finding";
+import type { Finding, AffectedTarget } from "../finding";
 import { targetContainer } from "../k8s";
 import { JOIN_INPUTS, type EndpointView, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { tgLabel, tgResources } from "../views";
+import { tgResources } from "../finding-parts";
 
 export const missingTarget: Rule = {
   code: "TGT002",
@@ -72,7 +71,7 @@ function check({ model }: RuleContext): Finding[] {
     return [
       makeFinding("TGT002", {
         severity: "warning",
-        title: `${tgLabel(tgv)}: ${n} ready ${n === 1 ? "endpoint" : "endpoints"} of Service ${svc} not registered (${list(addrs)})`,
+        title: `${tgv.name}: ${n} ready ${n === 1 ? "endpoint" : "endpoints"} of Service ${svc} not registered (${list(addrs)})`,
         targetGroupArn: tgv.arn,
         resources: tgResources(tgv),
         affectedTargets: targets,
@@ -88,7 +87,7 @@ function check({ model }: RuleContext): Finding[] {
         },
         rootCause:
           `${list(addrs)} ${n === 1 ? "is a ready endpoint" : "are ready endpoints"} of Service ${svc} ` +
-          `but ${n === 1 ? "is" : "are"} not registered in target group ${tgLabel(tgv)}, so the load ` +
+          `but ${n === 1 ? "is" : "are"} not registered in target group ${tgv.name}, so the load ` +
           `balancer sends ${n === 1 ? "it" : "them"} no traffic. The AWS Load Balancer Controller ` +
           `registers the ready endpoints when it reconciles TargetGroupBinding ${bns}/${binding.name}; ` +
           `it has not (controller down, missing IAM permission, or an error on this binding).`,

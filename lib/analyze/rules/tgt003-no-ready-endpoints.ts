@@ -3,11 +3,13 @@
  * health check whatever its settings. The finding says, pod by pod, why none is ready.
  */
 import type { Finding } from "../finding";
-import { isPodReady, keyOf, pendingTargetHealthGate, probeEndpoint } from "../k8s";
+import { diagnosePod, pendingTargetHealthGate, type PodDiagnosis } from "../pod-readiness";
+import { keyOf } from "../k8s";
 import { JOIN_INPUTS, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import type { Pod, Service } from "../../snapshot/schema";
-import { affected, failingTargets, tgLabel, tgResources } from "../views";
+import { affected, tgResources } from "../finding-parts";
+import { failingTargets } from "../health-check";
 
 export const noReadyEndpoints: Rule = {
   code: "TGT003",
@@ -16,134 +18,6 @@ export const noReadyEndpoints: Rule = {
   alsoReads: ["kubernetes.ingresses", "kubernetes.pods"],
   check: checkAll,
 };
-
-interface ContainerFacts {
-  name: string;
-  init: boolean;
-  ready: boolean;
-  restartCount: number;
-  state: string;
-  reason: string | null;
-  message: string | null;
-  lastTermination: string | null;
-  /** Unready app containers: their readiness probe in words. */
-  readiness: string | null;
-}
-
-export interface PodDiagnosis {
-  pod: string;
-  node: string | null;
-  phase: string;
-  ready: boolean;
-  terminating: boolean;
-  conditions: Record<string, { status: string; reason?: string; message?: string }>;
-  containers: ContainerFacts[];
-  why: string;
-}
-
-type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
-
-function lastTermination(status: ContainerStatus): string | null {
-  const last = status.lastState?.terminated;
-  if (!last) return null;
-  return `${last.reason ?? "Terminated"}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ""}`;
-}
-
-const completedInit = (c: ContainerFacts) =>
-  c.init && c.state === "terminated" && c.reason === "Completed";
-
-/** The readiness probe of a container in words, resolving Istio's rewrite to the original. */
-function readinessText(pod: Pod, containerName: string): string {
-  const container = pod.spec.containers.find((c) => c.name === containerName);
-  const probe = container?.readinessProbe;
-  if (!container || !probe)
-    return "it has no readiness probe, so its startup probe has not passed yet";
-  const http = probeEndpoint(pod, container, probe);
-  if (http) {
-    const via = http.fromIstioAppProber ? " via the Istio agent" : "";
-    return `its readiness probe ${http.scheme} GET :${http.port}${http.path}${via} fails`;
-  }
-  if (probe.tcpSocket) return `its readiness probe TCP :${String(probe.tcpSocket.port)} fails`;
-  return "its readiness probe fails";
-}
-
-function containerFacts(pod: Pod, status: ContainerStatus, init: boolean): ContainerFacts {
-  const { waiting, running, terminated } = status.state ?? {};
-  const state = waiting ? "waiting" : running ? "running" : terminated ? "terminated" : "unknown";
-  return {
-    name: status.name,
-    init,
-    ready: status.ready ?? false,
-    restartCount: status.restartCount ?? 0,
-    state,
-    reason: waiting?.reason ?? terminated?.reason ?? null,
-    message: waiting?.message ?? terminated?.message ?? null,
-    lastTermination: lastTermination(status),
-    readiness: init || status.ready ? null : readinessText(pod, status.name),
-  };
-}
-
-/** One sentence per pod: the most specific reason the API reports, most telling first. */
-function explain(pod: Pod, containers: ContainerFacts[]): string {
-  const parts: string[] = [];
-  const conditions = pod.status?.conditions ?? [];
-  const scheduled = conditions.find((c) => c.type === "PodScheduled");
-  if (pod.metadata.deletionTimestamp) parts.push("terminating");
-  if (scheduled?.status === "False") {
-    parts.push(
-      `not scheduled (${scheduled.reason ?? "Unschedulable"}: ${scheduled.message ?? ""})`,
-    );
-  }
-  for (const c of containers) {
-    if (c.ready || completedInit(c)) continue;
-    if (!c.init && c.state === "running") {
-      const restarts = c.restartCount > 0 ? `, ${c.restartCount} restarts` : "";
-      parts.push(`container ${c.name} running but not ready: ${c.readiness}${restarts}`);
-      continue;
-    }
-    const bits = [`${c.init ? "init container" : "container"} ${c.name} ${c.state}`];
-    if (c.reason) bits.push(c.reason);
-    if (c.restartCount > 0) bits.push(`${c.restartCount} restarts`);
-    if (c.lastTermination) bits.push(`last exit ${c.lastTermination}`);
-    if (c.message) bits.push(c.message);
-    parts.push(bits.join(", "));
-  }
-  const ready = conditions.find((c) => c.type === "Ready");
-  if (ready && ready.status !== "True") {
-    parts.push(
-      `Ready=${ready.status ?? "Unknown"}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ""})` : ""}`,
-    );
-  }
-  return parts.length > 0 ? parts.join("; ") : `phase ${pod.status?.phase ?? "Unknown"}, not ready`;
-}
-
-export function diagnosePod(pod: Pod): PodDiagnosis {
-  const containers = [
-    ...(pod.status?.initContainerStatuses ?? []).map((s) => containerFacts(pod, s, true)),
-    ...(pod.status?.containerStatuses ?? []).map((s) => containerFacts(pod, s, false)),
-  ];
-  return {
-    pod: keyOf(pod.metadata),
-    node: pod.spec.nodeName ?? null,
-    phase: pod.status?.phase ?? "Unknown",
-    ready: isPodReady(pod),
-    terminating: pod.metadata.deletionTimestamp !== undefined,
-    conditions: Object.fromEntries(
-      (pod.status?.conditions ?? [])
-        .filter((c) => c.status !== "True")
-        .map((c) => [
-          c.type,
-          {
-            status: c.status ?? "Unknown",
-            ...(c.reason ? { reason: c.reason } : {}),
-            ...(c.message ? { message: c.message } : {}),
-          },
-        ]),
-    ),
-    containers,
-    why: explain(pod, containers),
-  };
-}
 
 const selectorText = (selector: Record<string, string>) =>
   Object.entries(selector)
@@ -237,12 +111,12 @@ function check(
   const allGated = pods.length > 0 && gated.length === pods.length;
   if (gated.length > 0) {
     const gates = [...new Set(gated.map((g) => g.gate))].join(", ");
-    const step = `Pod(s) ${gated.map((g) => g.pod).join(", ")} have every container ready and wait only for readiness gate ${gates}, which the AWS Load Balancer Controller sets once the target passes the health check of ${tgLabel(tgv)}: fix what fails that check (see this target group's other findings, and aws elbv2 describe-target-health --target-group-arn ${tgv.arn}).`;
+    const step = `Pod(s) ${gated.map((g) => g.pod).join(", ")} have every container ready and wait only for readiness gate ${gates}, which the AWS Load Balancer Controller sets once the target passes the health check of ${tgv.name}: fix what fails that check (see this target group's other findings, and aws elbv2 describe-target-health --target-group-arn ${tgv.arn}).`;
     note = note ? `${note}\n${step}` : step;
   }
   return makeFinding("TGT003", {
     severity: "critical",
-    title: `Target group ${tgLabel(tgv)}: Service ${ns}/${svc.metadata.name} has no ready endpoint (${pods.length > 0 ? `${readyPods}/${pods.length} pods ready` : "no pods"})`,
+    title: `Target group ${tgv.name}: Service ${ns}/${svc.metadata.name} has no ready endpoint (${pods.length > 0 ? `${readyPods}/${pods.length} pods ready` : "no pods"})`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(failing),
@@ -272,8 +146,8 @@ function check(
             ? `because selector ${selectorText(selector)} matches no pod in ${ns}. `
             : "because it has no selector and no endpoints were provided. ") +
       (allGated
-        ? `Their containers are ready: each pod waits for the controller's readiness gate, which turns true only when its target passes the health check of ${tgLabel(tgv)}, so the failing check keeps the Service down.`
-        : `With nothing ready behind it, every target of ${tgLabel(tgv)} fails whatever the health-check settings.`),
+        ? `Their containers are ready: each pod waits for the controller's readiness gate, which turns true only when its target passes the health check of ${tgv.name}, so the failing check keeps the Service down.`
+        : `With nothing ready behind it, every target of ${tgv.name} fails whatever the health-check settings.`),
     remediation: remediation(ns, svc, diagnoses, note),
   });
 }

@@ -2,7 +2,8 @@ import type { Finding } from "../finding";
 import type { Node, LoadBalancer } from "../../snapshot/schema";
 import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
+import { affected, tgResources, tiedToCluster } from "../finding-parts";
+import { failingTargets } from "../health-check";
 import { ALB, NLB, SUBNET_ROLE_TAGS, TAGS } from "../../controller/conventions";
 
 export const targetGroupNotInUse: Rule = {
@@ -70,7 +71,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
     `aws elbv2 delete-target-group --target-group-arn ${tgv.arn}`;
   return makeFinding("TGT004", {
     severity: "warning",
-    title: `${tgLabel(tgv)}: attached to no load balancer, ${failing.length} ${failing.length === 1 ? "target" : "targets"} unused`,
+    title: `${tgv.name}: attached to no load balancer, ${failing.length} ${failing.length === 1 ? "target" : "targets"} unused`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(failing),
@@ -81,7 +82,7 @@ function detachedFinding(tgv: TargetGroupView, failing: TargetView[]): Finding {
         targets: failing.map((t) => ({ id: t.id, state: t.state, reason: t.reason })),
       },
     },
-    rootCause: `Target group ${tgLabel(tgv)} is attached to no load balancer, so AWS reports its targets as unused (Target.NotInUse) and sends them no traffic. ${why}`,
+    rootCause: `Target group ${tgv.name} is attached to no load balancer, so AWS reports its targets as unused (Target.NotInUse) and sends them no traffic. ${why}`,
     discriminator: "detached",
     remediation: fix + cleanup,
   });
@@ -151,7 +152,7 @@ function zoneFinding(tgv: TargetGroupView, lbs: LoadBalancer[]): Finding | undef
   const n = outside.length;
   return makeFinding("TGT004", {
     severity: "warning",
-    title: `${tgLabel(tgv)}: ${n} ${n === 1 ? "target" : "targets"} in ${missingZones.join(", ")}, not enabled on load balancer ${names}`,
+    title: `${tgv.name}: ${n} ${n === 1 ? "target" : "targets"} in ${missingZones.join(", ")}, not enabled on load balancer ${names}`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(outside),
@@ -170,7 +171,7 @@ function zoneFinding(tgv: TargetGroupView, lbs: LoadBalancer[]): Finding | undef
     },
     rootCause:
       `Load balancer ${names} has no subnet in ${missingZones.join(", ")}, where ${n === 1 ? "target" : "targets"} ` +
-      `${outside.map((t) => t.id).join(", ")} of target group ${tgLabel(tgv)} ${n === 1 ? "runs" : "run"}. ` +
+      `${outside.map((t) => t.id).join(", ")} of target group ${tgv.name} ${n === 1 ? "runs" : "run"}. ` +
       `AWS marks targets in a zone the load balancer does not serve as unused (Target.NotInUse) and sends them no traffic.`,
     discriminator: "zone",
     remediation: zoneFix(tgv, lbs, missingZones),

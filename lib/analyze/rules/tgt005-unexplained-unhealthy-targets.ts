@@ -1,8 +1,9 @@
 import type { Finding } from "../finding";
-import { drainedByLocalPolicy, isGrpc } from "../health-check";
+import { drainedByLocalPolicy } from "../traffic-policy";
+import { isGrpc, failingTargets } from "../health-check";
 import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
-import { affected, failingTargets, tgLabel, tgResources, tiedToCluster } from "../views";
+import { affected, tgResources, tiedToCluster } from "../finding-parts";
 
 export const unexplainedUnhealthyTargets: Rule = {
   code: "TGT005",
@@ -97,7 +98,7 @@ function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
     .join("; ");
   return makeFinding("TGT005", {
     severity: "warning",
-    title: `${tgLabel(tgv)}: ${n} failing ${n === 1 ? "target" : "targets"} no check explains (${reasons.map((r) => r ?? "no reason").join(", ")})`,
+    title: `${tgv.name}: ${n} failing ${n === 1 ? "target" : "targets"} no check explains (${reasons.map((r) => r ?? "no reason").join(", ")})`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(rest),
@@ -115,7 +116,7 @@ function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
       },
     },
     rootCause:
-      `${n === 1 ? "A target" : `${n} targets`} of target group ${tgLabel(tgv)} ${n === 1 ? "is" : "are"} ` +
+      `${n === 1 ? "A target" : `${n} targets`} of target group ${tgv.name} ${n === 1 ? "is" : "are"} ` +
       `failing and none of the auditor's checks matched the cause: ${described}${n > 5 ? "; …" : ""}. ` +
       `AWS's reason and description are the lead to follow.`,
     remediation:

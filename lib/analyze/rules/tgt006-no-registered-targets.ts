@@ -3,7 +3,8 @@ import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
 import { JOIN_INPUTS, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { nodeChoices, tgResources } from "../views";
+import { nodeChoices } from "../node-selection";
+import { tgResources } from "../finding-parts";
 
 export const noRegisteredTargets: Rule = {
   code: "TGT006",

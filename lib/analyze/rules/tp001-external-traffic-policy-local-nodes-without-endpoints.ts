@@ -4,10 +4,12 @@
  * every registered node without a ready endpoint times out the ALB's health check.
  */
 import type { Finding } from "../finding";
-import { drainedByLocalPolicy, healthCheckNodePort } from "../health-check";
+import { drainedByLocalPolicy, healthCheckNodePort } from "../traffic-policy";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
-import { affected, anyHealthy, nodeChoicesOf, tgLabel, tgResources } from "../views";
+import { affected, tgResources } from "../finding-parts";
+import { anyHealthy } from "../health-check";
+import { nodeChoicesOf } from "../node-selection";
 import { ALB, NLB } from "../../controller/conventions";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { generatedServiceSpecFix } from "../gateway-api/istio-gateway";
@@ -149,7 +151,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
 
   return makeFinding("TP001", {
     severity: some ? "warning" : "critical",
-    title: `Target group ${tgLabel(tgv)}: ${explained.length}/${tgv.targets.length} nodes run no pod of ${ns}/${name} (externalTrafficPolicy: Local) and fail`,
+    title: `Target group ${tgv.name}: ${explained.length}/${tgv.targets.length} nodes run no pod of ${ns}/${name} (externalTrafficPolicy: Local) and fail`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(explained),
@@ -181,7 +183,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
       `Service ${ns}/${name} sets externalTrafficPolicy: Local, so kube-proxy on a node forwards ` +
       `external traffic only to a ready pod on that same node and drops it otherwise. ` +
       `Node(s) ${nodeNames.join(", ")} run no ready endpoint of the Service, so the load balancer's ` +
-      `health checks to target group ${tgLabel(tgv)} fail there` +
+      `health checks to target group ${tgv.name} fail there` +
       (some ? " while nodes that run a pod pass." : ".") +
       (leftOut.length > 0
         ? ` The nodes that do run one are left out by the controller's node selection: ${leftOut
