@@ -1,3 +1,5 @@
+// AUDIT001 detects an audit that could not read something it needs (a list forbidden, failed or cut short) and names the checks that could not run.
+// On-call must know when "no finding" means "not looked at": the verdicts it holds back are exactly the ones it could not see.
 import type { Finding } from "../finding";
 import { istioProxy } from "../k8s";
 import type { Model } from "../model";

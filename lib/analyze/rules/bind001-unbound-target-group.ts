@@ -1,3 +1,5 @@
+// BIND001 detects a target group tagged for this cluster that no TargetGroupBinding binds.
+// Nothing registers or deregisters its targets any more, so they drift from the pods until traffic fails.
 import type { Finding } from "../finding";
 import { JOIN_INPUTS, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";

@@ -1,3 +1,5 @@
+// BIND002 detects a TargetGroupBinding whose Service or Service port does not exist.
+// The controller cannot register any target, so the load balancer has nothing healthy to send traffic to.
 import type { Finding } from "../finding";
 import type { Model } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";

@@ -1,3 +1,5 @@
+// BIND003 detects a TargetGroupBinding whose target group no longer exists in AWS.
+// The binding looks fine in the cluster while the load balancer it fed serves from a group that is gone or re-created empty.
 import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
 import { makeFinding, type Rule, type RuleContext } from "../rule";

@@ -1,3 +1,5 @@
+// CTRL001 detects the AWS Load Balancer Controller's own Warning events on the objects it builds load balancers from.
+// The controller often states the root cause (a bad annotation, a blocked IngressGroup) where nobody reads it; every later change waits on it.
 import {
   annotationIn,
   blockingIngress,

@@ -1,3 +1,5 @@
+// HC001 detects a health check aimed at the gateway's traffic port instead of the port that serves its health endpoint.
+// Every target fails at once while the pods are fine: the most common cause of an Istio or ingress gateway going dark.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {

@@ -1,3 +1,5 @@
+// HC002 detects a health check on the right port with a path the health endpoint does not serve.
+// Every target answers 404 or a redirect and is taken out, although the pods are healthy.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { checksReachingHealth, describeEndpoint } from "../health-endpoint";

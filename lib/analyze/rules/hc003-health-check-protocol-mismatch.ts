@@ -1,3 +1,5 @@
+// HC003 detects a health check whose protocol (HTTP/HTTPS) differs from what the health endpoint speaks.
+// The checks fail the handshake or get a plaintext error, taking every healthy target out.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { checksReachingHealth, describeEndpoint } from "../health-endpoint";

@@ -1,3 +1,5 @@
+// HC004 detects a health check on a port that no Service port or pod serves any more (a stale hard-coded nodePort).
+// A Service re-created with new nodePorts leaves the check on a dead port: every target times out.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { describeServicePort, nodePorts, serviceLabel } from "../service-ports";

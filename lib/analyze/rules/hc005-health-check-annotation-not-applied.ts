@@ -1,3 +1,5 @@
+// HC005 detects health-check annotations whose values the live target group does not have.
+// Someone fixed the health check in YAML and it did not take (wrong object, bad value, blocked reconcile): the outage continues behind a config that looks right.
 import type { Finding } from "../finding";
 import { healthPod } from "../health-endpoint";
 import { isIp } from "../health-check";

@@ -1,3 +1,5 @@
+// HC006 detects a success-code matcher that rejects what the health endpoint answers.
+// The pods answer, the load balancer calls it a failure: every target is taken out over a status code.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { checksReachingHealth, describeEndpoint } from "../health-endpoint";

@@ -1,3 +1,5 @@
+// HC007 detects a load-balancer timeout shorter than the time the health endpoint is allowed to take.
+// The pods pass their own probe while the load balancer gives up first and marks them unhealthy, often only under load.
 import type { Finding } from "../finding";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import {

@@ -1,3 +1,5 @@
+// MESH001 detects ip-mode health checks refused by an Istio sidecar under STRICT mTLS.
+// The load balancer has no mesh certificate, so every check fails the handshake while the pods are healthy.
 /**
  * MESH001: in ip mode the ALB health-checks the pod IP itself, where an Istio sidecar answers.
  * With STRICT mTLS on that port the sidecar accepts only mesh-certificate TLS, which the ALB

@@ -1,3 +1,5 @@
+// MESH002 detects kubelet HTTP probes that reach an Istio sidecar under STRICT mTLS without Istio's probe rewrite.
+// The pods never turn ready (or keep restarting), so the Service has no endpoint and the load balancer no healthy target.
 /**
  * MESH002: the kubelet probes a pod in plaintext and has no mesh certificate. When Istio does
  * not rewrite an httpGet probe to its agent (port 15020, /app-health/...), the probe reaches

@@ -1,3 +1,5 @@
+// TGT001 detects registered targets that no longer match any pod or node of the Service.
+// Stale targets fail and take traffic until the controller deregisters them; a stuck reconcile leaves them for good.
 import type { Finding } from "../finding";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";

@@ -1,3 +1,5 @@
+// TGT002 detects ready endpoints of the Service that are not registered in the target group.
+// Capacity that should serve traffic does not, and a scale-down can leave the group with none.
 import type { Finding, AffectedTarget } from "../finding";
 import { targetContainer } from "../k8s";
 import { JOIN_INPUTS, type EndpointView, type TargetGroupView } from "../model";

@@ -1,3 +1,5 @@
+// TGT003 detects a Service behind a target group with no ready endpoint, and says pod by pod why.
+// No health-check setting can help: nothing passes until a pod turns ready, so the fix is in the workload.
 /**
  * TGT003: the Service behind a target group has no ready endpoint, so nothing can pass the
  * health check whatever its settings. The finding says, pod by pod, why none is ready.

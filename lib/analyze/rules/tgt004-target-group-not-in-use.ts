@@ -1,3 +1,5 @@
+// TGT004 detects a target group that no load balancer listener uses.
+// Its health says nothing about live traffic: alerts on it are noise, and a missing listener rule is the real outage.
 import type { Finding } from "../finding";
 import type { Node, LoadBalancer } from "../../snapshot/schema";
 import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";

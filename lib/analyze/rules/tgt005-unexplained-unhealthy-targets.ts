@@ -1,3 +1,5 @@
+// TGT005 detects unhealthy targets that no other rule explains, with the next check to make.
+// On-call still gets told that targets fail, and what to look at, instead of silence.
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy } from "../traffic-policy";
 import { isGrpc, failingTargets } from "../health-check";

@@ -1,3 +1,5 @@
+// TGT006 detects a target group that a load balancer uses with no target registered at all.
+// The load balancer answers 503 to every request; node selection or endpoints, not the health check, is the cause.
 import type { NodeChoice } from "../../controller/conventions";
 import type { Finding } from "../finding";
 import { keyOf } from "../k8s";

@@ -1,3 +1,5 @@
+// TP001 detects externalTrafficPolicy Local with registered nodes that run no ready endpoint.
+// Checks on those nodes time out by design of the policy, so targets flap or all fail while the pods are healthy.
 /**
  * TP001: with `externalTrafficPolicy: Local` kube-proxy only forwards external traffic to
  * endpoints on the node that received it and silently drops it elsewhere, so in instance mode
