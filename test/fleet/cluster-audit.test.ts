@@ -10,7 +10,7 @@ import type { CollectOptions, PrefilterState } from "../../lib/collect/collect";
 import type { ClusterCollect } from "../../lib/fleet/audit-cluster";
 import { pipelineAudit } from "../../lib/fleet/cluster-audit";
 import type { FleetCluster } from "../../lib/fleet/definition";
-import { captureOutput, testConfig, type Captured } from "../lambda/harness";
+import { captureOutput, testConfig, type Captured } from "../functions/harness";
 import { healthyInstanceGatewayInput, snapshotOf } from "../support/scenarios";
 
 let output: Captured;

@@ -37,7 +37,7 @@ import {
   startFakeApiServer,
   type FakeApiServer,
 } from "../collect/fake-apiserver";
-import { testConfig } from "../lambda/harness";
+import { testConfig } from "../functions/harness";
 import { healthyInstanceGatewayInput, k8s } from "../support/scenarios";
 import { idIn, startMoto, type MotoServer } from "../support/moto-server";
 

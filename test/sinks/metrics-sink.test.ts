@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { emitMetrics } from "../../lib/sinks/metrics";
-import { captureOutput, type Captured } from "../lambda/harness";
+import { captureOutput, type Captured } from "../functions/harness";
 
 let output: Captured | undefined;
 afterEach(() => output?.restore());

@@ -11,7 +11,7 @@ import {
   snapshotOf,
   tgs,
 } from "../support/scenarios";
-import { captureOutput, lambdaContext, type Captured, testConfig } from "../lambda/harness";
+import { captureOutput, lambdaContext, type Captured, testConfig } from "../functions/harness";
 
 const finding = (i: number, severity: Finding["severity"]): Finding =>
   makeFinding("TGT005", {

@@ -5,15 +5,15 @@ import {
   permissivePortsFix,
   sidecarInterceptsInbound,
   workloadLabels,
-} from "../../lib/analyze/istio";
-import { buildModel } from "../../lib/analyze/model";
-import type { SnapshotInput } from "../../lib/snapshot/schema";
+} from "../../../lib/analyze/istio";
+import { buildModel } from "../../../lib/analyze/model";
+import type { SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   healthyInstanceGatewayInput,
   healthyIpAppInput,
   k8s,
   snapshotOf,
-} from "../support/scenarios";
+} from "../../support/scenarios";
 
 type Spec = {
   selector?: { matchLabels?: Record<string, string> };

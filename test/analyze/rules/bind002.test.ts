@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { bindingBackendMissing } from "../../lib/analyze/rules/bind002-binding-backend-missing";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { bindingBackendMissing } from "../../../lib/analyze/rules/bind002-binding-backend-missing";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -11,8 +11,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(bindingBackendMissing).check({ model: buildModel(snapshot), prior: [], rules: [] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckPortStale as rule } from "../../lib/analyze/rules/hc004-health-check-port-stale";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckPortStale as rule } from "../../../lib/analyze/rules/hc004-health-check-port-stale";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -10,8 +10,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });

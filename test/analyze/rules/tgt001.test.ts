@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { staleTarget } from "../../lib/analyze/rules/tgt001-stale-target";
-import type { Snapshot } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { staleTarget } from "../../../lib/analyze/rules/tgt001-stale-target";
+import type { Snapshot } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   CLUSTER,
@@ -13,8 +13,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(staleTarget).check({ model: buildModel(snapshot), prior: [], rules: [] });

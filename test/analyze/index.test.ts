@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { analyze, runRules } from "../lib/analyze";
-import type { Finding, ResourceRef, Severity } from "../lib/analyze/finding";
-import { buildModel } from "../lib/analyze/model";
-import { AFTER_ALL, makeFinding, type Rule } from "../lib/analyze/rule";
-import { RULES } from "../lib/analyze/rules";
-import type { SnapshotInput } from "../lib/snapshot/schema";
+import { analyze, runRules } from "../../lib/analyze";
+import type { Finding, ResourceRef, Severity } from "../../lib/analyze/finding";
+import { buildModel } from "../../lib/analyze/model";
+import { AFTER_ALL, makeFinding, type Rule } from "../../lib/analyze/rule";
+import { RULES } from "../../lib/analyze/rules";
+import type { SnapshotInput } from "../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -13,7 +13,7 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "./support/scenarios";
+} from "../support/scenarios";
 
 /** Both baselines in one cluster: the gateway's instance group and the app's ip group. */
 function bothInput(): SnapshotInput {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
+import { buildModel } from "../../../lib/analyze/model";
 import {
   healthCheckCodeMismatch as rule,
   matcherFor,
   reportedCodes,
-} from "../../lib/analyze/rules/hc006-health-check-code-mismatch";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+} from "../../../lib/analyze/rules/hc006-health-check-code-mismatch";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   healthyInstanceGatewayInput,
@@ -13,8 +13,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../lib/analyze/finding";
-import { analyze } from "../../lib/analyze/index";
-import { buildModel } from "../../lib/analyze/model";
-import { noRegisteredTargets } from "../../lib/analyze/rules/tgt006-no-registered-targets";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import type { Finding } from "../../../lib/analyze/finding";
+import { analyze } from "../../../lib/analyze/index";
+import { buildModel } from "../../../lib/analyze/model";
+import { noRegisteredTargets } from "../../../lib/analyze/rules/tgt006-no-registered-targets";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -12,8 +12,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot, prior: Finding[] = []) =>
   guard(noRegisteredTargets).check({ model: buildModel(snapshot), prior, rules: [] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { missingTarget } from "../../lib/analyze/rules/tgt002-missing-target";
-import type { Snapshot } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { missingTarget } from "../../../lib/analyze/rules/tgt002-missing-target";
+import type { Snapshot } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   healthyInstanceGatewayInput,
@@ -10,8 +10,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(missingTarget).check({ model: buildModel(snapshot), prior: [], rules: [] });

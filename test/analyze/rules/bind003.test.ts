@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../lib/analyze/index";
-import { buildModel } from "../../lib/analyze/model";
-import { bindingTargetGroupMissing } from "../../lib/analyze/rules/bind003-binding-target-group-missing";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { analyze } from "../../../lib/analyze/index";
+import { buildModel } from "../../../lib/analyze/model";
+import { bindingTargetGroupMissing } from "../../../lib/analyze/rules/bind003-binding-target-group-missing";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   healthyInstanceGatewayInput,
@@ -10,8 +10,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(bindingTargetGroupMissing).check({ model: buildModel(snapshot), prior: [], rules: [] });

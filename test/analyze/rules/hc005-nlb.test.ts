@@ -1,10 +1,16 @@
 /** HC005 for NLBs the controller builds for a Service: its service.beta healthcheck annotations. */
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckAnnotationNotApplied } from "../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
-import { CLUSTER, healthyInstanceGatewayInput, k8s, snapshotOf, tgs } from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckAnnotationNotApplied } from "../../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
+import {
+  CLUSTER,
+  healthyInstanceGatewayInput,
+  k8s,
+  snapshotOf,
+  tgs,
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(healthCheckAnnotationNotApplied).check({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { unboundTargetGroup } from "../../lib/analyze/rules/bind001-unbound-target-group";
-import type { Snapshot } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { unboundTargetGroup } from "../../../lib/analyze/rules/bind001-unbound-target-group";
+import type { Snapshot } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   CLUSTER,
@@ -11,8 +11,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(unboundTargetGroup).check({ model: buildModel(snapshot), prior: [], rules: [] });

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, type CliIO } from "../lib/cli/run";
-import type { SnapshotInput } from "../lib/snapshot/schema";
-import { healthyInstanceGatewayInput, tgs } from "./support/scenarios";
+import { runCli, type CliIO } from "../../lib/cli/run";
+import type { SnapshotInput } from "../../lib/snapshot/schema";
+import { healthyInstanceGatewayInput, tgs } from "../support/scenarios";
 
 function capture(overrides: Partial<CliIO> = {}) {
   const out: string[] = [];
@@ -126,7 +126,7 @@ describe("alb-audit CLI", () => {
       collect: async (options) => {
         seen.push({ ...options, onProgress: undefined });
         options.onProgress?.("listing pods: 500 so far");
-        const { parseSnapshot } = await import("../lib/snapshot/read");
+        const { parseSnapshot } = await import("../../lib/snapshot/read");
         return parseSnapshot(healthyInstanceGatewayInput());
       },
     });
@@ -156,7 +156,7 @@ describe("alb-audit CLI", () => {
     const c = capture({
       collect: async (options) => {
         seen.push(options);
-        const { parseSnapshot } = await import("../lib/snapshot/read");
+        const { parseSnapshot } = await import("../../lib/snapshot/read");
         return parseSnapshot(healthyInstanceGatewayInput());
       },
     });
@@ -167,7 +167,7 @@ describe("alb-audit CLI", () => {
   });
 
   it("a live collection in which every list failed exits 3, not a report of gaps", async () => {
-    const { parseSnapshot } = await import("../lib/snapshot/read");
+    const { parseSnapshot } = await import("../../lib/snapshot/read");
     const nothing = parseSnapshot({
       version: 1,
       capturedAt: "2026-11-24T10:00:00Z",

@@ -1,27 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../lib/analyze";
-import { buildModel } from "../../lib/analyze/model";
-import type { Rule } from "../../lib/analyze/rule";
-import { auditIncomplete } from "../../lib/analyze/rules/audit001-audit-incomplete";
-import { staleTarget } from "../../lib/analyze/rules/tgt001-stale-target";
-import { targetGroupNotInUse } from "../../lib/analyze/rules/tgt004-target-group-not-in-use";
-import { unboundTargetGroup } from "../../lib/analyze/rules/bind001-unbound-target-group";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { analyze } from "../../../lib/analyze";
+import { buildModel } from "../../../lib/analyze/model";
+import type { Rule } from "../../../lib/analyze/rule";
+import { auditIncomplete } from "../../../lib/analyze/rules/audit001-audit-incomplete";
+import { staleTarget } from "../../../lib/analyze/rules/tgt001-stale-target";
+import { targetGroupNotInUse } from "../../../lib/analyze/rules/tgt004-target-group-not-in-use";
+import { unboundTargetGroup } from "../../../lib/analyze/rules/bind001-unbound-target-group";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   healthyInstanceGatewayInput,
   healthyIpAppInput,
   k8s,
   snapshotOf,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 import { readFileSync } from "node:fs";
 
 /** Example 20: a target group the controller built for Gateway orders/public. */
 const gatewayExample = (): SnapshotInput =>
   JSON.parse(
     readFileSync(
-      new URL("../../examples/20-gateway-api-tgc-not-applied.json", import.meta.url),
+      new URL("../../../examples/20-gateway-api-tgc-not-applied.json", import.meta.url),
       "utf8",
     ),
   ) as SnapshotInput;

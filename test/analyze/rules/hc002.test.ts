@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckPortNotHealthPort } from "../../lib/analyze/rules/hc001-health-check-port-not-health-port";
-import { healthCheckPathMismatch as rule } from "../../lib/analyze/rules/hc002-health-check-path-mismatch";
-import type { Rule } from "../../lib/analyze/rule";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckPortNotHealthPort } from "../../../lib/analyze/rules/hc001-health-check-port-not-health-port";
+import { healthCheckPathMismatch as rule } from "../../../lib/analyze/rules/hc002-health-check-path-mismatch";
+import type { Rule } from "../../../lib/analyze/rule";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -11,8 +11,8 @@ import {
   healthyIpAppInput,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>
   guard(r).check({ model: buildModel(snapshot), prior: [], rules: [] });

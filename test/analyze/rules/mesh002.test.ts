@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { httpProbeBlockedByStrictMtls as rule } from "../../lib/analyze/rules/mesh002-http-probe-blocked-by-strict-mtls";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { httpProbeBlockedByStrictMtls as rule } from "../../../lib/analyze/rules/mesh002-http-probe-blocked-by-strict-mtls";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   healthyInstanceGatewayInput,
   healthyIpAppInput,
   k8s,
   snapshotOf,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../lib/analyze/index";
-import { buildModel } from "../../lib/analyze/model";
-import { loadBalancerControllerError } from "../../lib/analyze/rules/ctrl001-load-balancer-controller-error";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { analyze } from "../../../lib/analyze/index";
+import { buildModel } from "../../../lib/analyze/model";
+import { loadBalancerControllerError } from "../../../lib/analyze/rules/ctrl001-load-balancer-controller-error";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   healthyInstanceGatewayInput,
@@ -11,8 +11,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(loadBalancerControllerError).check({ model: buildModel(snapshot), prior: [], rules: [] });

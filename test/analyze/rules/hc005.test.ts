@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckAnnotationNotApplied as rule } from "../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckAnnotationNotApplied as rule } from "../../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   healthyInstanceGatewayInput,
@@ -9,8 +9,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { AuditReport, Finding } from "../lib/analyze/finding";
-import { makeFinding } from "../lib/analyze/rule";
-import { renderJson } from "../lib/report/json";
-import { renderMarkdown } from "../lib/report/markdown";
-import { renderText } from "../lib/report/text";
-import { GW_TG_ARN } from "./support/scenarios";
+import type { AuditReport, Finding } from "../../lib/analyze/finding";
+import { makeFinding } from "../../lib/analyze/rule";
+import { renderJson } from "../../lib/report/json";
+import { renderMarkdown } from "../../lib/report/markdown";
+import { renderText } from "../../lib/report/text";
+import { GW_TG_ARN } from "../support/scenarios";
 
 const tp001 = makeFinding("TP001", {
   severity: "warning",

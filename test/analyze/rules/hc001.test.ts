@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckPortNotHealthPort as rule } from "../../lib/analyze/rules/hc001-health-check-port-not-health-port";
-import { healthCheckPathMismatch } from "../../lib/analyze/rules/hc002-health-check-path-mismatch";
-import { healthCheckProtocolMismatch } from "../../lib/analyze/rules/hc003-health-check-protocol-mismatch";
-import { healthCheckPortStale } from "../../lib/analyze/rules/hc004-health-check-port-stale";
-import { healthCheckAnnotationNotApplied } from "../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
-import { healthCheckCodeMismatch } from "../../lib/analyze/rules/hc006-health-check-code-mismatch";
-import type { Rule } from "../../lib/analyze/rule";
-import { readSnapshotFile } from "../../lib/snapshot/read";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckPortNotHealthPort as rule } from "../../../lib/analyze/rules/hc001-health-check-port-not-health-port";
+import { healthCheckPathMismatch } from "../../../lib/analyze/rules/hc002-health-check-path-mismatch";
+import { healthCheckProtocolMismatch } from "../../../lib/analyze/rules/hc003-health-check-protocol-mismatch";
+import { healthCheckPortStale } from "../../../lib/analyze/rules/hc004-health-check-port-stale";
+import { healthCheckAnnotationNotApplied } from "../../../lib/analyze/rules/hc005-health-check-annotation-not-applied";
+import { healthCheckCodeMismatch } from "../../../lib/analyze/rules/hc006-health-check-code-mismatch";
+import type { Rule } from "../../../lib/analyze/rule";
+import { readSnapshotFile } from "../../../lib/snapshot/read";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -17,8 +17,8 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>
   guard(r).check({ model: buildModel(snapshot), prior: [], rules: [] });
@@ -205,7 +205,7 @@ describe("HC001 HealthCheckPortNotHealthPort", () => {
 
   it("is the only HC finding of the seed-000 example, with the three annotations", async () => {
     const snapshot = await readSnapshotFile(
-      new URL("../../../shared/examples/seed-000-istio-traffic-port.json", import.meta.url)
+      new URL("../../../../shared/examples/seed-000-istio-traffic-port.json", import.meta.url)
         .pathname,
     );
     const findings = HC_RULES.flatMap((r) => run(snapshot, r));

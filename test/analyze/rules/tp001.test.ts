@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { externalTrafficPolicyLocalNodesWithoutEndpoints as rule } from "../../lib/analyze/rules/tp001-external-traffic-policy-local-nodes-without-endpoints";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { externalTrafficPolicyLocalNodesWithoutEndpoints as rule } from "../../../lib/analyze/rules/tp001-external-traffic-policy-local-nodes-without-endpoints";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   NODES,
@@ -12,8 +12,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot) =>
   guard(rule).check({ model: buildModel(snapshot), prior: [], rules: [] });

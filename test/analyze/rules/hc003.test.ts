@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../../lib/analyze/model";
-import { healthCheckPortNotHealthPort } from "../../lib/analyze/rules/hc001-health-check-port-not-health-port";
-import { healthCheckProtocolMismatch as rule } from "../../lib/analyze/rules/hc003-health-check-protocol-mismatch";
-import type { Rule } from "../../lib/analyze/rule";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import { buildModel } from "../../../lib/analyze/model";
+import { healthCheckPortNotHealthPort } from "../../../lib/analyze/rules/hc001-health-check-port-not-health-port";
+import { healthCheckProtocolMismatch as rule } from "../../../lib/analyze/rules/hc003-health-check-protocol-mismatch";
+import type { Rule } from "../../../lib/analyze/rule";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   GW_TG_ARN,
   healthyInstanceGatewayInput,
@@ -11,13 +11,13 @@ import {
   k8s,
   snapshotOf,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 import { readFileSync } from "node:fs";
 
 const exampleInput = (name: string): SnapshotInput =>
   JSON.parse(
-    readFileSync(new URL(`../../examples/${name}`, import.meta.url), "utf8"),
+    readFileSync(new URL(`../../../examples/${name}`, import.meta.url), "utf8"),
   ) as SnapshotInput;
 
 const run = (snapshot: Snapshot, r: Rule = rule) =>

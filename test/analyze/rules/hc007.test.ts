@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../lib/analyze/finding";
-import { buildModel } from "../../lib/analyze/model";
+import type { Finding } from "../../../lib/analyze/finding";
+import { buildModel } from "../../../lib/analyze/model";
 import {
   fixedTimeouts,
   healthCheckTimeoutShorterThanProbe,
-} from "../../lib/analyze/rules/hc007-health-check-timeout-shorter-than-probe";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+} from "../../../lib/analyze/rules/hc007-health-check-timeout-shorter-than-probe";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   healthyInstanceGatewayInput,
@@ -14,8 +14,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot, prior: Finding[] = []) =>
   guard(healthCheckTimeoutShorterThanProbe).check({

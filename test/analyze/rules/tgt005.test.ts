@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Finding } from "../../lib/analyze/finding";
-import { analyze } from "../../lib/analyze";
-import { buildModel } from "../../lib/analyze/model";
-import { makeFinding } from "../../lib/analyze/rule";
-import { staleTarget } from "../../lib/analyze/rules/tgt001-stale-target";
-import { unexplainedUnhealthyTargets } from "../../lib/analyze/rules/tgt005-unexplained-unhealthy-targets";
-import type { Snapshot, SnapshotInput } from "../../lib/snapshot/schema";
+import type { Finding } from "../../../lib/analyze/finding";
+import { analyze } from "../../../lib/analyze";
+import { buildModel } from "../../../lib/analyze/model";
+import { makeFinding } from "../../../lib/analyze/rule";
+import { staleTarget } from "../../../lib/analyze/rules/tgt001-stale-target";
+import { unexplainedUnhealthyTargets } from "../../../lib/analyze/rules/tgt005-unexplained-unhealthy-targets";
+import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
@@ -16,8 +16,8 @@ import {
   snapshotOf,
   target,
   tgs,
-} from "../support/scenarios";
-import { guard } from "../support/guarded-model";
+} from "../../support/scenarios";
+import { guard } from "../../support/guarded-model";
 
 const run = (snapshot: Snapshot, prior: Finding[] = []) =>
   guard(unexplainedUnhealthyTargets).check({ model: buildModel(snapshot), prior, rules: [] });
