@@ -14,7 +14,7 @@ import { ec2Floor } from "./ec2-floor";
 import { generateSnapshot } from "./generator";
 import { startEc2StandIn, type Ec2World } from "./standins/ec2";
 import { table } from "./table";
-import { NetworkPaths, type LoadBalancerShape, type TargetSpec } from "../lib/analyze/network";
+import { NetworkPaths, type TargetSpec } from "../lib/analyze/network";
 import { POD_ENI_ANNOTATION } from "../lib/analyze/network/target-interface";
 import { DEFAULT_EC2_CALLS_PER_SECOND, collectEc2, createEc2Client } from "../lib/collect/ec2";
 import type { SnapshotInput } from "../lib/snapshot/schema";
@@ -104,11 +104,8 @@ async function collectionRow(
 
 /** Every listed target's verdict on its checked port (and traffic port when the check uses another). */
 export function evaluateAll(snapshot: SnapshotInput): { targets: number; verdicts: number } {
-  const aws = snapshot.aws as Record<string, never>;
-  const paths = new NetworkPaths(aws);
-  const lbs = new Map(
-    (snapshot.aws.loadBalancers ?? []).map((lb) => [lb.LoadBalancerArn, lb as LoadBalancerShape]),
-  );
+  const paths = new NetworkPaths(snapshot.aws);
+  const lbs = new Map((snapshot.aws.loadBalancers ?? []).map((lb) => [lb.LoadBalancerArn, lb]));
   const podEni = new Map(
     (snapshot.kubernetes.pods ?? []).flatMap((p) => {
       const a = p.metadata.annotations?.[POD_ENI_ANNOTATION];
@@ -145,7 +142,7 @@ function analysisRow(size: Size, seed: number, runs: number): NetworkAnalysisRow
   let best = { indexMs: Infinity, evaluateMs: Infinity, targets: 0, verdicts: 0 };
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    new NetworkPaths(snapshot.aws as Record<string, never>);
+    new NetworkPaths(snapshot.aws);
     const t1 = performance.now();
     const counted = evaluateAll(snapshot);
     const t2 = performance.now();

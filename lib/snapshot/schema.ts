@@ -248,10 +248,27 @@ export const peerAuthenticationSchema = obj({
 });
 
 // ---------------------------------------------------------------- optional lists (catalog 1.1)
-// Absent means not collected (no gap). Loosely typed: only what the APIs always return is
-// required; the engine's readers declare the fields they read here as they start reading them.
+// Absent means not collected (no gap). Only what the APIs always return is required; every
+// field the network verdicts (lib/analyze/network) read is declared here, and their types are
+// these (one source: a field read but not declared would not type-check).
 
 const awsTags = z.array(tagSchema).optional();
+const groupIdentifiers = z.array(obj({ GroupId: optStr, GroupName: optStr })).optional();
+const privateAddresses = z
+  .array(obj({ PrivateIpAddress: optStr, Primary: z.boolean().optional() }))
+  .optional();
+
+/** An interface as DescribeInstances nests it in an instance. */
+export const instanceNetworkInterfaceSchema = obj({
+  NetworkInterfaceId: optStr,
+  InterfaceType: optStr,
+  SubnetId: optStr,
+  VpcId: optStr,
+  PrivateIpAddress: optStr,
+  PrivateIpAddresses: privateAddresses,
+  Groups: groupIdentifiers,
+  Attachment: obj({ DeviceIndex: optNum, AttachmentId: optStr }).optional(),
+});
 
 export const instanceSchema = obj({
   InstanceId: str,
@@ -260,18 +277,8 @@ export const instanceSchema = obj({
   VpcId: optStr,
   Placement: obj({ AvailabilityZone: optStr }).optional(),
   State: obj({ Name: optStr }).optional(),
-  SecurityGroups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
-  NetworkInterfaces: z
-    .array(
-      obj({
-        NetworkInterfaceId: optStr,
-        PrivateIpAddress: optStr,
-        SubnetId: optStr,
-        Attachment: obj({ DeviceIndex: optNum }).optional(),
-        Groups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
-      }),
-    )
-    .optional(),
+  SecurityGroups: groupIdentifiers,
+  NetworkInterfaces: z.array(instanceNetworkInterfaceSchema).optional(),
   Tags: awsTags,
 });
 
@@ -281,23 +288,23 @@ export const networkInterfaceSchema = obj({
   SubnetId: optStr,
   VpcId: optStr,
   PrivateIpAddress: optStr,
-  PrivateIpAddresses: z
-    .array(obj({ PrivateIpAddress: optStr, Primary: z.boolean().optional() }))
-    .optional(),
-  Groups: z.array(obj({ GroupId: optStr, GroupName: optStr })).optional(),
+  PrivateIpAddresses: privateAddresses,
+  Groups: groupIdentifiers,
   Attachment: obj({ InstanceId: optStr, DeviceIndex: optNum }).optional(),
   Description: optStr,
   TagSet: awsTags,
 });
 
-const ipPermissionSchema = obj({
+export const ipPermissionSchema = obj({
   IpProtocol: optStr,
   FromPort: optNum,
   ToPort: optNum,
   IpRanges: z.array(obj({ CidrIp: optStr, Description: optStr })).optional(),
-  Ipv6Ranges: z.array(obj({ CidrIpv6: optStr })).optional(),
-  PrefixListIds: z.array(obj({ PrefixListId: optStr })).optional(),
-  UserIdGroupPairs: z.array(obj({ GroupId: optStr, UserId: optStr })).optional(),
+  Ipv6Ranges: z.array(obj({ CidrIpv6: optStr, Description: optStr })).optional(),
+  PrefixListIds: z.array(obj({ PrefixListId: optStr, Description: optStr })).optional(),
+  UserIdGroupPairs: z
+    .array(obj({ GroupId: optStr, UserId: optStr, Description: optStr }))
+    .optional(),
 });
 
 export const securityGroupSchema = obj({
@@ -318,24 +325,24 @@ export const subnetSchema = obj({
   Tags: awsTags,
 });
 
+export const networkAclEntrySchema = obj({
+  RuleNumber: optNum,
+  Protocol: optStr,
+  RuleAction: optStr,
+  Egress: z.boolean().optional(),
+  CidrBlock: optStr,
+  Ipv6CidrBlock: optStr,
+  PortRange: obj({ From: optNum, To: optNum }).optional(),
+});
+
 export const networkAclSchema = obj({
   NetworkAclId: str,
   VpcId: optStr,
   IsDefault: z.boolean().optional(),
-  Entries: z
-    .array(
-      obj({
-        RuleNumber: optNum,
-        Protocol: optStr,
-        RuleAction: optStr,
-        Egress: z.boolean().optional(),
-        CidrBlock: optStr,
-        Ipv6CidrBlock: optStr,
-        PortRange: obj({ From: optNum, To: optNum }).optional(),
-      }),
-    )
+  Entries: z.array(networkAclEntrySchema).optional(),
+  Associations: z
+    .array(obj({ NetworkAclId: optStr, SubnetId: optStr, NetworkAclAssociationId: optStr }))
     .optional(),
-  Associations: z.array(obj({ NetworkAclId: optStr, SubnetId: optStr })).optional(),
   Tags: awsTags,
 });
 
@@ -569,6 +576,9 @@ export type TargetGroupBinding = z.infer<typeof targetGroupBindingSchema>;
 export type PeerAuthentication = z.infer<typeof peerAuthenticationSchema>;
 export type Gap = z.infer<typeof gapSchema>;
 export type Instance = z.infer<typeof instanceSchema>;
+export type InstanceNetworkInterface = z.infer<typeof instanceNetworkInterfaceSchema>;
+export type IpPermission = z.infer<typeof ipPermissionSchema>;
+export type NetworkAclEntry = z.infer<typeof networkAclEntrySchema>;
 export type NetworkInterface = z.infer<typeof networkInterfaceSchema>;
 export type SecurityGroup = z.infer<typeof securityGroupSchema>;
 export type Subnet = z.infer<typeof subnetSchema>;

@@ -32,6 +32,7 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkPaths } from "../../lib/analyze/network";
 import { collectSnapshot, fileKubeConfig } from "../../lib/collect";
+import { parseSnapshot } from "../../lib/snapshot/read";
 import { collectAws } from "../../lib/collect/aws";
 import { collectEc2, createEc2Client, type Ec2Section } from "../../lib/collect/ec2";
 import { PATHS, TEST_CA_DATA, startFakeApiServer } from "./fake-apiserver";
@@ -368,12 +369,25 @@ describe("EC2 collection against moto", () => {
     expect(interfaceBatches.map((c) => c.filterValues).sort()).toEqual([200, 3]);
   });
 
-  it("gives the network verdicts what they need (shapes as moto serves them)", () => {
-    const paths = new NetworkPaths(section);
-    const lb = aws.loadBalancers.find((l) => l.LoadBalancerArn === made.lbArn);
-    expect(lb).toBeDefined();
-    if (!lb?.LoadBalancerArn) return;
-    const shape = { ...lb, LoadBalancerArn: lb.LoadBalancerArn };
+  it("gives the network verdicts what they need (shapes as moto serves them, as read back)", () => {
+    const { gaps, ...lists } = section;
+    expect(gaps).toEqual([]);
+    // Through the reader's own validation, as the analysis receives them.
+    const read = parseSnapshot(
+      JSON.parse(
+        JSON.stringify({
+          version: 1,
+          capturedAt: "2026-01-01T00:00:00Z",
+          cluster: { name: CLUSTER, region: "eu-west-1" },
+          aws: { loadBalancers: aws.loadBalancers, targetGroups: aws.targetGroups, ...lists },
+          kubernetes: {},
+        }),
+      ),
+    );
+    const paths = new NetworkPaths(read.aws);
+    const shape = read.aws.loadBalancers.find((l) => l.LoadBalancerArn === made.lbArn);
+    expect(shape).toBeDefined();
+    if (!shape) return;
     const node = { type: "instance" as const, instanceId: made.instances[0] as string };
     expect(paths.evaluate(shape, node, 31246).status).toBe("open");
     expect(paths.evaluate(shape, node, 8080).securityGroups.status).toBe("closed");
@@ -447,10 +461,8 @@ describe("live collection with the network checks (moto and the API server stand
 
   it("puts the five EC2 lists in the snapshot, without a gap of theirs", async () => {
     const snapshot = await collect(undefined);
-    const aws = snapshot.aws as Record<string, unknown[]>;
-    expect(ids(aws.instances as { InstanceId?: string }[], (i) => i.InstanceId)).toEqual(
-      [...made.instances].sort(),
-    );
+    const aws = snapshot.aws;
+    expect(ids(aws.instances ?? [], (i) => i.InstanceId)).toEqual([...made.instances].sort());
     expect(aws.networkInterfaces).toHaveLength(2);
     expect(aws.securityGroups).toHaveLength(4);
     expect(aws.subnets).toHaveLength(3);

@@ -6,7 +6,7 @@
  */
 import { isIpv6 } from "./ipv4";
 import { NETWORK_SOURCES, type NetworkInventory } from "./inventory";
-import type { NetworkInterface } from "./shapes";
+import type { AnyNetworkInterface } from "./shapes";
 
 export const POD_ENI_ANNOTATION = "vpc.amazonaws.com/pod-eni";
 
@@ -49,11 +49,11 @@ export function branchInterfaceId(annotation: string | undefined, address: strin
   return undefined;
 }
 
-const groupIds = (eni: NetworkInterface) =>
+const groupIds = (eni: AnyNetworkInterface) =>
   (eni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : []));
 
 function fromInterface(
-  eni: NetworkInterface,
+  eni: AnyNetworkInterface,
   kind: TargetInterface["kind"],
   address: string | undefined,
 ): Resolved {
