@@ -115,7 +115,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical", "warning"],
     firesWhen:
       "Targets fail with Target.Timeout or Target.FailedHealthChecks and the security groups close the path from the load balancer to the target on the checked port (needs the optional EC2 lists).",
-    pending: "no NET001 rule yet (network verdicts over the optional EC2 lists)",
   },
   {
     code: "NET002",
@@ -124,7 +123,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical", "warning"],
     firesWhen:
       "Targets fail with Target.Timeout or Target.FailedHealthChecks and a network ACL of the target's or the load balancer's subnet denies the check or its return traffic (needs the optional EC2 lists).",
-    pending: "no NET002 rule yet (network verdicts over the optional EC2 lists)",
   },
   {
     code: "NET003",
@@ -133,7 +131,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     levels: ["critical"],
     firesWhen:
       "An ALB target group checks a port other than its traffic port, the targets pass, but the security groups close the path from the load balancer to the traffic port: requests time out while the group looks healthy.",
-    pending: "no NET003 rule yet (network verdicts over the optional EC2 lists)",
   },
   {
     code: "TGT001",

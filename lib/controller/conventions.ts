@@ -149,6 +149,9 @@ export const TAGS = {
   gatewayNlbResource: "gateway.k8s.aws.nlb/resource",
 } as const;
 
+/** The tag of the controller's shared backend security group: the one it opens targets to. */
+export const BACKEND_SECURITY_GROUP_TAG = { key: "elbv2.k8s.aws/resource", value: "backend-sg" };
+
 /**
  * Labels the controller puts on the Kubernetes objects it creates (TargetGroupBindings): an
  * explicit IngressGroup's name, else the namespace and name of the Ingress or Service. A binding

@@ -233,6 +233,24 @@ export const targetGroupBindingSchema = obj({
         .array(obj({ key: str, operator: str, values: z.array(str).nullish() }))
         .nullish(),
     }).nullish(),
+    // The rules the controller keeps on the targets' security groups (NET001's fix (c)).
+    networking: obj({
+      ingress: z
+        .array(
+          obj({
+            from: z
+              .array(
+                obj({
+                  ipBlock: obj({ cidr: str }).nullish(),
+                  securityGroup: obj({ groupID: str }).nullish(),
+                }),
+              )
+              .nullish(),
+            ports: z.array(obj({ protocol: optStr, port: intOrString.nullish() })).nullish(),
+          }),
+        )
+        .nullish(),
+    }).nullish(),
   }),
 });
 

@@ -73,9 +73,28 @@ describe("optional snapshot lists", () => {
   });
 
   it("reports nothing as not run when the lists the rules need are there", () => {
-    expect(analyze(snapshotOf(healthyIpAppInput(), withEvents)).summary).not.toHaveProperty(
+    const withAll = (s: SnapshotInput) => {
+      withEvents(s);
+      Object.assign(s.aws, {
+        instances: [],
+        networkInterfaces: [],
+        securityGroups: [],
+        subnets: [],
+        networkAcls: [],
+      });
+    };
+    expect(analyze(snapshotOf(healthyIpAppInput(), withAll)).summary).not.toHaveProperty(
       "notRun",
     );
+    // Without the EC2 lists the network checks do not run, and say which list they miss.
+    const notRun = analyze(snapshotOf(healthyIpAppInput(), withEvents)).summary.notRun ?? [];
+    expect(notRun.map((n) => n.code)).toEqual(["NET001", "NET002", "NET003"]);
+    expect(notRun[1]?.missing).toEqual([
+      "aws.instances",
+      "aws.networkInterfaces",
+      "aws.subnets",
+      "aws.networkAcls",
+    ]);
     // A snapshot written before events existed: CTRL001 does not run, and says so.
     expect(analyze(snapshotOf(healthyIpAppInput())).summary.notRun).toContainEqual({
       code: "CTRL001",

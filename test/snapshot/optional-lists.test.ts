@@ -77,4 +77,28 @@ describe("optional lists in the snapshot", () => {
       /kubernetes\.events: expected array/,
     );
   });
+  it("checks the fields the network verdicts read, nested ones included", () => {
+    const sg = (FromPort: unknown) => ({
+      GroupId: "sg-1",
+      IpPermissions: [{ IpProtocol: "tcp", FromPort, ToPort: 80 }],
+    });
+    expect(() => parseSnapshot(withLists({ aws: { securityGroups: [sg(80)] } }))).not.toThrow();
+    expect(() => parseSnapshot(withLists({ aws: { securityGroups: [sg("80")] } }))).toThrow(
+      "aws.securityGroups[0].IpPermissions[0].FromPort",
+    );
+    const instance = {
+      InstanceId: "i-1",
+      NetworkInterfaces: [{ NetworkInterfaceId: "eni-1", Attachment: { DeviceIndex: "0" } }],
+    };
+    expect(() => parseSnapshot(withLists({ aws: { instances: [instance] } }))).toThrow(
+      "aws.instances[0].NetworkInterfaces[0].Attachment.DeviceIndex",
+    );
+    const acl = {
+      NetworkAclId: "acl-1",
+      Entries: [{ RuleNumber: 100, Egress: "false", RuleAction: "allow" }],
+    };
+    expect(() => parseSnapshot(withLists({ aws: { networkAcls: [acl] } }))).toThrow(
+      "aws.networkAcls[0].Entries[0].Egress",
+    );
+  });
 });

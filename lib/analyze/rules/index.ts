@@ -8,6 +8,9 @@ import { healthCheckTimeoutShorterThanProbe } from "./hc007-health-check-timeout
 import { externalTrafficPolicyLocalNodesWithoutEndpoints } from "./tp001-external-traffic-policy-local-nodes-without-endpoints";
 import { strictMtlsBlocksAlbHealthCheck } from "./mesh001-strict-mtls-blocks-alb-health-check";
 import { httpProbeBlockedByStrictMtls } from "./mesh002-http-probe-blocked-by-strict-mtls";
+import { securityGroupBlocksHealthCheck } from "./net001-security-group-blocks-health-check";
+import { networkAclBlocksHealthCheck } from "./net002-network-acl-blocks-health-check";
+import { securityGroupBlocksTrafficPort } from "./net003-security-group-blocks-traffic-port";
 import { staleTarget } from "./tgt001-stale-target";
 import { missingTarget } from "./tgt002-missing-target";
 import { noReadyEndpoints } from "./tgt003-no-ready-endpoints";
@@ -37,6 +40,9 @@ export const RULES: readonly Rule[] = orderRules([
   externalTrafficPolicyLocalNodesWithoutEndpoints,
   strictMtlsBlocksAlbHealthCheck,
   httpProbeBlockedByStrictMtls,
+  securityGroupBlocksHealthCheck,
+  networkAclBlocksHealthCheck,
+  securityGroupBlocksTrafficPort,
   staleTarget,
   missingTarget,
   noReadyEndpoints,

@@ -3,7 +3,8 @@
 import type { Finding } from "../finding";
 import { drainedByLocalPolicy } from "../traffic-policy";
 import { isGrpc, failingTargets } from "../health-check";
-import { JOIN_INPUTS, type TargetGroupView, type TargetView } from "../model";
+import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
+import { EC2_SOURCES, networkConclusion } from "../reachability";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, tgResources, tiedToCluster } from "../finding-parts";
 
@@ -18,6 +19,9 @@ export const unexplainedUnhealthyTargets: Rule = {
     "kubernetes.nodes",
     "kubernetes.endpointSlices",
     "kubernetes.ingresses",
+    // What the network check concluded for timed-out targets (their pods: branch interfaces).
+    "kubernetes.pods",
+    ...EC2_SOURCES,
   ],
   after: AFTER_ALL,
   check: check,
@@ -34,8 +38,32 @@ function explainedBy(prior: readonly Finding[], tgv: TargetGroupView, t: TargetV
   );
 }
 
+/** What the network check concluded for the timed-out targets, one line per conclusion. */
+function networkLines(model: Model, tgv: TargetGroupView, targets: TargetView[]) {
+  const byText = new Map<string, { status: string; ids: string[] }>();
+  for (const t of targets) {
+    const c = networkConclusion(model, tgv, t);
+    const text = `Network check ${c.status}: ${c.detail}`;
+    const entry = byText.get(text) ?? { status: c.status, ids: [] };
+    entry.ids.push(t.id);
+    byText.set(text, entry);
+  }
+  const lines = [...byText].map(([text, { ids }]) =>
+    byText.size === 1
+      ? `${text}.`
+      : `${text} (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}).`,
+  );
+  return { lines, allOpen: [...byText.values()].every((e) => e.status === "open") };
+}
+
 /** Where to look next for one AWS reason; the auditor could not pin the cause itself. */
-function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetView): string {
+function hintFor(
+  model: Model,
+  tgv: TargetGroupView,
+  reason: string | null,
+  example: TargetView,
+  rest: TargetView[],
+): string {
   const port = example.checkedPort ?? "<port>";
   const path = tgv.tg.HealthCheckPath ?? "/";
   const scheme = (tgv.tg.HealthCheckProtocol ?? "HTTP").toLowerCase();
@@ -60,12 +88,20 @@ function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetVie
   const sgs = tgv.loadBalancers.flatMap((lb) => lb.SecurityGroups ?? []);
   const lbSg = sgs.length > 0 ? sgs.join(", ") : "<load balancer security group>";
   switch (reason) {
-    case "Target.Timeout":
-      return (
-        `Target.Timeout: the check got no answer. Allow the load balancer's security group (${lbSg}) ` +
-        `inbound on port ${port} in the targets' security group, check the subnets' network ACLs, ` +
-        `and that something listens there. From a host in the VPC: ${curl}`
+    case "Target.Timeout": {
+      const net = networkLines(
+        model,
+        tgv,
+        rest.filter((t) => t.reason === reason),
       );
+      const hint = net.allOpen
+        ? `Target.Timeout: the check got no answer, though the path to port ${port} is open. ` +
+          `Check that something listens there and answers within ${tgv.tg.HealthCheckTimeoutSeconds ?? "the timeout"}s. From a host in the VPC: ${curl}`
+        : `Target.Timeout: the check got no answer. Allow the load balancer's security group (${lbSg}) ` +
+          `inbound on port ${port} in the targets' security group, check the subnets' network ACLs, ` +
+          `and that something listens there. From a host in the VPC: ${curl}`;
+      return [hint, ...net.lines].join("\n");
+    }
     case "Target.ResponseCodeMismatch":
       return (
         `Target.ResponseCodeMismatch: the check got an answer with a code outside ` +
@@ -91,7 +127,7 @@ function hintFor(tgv: TargetGroupView, reason: string | null, example: TargetVie
   }
 }
 
-function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
+function findingFor(model: Model, tgv: TargetGroupView, rest: TargetView[]): Finding {
   const reasons = [...new Set(rest.map((t) => t.reason))];
   const n = rest.length;
   const described = rest
@@ -124,7 +160,7 @@ function findingFor(tgv: TargetGroupView, rest: TargetView[]): Finding {
     remediation:
       rest
         .filter((t, i) => rest.findIndex((u) => u.reason === t.reason) === i)
-        .map((t) => hintFor(tgv, t.reason, t))
+        .map((t) => hintFor(model, tgv, t.reason, t, rest))
         .join("\n") +
       `\nCurrent state: aws elbv2 describe-target-health --target-group-arn ${tgv.arn}`,
   });
@@ -142,6 +178,6 @@ function check({ model, prior }: RuleContext): Finding[] {
     const rest = failingTargets(tgv).filter(
       (t) => !byDesign.has(t.id) && !explainedBy(prior, tgv, t),
     );
-    return rest.length > 0 ? [findingFor(tgv, rest)] : [];
+    return rest.length > 0 ? [findingFor(model, tgv, rest)] : [];
   });
 }
