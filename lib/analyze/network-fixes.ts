@@ -190,10 +190,11 @@ function ingressCommand(
   );
 }
 
-function egressCommand(lbGroup: string, eni: TargetInterface, ports: number[]): string {
-  const to = `UserIdGroupPairs=[{GroupId=${eni.securityGroupIds[0]}}]`;
+function egressCommand(lbGroup: string, targetGroup: string, enis: string[], ports: number[]) {
+  const to = `UserIdGroupPairs=[{GroupId=${targetGroup}}]`;
   return (
-    `The load balancer's security group ${lbGroup} lets nothing out to interface ${eni.interfaceId} on port ${ports.join(", ")}; allow it:\n` +
+    `The load balancer's security group ${lbGroup} lets nothing out to security group ${targetGroup} ` +
+    `(interface ${enis.join(", ")}) on port ${ports.join(", ")}; allow it:\n` +
     `aws ec2 authorize-security-group-egress --group-id ${lbGroup} --ip-permissions ${ports.map((p) => tcpPermission(p, to)).join(" ")}`
   );
 }
@@ -258,10 +259,21 @@ export function securityGroupFix(
       );
     }
   }
+  const egress = new Map<string, { lbGroup: string; targetGroup: string; enis: string[] }>();
   for (const c of closed) {
-    if (c.verdict.securityGroups.outbound?.status !== "closed") continue;
     const lbGroup = sourceGroup(inventory, c.lb);
-    if (lbGroup) add("authorize", egressCommand(lbGroup, c.verdict.target, ports.open));
+    const targetGroup = c.verdict.target.securityGroupIds[0];
+    if (c.verdict.securityGroups.outbound?.status !== "closed" || !lbGroup || !targetGroup) {
+      continue;
+    }
+    const key = `${lbGroup}|${targetGroup}`;
+    const entry = egress.get(key) ?? { lbGroup, targetGroup, enis: [] };
+    if (!entry.enis.includes(c.verdict.target.interfaceId))
+      entry.enis.push(c.verdict.target.interfaceId);
+    egress.set(key, entry);
+  }
+  for (const e of egress.values()) {
+    add("authorize", egressCommand(e.lbGroup, e.targetGroup, e.enis, ports.open));
   }
   return { branches, remediation: parts.join("\n") };
 }
