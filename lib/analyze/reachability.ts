@@ -157,14 +157,16 @@ export function networkConclusion(
   tgv: TargetGroupView,
   t: TargetView,
 ): NetworkConclusion {
-  const notCollected = EC2_SOURCES.filter((s) => model.notCollected.has(s));
+  // Without the ACLs the security-group half still speaks (the verdict then says what is unknown).
+  const needed = EC2_SOURCES.filter((s) => s !== "aws.networkAcls");
+  const notCollected = needed.filter((s) => model.notCollected.has(s));
   if (notCollected.length > 0) {
     return {
       status: "not run",
       detail: `the snapshot holds no ${notCollected.join(", ")} (collected with --no-network or NETWORK_CHECKS=false, or by an older collector)`,
     };
   }
-  const unread = EC2_SOURCES.filter((s) => model.gapSources.has(s));
+  const unread = needed.filter((s) => model.gapSources.has(s));
   if (unread.length > 0) {
     return { status: "not run", detail: `${unread.join(", ")} could not be read (see AUDIT001)` };
   }

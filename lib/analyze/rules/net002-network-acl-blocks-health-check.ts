@@ -35,10 +35,15 @@ function describeEntry(entry: NetworkAclEntry | undefined) {
   return `rule ${entry.RuleNumber === 32767 ? "*" : entry.RuleNumber} ${entry.RuleAction ?? "?"} ${protocol} ${ports} ${entry.CidrBlock ?? entry.Ipv6CidrBlock ?? ""}`.trim();
 }
 
-const describeDenial = (d: AclDenial) => ({
+/** One denying decision of one ACL, and the subnets it is met in. */
+interface Denial extends AclDenial {
+  subnets: string[];
+}
+
+const describeDenial = (d: Denial) => ({
   side: d.side,
   direction: d.direction,
-  subnet: d.subnetId,
+  subnets: d.subnets,
   networkAcl: d.networkAclId,
   peer: d.peer,
   ports: range(d.ports),
@@ -46,7 +51,7 @@ const describeDenial = (d: AclDenial) => ({
 });
 
 /** The allow entry that lets the denied packets through, just above the denying entry. */
-function entryCommand(d: AclDenial): string {
+function entryCommand(d: Denial): string {
   const ports = `From=${d.ports[0]},To=${d.ports[1]}`;
   const below = d.entry?.RuleNumber;
   const rule = d.freeRuleNumber ?? "<rule-number>";
@@ -54,7 +59,7 @@ function entryCommand(d: AclDenial): string {
     `aws ec2 create-network-acl-entry --network-acl-id ${d.networkAclId} ` +
     `--${d.direction === "inbound" ? "ingress" : "egress"} --rule-number ${rule} --protocol tcp ` +
     `--port-range ${ports} --cidr-block ${d.peer} --rule-action allow`;
-  const what = `Allow ${d.direction} tcp ${range(d.ports)} ${d.direction === "inbound" ? "from" : "to"} ${d.peer} in network ACL ${d.networkAclId} (subnet ${d.subnetId})`;
+  const what = `Allow ${d.direction} tcp ${range(d.ports)} ${d.direction === "inbound" ? "from" : "to"} ${d.peer} in network ACL ${d.networkAclId} (subnet ${d.subnets.join(", ")})`;
   if (d.freeRuleNumber === undefined) {
     return `${what}: no rule number below ${below ?? "the denying entry"} is free in that direction; renumber its entries, then:\n${command}`;
   }
@@ -98,10 +103,13 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   });
   if (denied.length === 0) return undefined;
 
-  const denials = new Map<string, AclDenial>();
+  const denials = new Map<string, Denial>();
   for (const d of denied) {
     for (const x of d.hit.verdict.networkAcls.denials) {
-      denials.set(`${x.networkAclId}|${x.direction}|${x.peer}|${range(x.ports)}`, x);
+      const key = `${x.networkAclId}|${x.direction}|${x.peer}|${range(x.ports)}`;
+      const seen = denials.get(key);
+      if (!seen) denials.set(key, { ...x, subnets: [x.subnetId] });
+      else if (!seen.subnets.includes(x.subnetId)) seen.subnets.push(x.subnetId);
     }
   }
   const all = [...denials.values()];
@@ -109,7 +117,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const n = denied.length;
   const lb = lbName(denied[0]!.hit.lb);
   const acls = [...new Set(all.map((d) => d.networkAclId))].join(", ");
-  const first = all[0] as AclDenial;
+  const first = all[0] as Denial;
   return makeFinding("NET002", {
     severity: severityByFailing(tgv),
     title: `${tgLabel(tgv)}: network ACL ${acls} blocks the health check from ${lb} on port ${ports.join(", ")} (${n} of ${tgv.targets.length} targets)`,
@@ -134,7 +142,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       },
     },
     rootCause:
-      `Network ACLs are stateless and read in ascending rule number. In ${first.side === "target" ? "the target's" : "the load balancer's"} subnet ${first.subnetId}, ` +
+      `Network ACLs are stateless and read in ascending rule number. In ${first.side === "target" ? "the target's" : "the load balancer's"} subnet ${first.subnets.join(", ")}, ` +
       `${describeEntry(first.entry)} of ACL ${first.networkAclId} decides ${first.direction} tcp ${range(first.ports)} ${first.direction === "inbound" ? "from" : "to"} ${first.peer}` +
       `${all.length > 1 ? ` (and ${all.length - 1} more ${all.length === 2 ? "denial" : "denials"})` : ""}, ` +
       `so ${isReturn(first) ? `the answer to the health check of ${lb} never gets back` : `the health check of ${lb} never arrives`} and ${n === 1 ? "the target fails" : `${n} targets fail`}.`,

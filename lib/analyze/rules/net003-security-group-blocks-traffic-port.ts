@@ -64,9 +64,11 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       },
     },
     rootCause:
-      `Target group ${tgLabel(tgv)} checks port ${checkedPort}, which the security groups open to load balancer ${lb.name}, ` +
-      `but no rule of the groups of interface ${eni.interfaceId} (${eni.securityGroupIds.join(", ") || "none"})` +
-      `${n > 1 ? " and of the other targets' interfaces" : ""} ${first.verdict.securityGroups.inbound.status === "closed" ? "admits" : "lets it send to"} it on traffic port ${port}. ` +
+      `Target group ${tgLabel(tgv)} checks port ${checkedPort}, which the security groups open to load balancer ${lb.name}, but ` +
+      (first.verdict.securityGroups.inbound.status === "closed"
+        ? `no rule of the groups of interface ${eni.interfaceId} (${eni.securityGroupIds.join(", ") || "none"})` +
+          `${n > 1 ? " and of the other targets' interfaces" : ""} admits it on traffic port ${port}. `
+        : `its own security groups let nothing out on traffic port ${port}. `) +
       `The targets look healthy while every request forwarded to them times out (504).`,
     remediation: fix.remediation,
   });

@@ -18,6 +18,14 @@ import {
   tgs,
 } from "../../support/scenarios";
 import { guard } from "../../support/guarded-model";
+import {
+  BACKEND_SG,
+  ec2,
+  fromGroup,
+  nodeRules,
+  tcp,
+  withNetwork,
+} from "../../support/network-scenarios";
 
 const run = (snapshot: Snapshot, prior: Finding[] = []) =>
   guard(unexplainedUnhealthyTargets).check({ model: buildModel(snapshot), prior, rules: [] });
@@ -136,5 +144,65 @@ describe("TGT005 UnexplainedUnhealthyTargets", () => {
     const byCode = Object.fromEntries(report.findings.map((f) => [f.code, f]));
     expect(byCode.TGT001?.affectedTargets.map((t) => t.id)).toEqual([NODES[2].id]);
     expect(byCode.TGT005?.affectedTargets.map((t) => t.id)).toEqual([NODES[1].id]);
+  });
+});
+
+describe("TGT005's timeout hint: what the network check concluded", () => {
+  const hint = (edit: (s: SnapshotInput) => void) => {
+    const [f] = run(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        twoTimeouts(s);
+        edit(s);
+      }),
+    );
+    return f?.remediation.split("\n") ?? [];
+  };
+
+  it("says the check did not run when the snapshot holds no EC2 lists", () => {
+    expect(hint(() => {})).toContain(
+      "Network check not run: the snapshot holds no aws.instances, aws.networkInterfaces, aws.securityGroups, aws.subnets (collected with --no-network or NETWORK_CHECKS=false, or by an older collector).",
+    );
+  });
+
+  it("says the path is open, and drops the security-group advice", () => {
+    const lines = hint((s) => withNetwork(s, [31127, 31246]));
+    expect(lines).toContain(
+      "Network check open: the security groups and network ACLs let k8s-shop reach port 31127.",
+    );
+    expect(lines[0]).toMatch(
+      /^Target\.Timeout: the check got no answer, though the path to port 31127 is open\./,
+    );
+    expect(lines.join("\n")).not.toContain("Allow the load balancer's security group");
+  });
+
+  it("says why it is unknown", () => {
+    const lines = hint((s) => {
+      withNetwork(s, [31127, 31246]);
+      nodeRules(s, [tcp(31127, 31127, { PrefixListIds: [{ PrefixListId: "pl-0lb" }] })]);
+    });
+    expect(lines).toContain(
+      "Network check unknown: a rule for port 31127 names prefix list pl-0lb, whose CIDRs the snapshot does not hold.",
+    );
+  });
+
+  it("says a closed verdict is not trusted when a passing target has the same groups", () => {
+    const lines = hint((s) => {
+      withNetwork(s, [31127, 31246]);
+      nodeRules(s, [tcp(31246, 31246, fromGroup(BACKEND_SG))]);
+    });
+    expect(lines).toContain(
+      "Network check closed: by the security groups on port 31127, but a passing target of the group has the same security groups, so they are not the cause.",
+    );
+  });
+
+  it("says which EC2 list could not be read", () => {
+    const lines = hint((s) => {
+      withNetwork(s, [31127, 31246]);
+      ec2(s).securityGroups.length = 0;
+      s.gaps = [{ source: "aws.securityGroups", message: "AccessDenied" }];
+    });
+    expect(lines).toContain(
+      "Network check not run: aws.securityGroups could not be read (see AUDIT001).",
+    );
   });
 });
