@@ -97,6 +97,22 @@ const FIX_MENTIONS: Record<string, { code: string; mentions: RegExp[] }> = {
       /^(?![\s\S]*annotate service)/,
     ],
   },
+  // The controller ignores the targets' groups until told to manage them: the annotation.
+  "30-custom-security-groups-without-backend-rules.json": {
+    code: "NET001",
+    mentions: [
+      /Annotate Ingress istio-system\/istio-ingress/,
+      /annotate ingress istio-ingress --overwrite alb\.ingress\.kubernetes\.io\/manage-backend-security-group-rules=true/,
+    ],
+  },
+  // The new node group's interface has two groups and neither carries the cluster tag.
+  "31-new-node-group-without-cluster-security-group.json": {
+    code: "NET001",
+    mentions: [
+      /expected exactly one securityGroup tagged with kubernetes\.io\/cluster\/shop-prod/,
+      /aws ec2 create-tags --resources sg-07e2b9c4d1a6f5038 --tags Key=kubernetes\.io\/cluster\/shop-prod,Value=owned/,
+    ],
+  },
 };
 
 describe("bundled example snapshots", () => {
@@ -150,6 +166,27 @@ describe("bundled example snapshots", () => {
       expect(lbArns).toEqual(expect.arrayContaining(tg.LoadBalancerArns ?? []));
 
       const podIps = new Set(k.pods.map((p) => p.status?.podIP));
+      const aws = snapshot.aws;
+      if (aws.instances && aws.securityGroups && aws.subnets) {
+        // The EC2 side matches too: every target's instance, and every group and subnet named.
+        const groups = new Set<string | undefined>(aws.securityGroups.map((g) => g.GroupId));
+        const subnets = new Set<string | undefined>(aws.subnets.map((s) => s.SubnetId));
+        for (const lb of snapshot.aws.loadBalancers) {
+          for (const g of lb.SecurityGroups ?? []) expect(groups.has(g), g).toBe(true);
+          for (const z of lb.AvailabilityZones ?? [])
+            expect(subnets.has(z.SubnetId), String(z.SubnetId)).toBe(true);
+        }
+        for (const i of aws.instances) {
+          for (const eni of i.NetworkInterfaces ?? []) {
+            expect(subnets.has(eni.SubnetId), String(eni.SubnetId)).toBe(true);
+            for (const g of eni.Groups ?? [])
+              expect(groups.has(g.GroupId), String(g.GroupId)).toBe(true);
+          }
+          const node = k.nodes.find((n) => n.spec?.providerID?.endsWith(`/${i.InstanceId}`));
+          const ip = node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+          expect(i.PrivateIpAddress, `address of ${i.InstanceId}`).toBe(ip);
+        }
+      }
       for (const d of tg.TargetHealthDescriptions ?? []) {
         if (tg.TargetType === "instance") {
           expect(nodesByInstance.has(d.Target.Id), `node of ${d.Target.Id}`).toBe(true);
@@ -161,6 +198,20 @@ describe("bundled example snapshots", () => {
       }
     }
   });
+});
+
+describe("examples with the EC2 lists", () => {
+  it.each(exampleFiles)(
+    "%s: the network checks run exactly when the lists are there",
+    async (name) => {
+      const snapshot = await readSnapshotFile(join(EXAMPLES, name));
+      const notRun = (analyze(snapshot).summary.notRun ?? []).map((n) => n.code);
+      const withEc2 = snapshot.aws.instances !== undefined;
+      for (const code of ["NET001", "NET002", "NET003"]) {
+        expect(notRun.includes(code), `${code} in notRun`).toBe(!withEc2);
+      }
+    },
+  );
 });
 
 const sharedPresent = existsSync(SHARED_EXAMPLE);

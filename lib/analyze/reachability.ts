@@ -204,7 +204,7 @@ export function describeRule(rule: IpPermission): string {
     ...(rule.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? "?"),
     ...(rule.PrefixListIds ?? []).map((p) => p.PrefixListId ?? "?"),
   ];
-  return `${protocol}${ports} ${sources.length > 0 ? sources.join(", ") : "(no source)"}`;
+  return `${protocol}${ports} from ${sources.length > 0 ? sources.join(", ") : "nowhere"}`;
 }
 
 /** The load balancer side of a verdict, for evidence. */

@@ -83,9 +83,7 @@ describe("optional snapshot lists", () => {
         networkAcls: [],
       });
     };
-    expect(analyze(snapshotOf(healthyIpAppInput(), withAll)).summary).not.toHaveProperty(
-      "notRun",
-    );
+    expect(analyze(snapshotOf(healthyIpAppInput(), withAll)).summary).not.toHaveProperty("notRun");
     // Without the EC2 lists the network checks do not run, and say which list they miss.
     const notRun = analyze(snapshotOf(healthyIpAppInput(), withEvents)).summary.notRun ?? [];
     expect(notRun.map((n) => n.code)).toEqual(["NET001", "NET002", "NET003"]);

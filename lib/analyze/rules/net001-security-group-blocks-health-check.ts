@@ -63,7 +63,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const port = checked.join(", ");
   const lbSource =
     lb.securityGroups.length > 0
-      ? `security group ${lb.securityGroups.join(", ")}`
+      ? `security ${lb.securityGroups.length === 1 ? "group" : "groups"} ${lb.securityGroups.join(", ")}`
       : `subnets ${lb.subnets.map((s) => s.cidr ?? s.subnetId).join(", ")} (it has no security group)`;
   const outboundOnly = closed.every((c) => c.verdict.securityGroups.inbound.status !== "closed");
   return makeFinding("NET001", {
@@ -75,7 +75,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
     evidence: {
       expected: {
         port: checked.length === 1 ? checked[0] : checked,
-        inbound: `a rule of the target's security groups allowing tcp ${port} from ${lbSource}`,
+        inbound: `a rule of the target's security groups allowing tcp ${port} from the load balancer (${lbSource}${lb.securityGroups.length > 1 ? ", any one of them" : ""})`,
         ...(lb.securityGroups.length > 0
           ? {
               outbound: `a rule of ${lb.securityGroups.join(", ")} allowing tcp ${port} to the target`,

@@ -93,10 +93,10 @@ describe("NET001 SecurityGroupBlocksHealthCheck", () => {
       interfaceKind: "primary",
       securityGroups: [NODE_SG],
       closed: ["inbound to the target"],
-      rulesForPort: [`${NODE_SG}: all traffic ${NODE_SG}`],
+      rulesForPort: [`${NODE_SG}: all traffic from ${NODE_SG}`],
       egressRulesForPort: [
-        `${LB_SG}: all traffic 0.0.0.0/0`,
-        `${BACKEND_SG}: all traffic 0.0.0.0/0`,
+        `${LB_SG}: all traffic from 0.0.0.0/0`,
+        `${BACKEND_SG}: all traffic from 0.0.0.0/0`,
       ],
     });
     // The binding names both ports, so the controller would put them back: the rule itself.

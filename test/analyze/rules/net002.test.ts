@@ -39,7 +39,10 @@ function nodeAcl(s: SnapshotInput, entries: ReturnType<typeof aclEntry>[]) {
   const nodeSubnets = NODE_SUBNETS.map((n) => n.id);
   const acls = ec2(s).networkAcls;
   for (const a of acls) {
-    a.Associations = (a.Associations ?? []).filter((x) => !nodeSubnets.includes(x.SubnetId ?? ""));
+    const kept = a.Associations?.filter(
+      (x: { SubnetId?: string }) => !nodeSubnets.includes(x.SubnetId ?? ""),
+    );
+    a.Associations = kept;
   }
   acls.push(networkAcl("acl-0nodes", nodeSubnets, entries));
 }
