@@ -139,6 +139,10 @@ export function securityGroupSetOf(
   return resolved?.ok ? [...resolved.target.securityGroupIds].sort().join(",") : undefined;
 }
 
+/** Distinct ports, ascending. */
+export const sortedPorts = (ports: Iterable<number>): number[] =>
+  [...new Set(ports)].sort((a, b) => a - b);
+
 export const lbName = (lb: LoadBalancer): string =>
   lb.LoadBalancerName ?? lb.LoadBalancerArn.split("/").slice(-2, -1)[0] ?? lb.LoadBalancerArn;
 

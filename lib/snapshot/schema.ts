@@ -276,15 +276,20 @@ const privateAddresses = z
   .array(obj({ PrivateIpAddress: optStr, Primary: z.boolean().optional() }))
   .optional();
 
-/** An interface as DescribeInstances nests it in an instance. */
-export const instanceNetworkInterfaceSchema = obj({
-  NetworkInterfaceId: optStr,
+/** What DescribeNetworkInterfaces and an instance's nested interfaces have in common. */
+const interfaceFields = {
   InterfaceType: optStr,
   SubnetId: optStr,
   VpcId: optStr,
   PrivateIpAddress: optStr,
   PrivateIpAddresses: privateAddresses,
   Groups: groupIdentifiers,
+};
+
+/** An interface as DescribeInstances nests it in an instance. */
+export const instanceNetworkInterfaceSchema = obj({
+  NetworkInterfaceId: optStr,
+  ...interfaceFields,
   Attachment: obj({ DeviceIndex: optNum, AttachmentId: optStr }).optional(),
 });
 
@@ -302,12 +307,7 @@ export const instanceSchema = obj({
 
 export const networkInterfaceSchema = obj({
   NetworkInterfaceId: str,
-  InterfaceType: optStr,
-  SubnetId: optStr,
-  VpcId: optStr,
-  PrivateIpAddress: optStr,
-  PrivateIpAddresses: privateAddresses,
-  Groups: groupIdentifiers,
+  ...interfaceFields,
   Attachment: obj({ InstanceId: optStr, DeviceIndex: optNum }).optional(),
   Description: optStr,
   TagSet: awsTags,

@@ -11,19 +11,22 @@ import {
   describeSecurityGroupPath,
   securityGroupSetOf,
   type ClosedPath,
+  sortedPorts,
 } from "../reachability";
-import { makeFinding, type Rule, type RuleContext } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, severityByFailing, tgLabel, tgResources } from "../views";
 
+/**
+ * NET001: failing targets whose security groups close the checked port to the load balancer
+ * (findings.md, "Network verdicts"); not when a passing target has the same groups.
+ */
 export const securityGroupBlocksHealthCheck: Rule = {
   code: "NET001",
   inputs: SECURITY_GROUP_INPUTS,
   // The verdicts index every EC2 list; only the security-group half is this rule's.
   alsoReads: [...NETWORK_ALSO_READS, "aws.networkAcls"],
-  check,
+  check: eachTargetGroup((tgv, model) => findingFor(model, tgv)),
 };
-
-const sorted = (ports: Iterable<number>) => [...new Set(ports)].sort((a, b) => a - b);
 
 function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   if (!tgv.healthKnown || tgv.loadBalancers.length === 0) return undefined;
@@ -42,8 +45,10 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   }
   if (closed.length === 0) return undefined;
 
-  const checked = sorted(closed.map((c) => c.verdict.port));
-  const traffic = sorted(closed.flatMap((c) => (c.target.port !== null ? [c.target.port] : [])));
+  const checked = sortedPorts(closed.map((c) => c.verdict.port));
+  const traffic = sortedPorts(
+    closed.flatMap((c) => (c.target.port !== null ? [c.target.port] : [])),
+  );
   // The traffic port goes in the same rule when it is a different port and closed too.
   const trafficClosed = closed.flatMap((c) =>
     c.target.port !== null &&
@@ -53,8 +58,8 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       : [],
   );
   const fix = securityGroupFix(model, tgv, closed, {
-    open: sorted([...checked, ...trafficClosed]),
-    binding: sorted([...checked, ...traffic]),
+    open: sortedPorts([...checked, ...trafficClosed]),
+    binding: sortedPorts([...checked, ...traffic]),
   });
   const first = closed[0] as ClosedPath;
   const lb = describeLoadBalancer(first.lb, first.verdict);
@@ -98,12 +103,4 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       `, so the check gets no answer and ${n === 1 ? "the target fails" : `${n} targets fail`} (${[...new Set(closed.map((c) => c.target.reason))].join(", ")}).`,
     remediation: fix.remediation,
   });
-}
-
-/**
- * NET001: failing targets whose security groups close the checked port to the load balancer
- * (findings.md, "Network verdicts"); not when a passing target has the same groups.
- */
-function check({ model }: RuleContext): Finding[] {
-  return model.targetGroups.flatMap((tgv) => findingFor(model, tgv) ?? []);
 }

@@ -9,16 +9,21 @@ import {
   lbName,
   verdictsFor,
   type LoadBalancerVerdict,
+  sortedPorts,
 } from "../reachability";
-import { makeFinding, type Rule, type RuleContext } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, severityByFailing, tgLabel, tgResources } from "../views";
 
+/**
+ * NET002: failing targets whose check, or its answer on the ephemeral ports, a network ACL of
+ * the target's or the load balancer's subnet denies (findings.md, "Network verdicts").
+ */
 export const networkAclBlocksHealthCheck: Rule = {
   code: "NET002",
   inputs: NETWORK_ACL_INPUTS,
   // The verdicts index every EC2 list; only the ACL half is this rule's.
   alsoReads: [...NETWORK_ALSO_READS, "aws.securityGroups"],
-  check,
+  check: eachTargetGroup((tgv, model) => findingFor(model, tgv)),
 };
 
 const range = ([from, to]: readonly [number, number]) =>
@@ -113,7 +118,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
     }
   }
   const all = [...denials.values()];
-  const ports = [...new Set(denied.map((d) => d.hit.verdict.port))].sort((a, b) => a - b);
+  const ports = sortedPorts(denied.map((d) => d.hit.verdict.port));
   const n = denied.length;
   const lb = lbName(denied[0]!.hit.lb);
   const acls = [...new Set(all.map((d) => d.networkAclId))].join(", ");
@@ -148,12 +153,4 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       `so ${isReturn(first) ? `the answer to the health check of ${lb} never gets back` : `the health check of ${lb} never arrives`} and ${n === 1 ? "the target fails" : `${n} targets fail`}.`,
     remediation: all.map(entryCommand).join("\n"),
   });
-}
-
-/**
- * NET002: failing targets whose check, or its answer on the ephemeral ports, a network ACL of
- * the target's or the load balancer's subnet denies (findings.md, "Network verdicts").
- */
-function check({ model }: RuleContext): Finding[] {
-  return model.targetGroups.flatMap((tgv) => findingFor(model, tgv) ?? []);
 }

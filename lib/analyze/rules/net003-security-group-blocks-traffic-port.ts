@@ -8,18 +8,21 @@ import {
   describeLoadBalancer,
   describeSecurityGroupPath,
   type ClosedPath,
+  sortedPorts,
 } from "../reachability";
-import { makeFinding, type Rule, type RuleContext } from "../rule";
+import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { affected, tgLabel, tgResources } from "../views";
 
+/**
+ * NET003: an ALB group checks a port other than its traffic port; the targets pass, but the
+ * security groups close the traffic port (the mirror of NET001: the health port opened by hand).
+ */
 export const securityGroupBlocksTrafficPort: Rule = {
   code: "NET003",
   inputs: SECURITY_GROUP_INPUTS,
   alsoReads: [...NETWORK_ALSO_READS, "aws.networkAcls"],
-  check,
+  check: eachTargetGroup((tgv, model) => findingFor(model, tgv)),
 };
-
-const sorted = (ports: Iterable<number>) => [...new Set(ports)].sort((a, b) => a - b);
 
 function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const checkedPort = tgv.fixedHealthCheckPort;
@@ -34,10 +37,10 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   }
   if (closed.length === 0) return undefined;
 
-  const traffic = sorted(closed.map((c) => c.verdict.port));
+  const traffic = sortedPorts(closed.map((c) => c.verdict.port));
   const fix = securityGroupFix(model, tgv, closed, {
     open: traffic,
-    binding: sorted([...traffic, checkedPort]),
+    binding: sortedPorts([...traffic, checkedPort]),
   });
   const first = closed[0] as ClosedPath;
   const lb = describeLoadBalancer(first.lb, first.verdict);
@@ -72,12 +75,4 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       `The targets look healthy while every request forwarded to them times out (504).`,
     remediation: fix.remediation,
   });
-}
-
-/**
- * NET003: an ALB group checks a port other than its traffic port; the targets pass, but the
- * security groups close the traffic port (the mirror of NET001: the health port opened by hand).
- */
-function check({ model }: RuleContext): Finding[] {
-  return model.targetGroups.flatMap((tgv) => findingFor(model, tgv) ?? []);
 }
