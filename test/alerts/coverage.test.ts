@@ -22,12 +22,27 @@ describe("coverageOf", () => {
   it("sees everything when nothing was missing", () => {
     const { coverage } = coverageFor(breakGateway, (s) => {
       (s.kubernetes as Record<string, unknown>).events = [];
+      Object.assign(s.aws, {
+        instances: [],
+        networkInterfaces: [],
+        securityGroups: [],
+        subnets: [],
+        networkAcls: [],
+      });
     });
     expect(coverage.blockedCodes.size).toBe(0);
     expect(coverage.unauditedTargetGroups.size).toBe(0);
     expect(coverage.targetGroupsListed).toBe(true);
     expect(coverage.scope).toBeUndefined();
     expect(coverage.suppressed.size).toBe(0);
+  });
+
+  it("holds the network codes of a snapshot without EC2 lists (not run is not resolved)", () => {
+    const { coverage } = coverageFor(breakGateway, (s) => {
+      (s.kubernetes as Record<string, unknown>).events = [];
+    });
+    expect([...coverage.blockedCodes].sort()).toEqual(["NET001", "NET002", "NET003"]);
+    expect(covers(coverage, { code: "NET001", targetGroupArn: GW_TG_ARN })).toBe(false);
   });
 
   it("names a target group whose health could not be read", () => {
