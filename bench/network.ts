@@ -6,7 +6,8 @@
  *   latency, for generated clusters of 200 and 2,000 target groups: calls against the floor
  *   (bench/ec2-floor.ts) and wall time, unlimited and at the default client-side rate;
  * - analysis: the network verdict of every listed target (checked port, and traffic port where
- *   the check uses another) at the analysis sizes, which must grow linearly with the targets.
+ *   the check uses another) at the analysis sizes, which must grow linearly with the targets,
+ *   and the whole audit (`analyze`, NET001–NET003 included) with and without the EC2 lists.
  */
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -17,6 +18,8 @@ import { table } from "./table";
 import { NetworkPaths, type TargetSpec } from "../lib/analyze/network";
 import { POD_ENI_ANNOTATION } from "../lib/analyze/network/target-interface";
 import { DEFAULT_EC2_CALLS_PER_SECOND, collectEc2, createEc2Client } from "../lib/collect/ec2";
+import { analyze } from "../lib/analyze";
+import { parseSnapshot } from "../lib/snapshot/read";
 import type { SnapshotInput } from "../lib/snapshot/schema";
 
 interface Size {
@@ -50,6 +53,9 @@ export interface NetworkAnalysisRow {
   indexMs: number;
   evaluateMs: number;
   usPerVerdict: number;
+  /** The whole audit (`analyze`, every rule) with the EC2 lists and without them. */
+  auditWithMs: number;
+  auditWithoutMs: number;
 }
 
 const CREDENTIALS = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" };
@@ -153,6 +159,10 @@ function analysisRow(size: Size, seed: number, runs: number): NetworkAnalysisRow
       best = { indexMs, evaluateMs, ...counted };
     }
   }
+  const withLists = parseSnapshot(structuredClone(snapshot));
+  const without = structuredClone(snapshot);
+  for (const list of EC2_LISTS) delete without.aws[list];
+  const withoutLists = parseSnapshot(without);
   return {
     size,
     targets: best.targets,
@@ -160,7 +170,28 @@ function analysisRow(size: Size, seed: number, runs: number): NetworkAnalysisRow
     indexMs: best.indexMs,
     evaluateMs: best.evaluateMs,
     usPerVerdict: (best.evaluateMs * 1000) / Math.max(1, best.verdicts),
+    auditWithMs: bestOf(Math.min(runs, 3), () => analyze(withLists)),
+    auditWithoutMs: bestOf(Math.min(runs, 3), () => analyze(withoutLists)),
   };
+}
+
+const EC2_LISTS = [
+  "instances",
+  "networkInterfaces",
+  "securityGroups",
+  "subnets",
+  "networkAcls",
+] as const;
+
+/** The fastest of `runs` calls, in ms (each audit builds its own model and verdicts). */
+function bestOf(runs: number, f: () => unknown): number {
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
 }
 
 export interface NetworkSection {
@@ -225,7 +256,16 @@ export function networkTables(section: NetworkSection): string {
     }),
   );
   const analysis = table(
-    ["target groups", "targets", "verdicts", "index ms", "verdicts ms", "µs / verdict"],
+    [
+      "target groups",
+      "targets",
+      "verdicts",
+      "index ms",
+      "verdicts ms",
+      "µs / verdict",
+      "audit ms with EC2 lists",
+      "audit ms without",
+    ],
     section.analysis.map((r) => [
       String(r.size.targetGroups),
       String(r.targets),
@@ -233,6 +273,8 @@ export function networkTables(section: NetworkSection): string {
       r.indexMs.toFixed(1),
       r.evaluateMs.toFixed(1),
       r.usPerVerdict.toFixed(2),
+      r.auditWithMs.toFixed(0),
+      r.auditWithoutMs.toFixed(0),
     ]),
   );
   return `EC2 collection (latency ${section.latencyMs.join("-")} ms, concurrency ${section.concurrency})\n\n${collection}\n\nNetwork verdicts\n\n${analysis}`;

@@ -253,6 +253,23 @@ describe("NET001 SecurityGroupBlocksHealthCheck", () => {
     );
   });
 
+  it("(d) for a load balancer without security groups the rule names its subnets' CIDRs", () => {
+    const [f] = run(
+      gateway((s) => {
+        allTimeOut(s);
+        checkPortClosed(s);
+        // An NLB without security groups: its rules from the backend group admit nothing now.
+        delete s.aws.loadBalancers![0]!.SecurityGroups;
+      }),
+    );
+    expect(f?.evidence.actual.fix).toEqual(["authorize"]);
+    expect(f?.evidence.expected).not.toHaveProperty("outbound");
+    expect(f?.remediation).toBe(
+      `Allow the load balancer's subnets (10.0.101.0/24, 10.0.102.0/24, 10.0.103.0/24) in security group ${NODE_SG} of interface ${nodeEni(0)} on port 31127, 31246:\n` +
+        `aws ec2 authorize-security-group-ingress --group-id ${NODE_SG} --ip-permissions 'IpProtocol=tcp,FromPort=31127,ToPort=31127,IpRanges=[{CidrIp=10.0.101.0/24},{CidrIp=10.0.102.0/24},{CidrIp=10.0.103.0/24}]' 'IpProtocol=tcp,FromPort=31246,ToPort=31246,IpRanges=[{CidrIp=10.0.101.0/24},{CidrIp=10.0.102.0/24},{CidrIp=10.0.103.0/24}]'`,
+    );
+  });
+
   it("adds the egress command when the load balancer's groups let nothing out", () => {
     const [f] = run(
       gateway((s) => {
