@@ -24,8 +24,9 @@ describe("finding catalog", () => {
   });
 
   it("has no rule for a pending code (whoever adds the rule removes `pending`)", () => {
+    // Since NET001–NET003 and TGT006 every code of catalog 1.1 has its rule; a code added as
+    // pending later must not be raised before its rule exists.
     const pending = CATALOG.filter((e) => e.pending).map((e) => e.code);
-    expect(pending.length).toBeGreaterThan(0);
     const ruleCodes = new Set(RULES.map((r) => r.code));
     expect(pending.filter((code) => ruleCodes.has(code))).toEqual([]);
   });
