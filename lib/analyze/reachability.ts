@@ -3,7 +3,7 @@
  * TGT005 gives for timeouts): the snapshot's EC2 lists judged by ./network, once per snapshot.
  */
 import type { LoadBalancer, Source } from "../snapshot/schema";
-import type { Model, TargetGroupView, TargetView } from "./model";
+import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "./model";
 import {
   NetworkPaths,
   POD_ENI_ANNOTATION,
@@ -23,7 +23,10 @@ export const EC2_SOURCES = [
   "aws.networkAcls",
 ] as const satisfies readonly Source[];
 
-/** What a security-group verdict cannot be judged without. */
+/**
+ * What a security-group verdict cannot be judged without, and the join to the objects its fix
+ * goes on (a gap there could change which binding or Service is named).
+ */
 export const SECURITY_GROUP_INPUTS: readonly Source[] = [
   "aws.targetGroups",
   "aws.loadBalancers",
@@ -31,9 +34,10 @@ export const SECURITY_GROUP_INPUTS: readonly Source[] = [
   "aws.networkInterfaces",
   "aws.securityGroups",
   "aws.subnets",
+  ...JOIN_INPUTS,
 ];
 
-/** What a network-ACL verdict cannot be judged without. */
+/** The same for a network-ACL verdict. */
 export const NETWORK_ACL_INPUTS: readonly Source[] = [
   "aws.targetGroups",
   "aws.loadBalancers",
@@ -41,15 +45,14 @@ export const NETWORK_ACL_INPUTS: readonly Source[] = [
   "aws.networkInterfaces",
   "aws.subnets",
   "aws.networkAcls",
+  ...JOIN_INPUTS,
 ];
 
 /**
- * Read when there: ip targets' pods (their branch interface) and the objects a fix goes on. A
- * gap there changes no verdict: a branch interface also holds the pod's address.
+ * Read when there: ip targets' pods (their branch interface) and the Ingresses a fix may go
+ * on. A gap in the pods changes no verdict: a branch interface also holds the pod's address.
  */
 export const NETWORK_ALSO_READS: readonly Source[] = [
-  "kubernetes.targetGroupBindings",
-  "kubernetes.services",
   "kubernetes.ingresses",
   "kubernetes.endpointSlices",
   "kubernetes.pods",
