@@ -1,3 +1,5 @@
+// NET001 detects targets whose security groups shut the load balancer's health check out.
+// The most common real cause of unhealthy targets: one rule or tag fixes it, and nothing else will.
 import type { Finding } from "../finding";
 import { failingWith } from "../health-check";
 import type { Model, TargetGroupView } from "../model";
@@ -14,7 +16,7 @@ import {
   sortedPorts,
 } from "../reachability";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, severityByFailing, tgLabel, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 /**
  * NET001: failing targets whose security groups close the checked port to the load balancer
@@ -73,7 +75,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const outboundOnly = closed.every((c) => c.verdict.securityGroups.inbound.status !== "closed");
   return makeFinding("NET001", {
     severity: severityByFailing(tgv),
-    title: `${tgLabel(tgv)}: security groups block the health check from ${lb.name} on port ${port} (${n} of ${tgv.targets.length} targets)`,
+    title: `${tgv.name}: security groups block the health check from ${lb.name} on port ${port} (${n} of ${tgv.targets.length} targets)`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(closed.map((c) => c.target)),

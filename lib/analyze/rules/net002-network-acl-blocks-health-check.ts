@@ -1,3 +1,5 @@
+// NET002 detects a network ACL entry that denies the health check or its answer.
+// ACLs are stateless and easy to miss: the group looks right while the subnet drops the packets.
 import type { Finding } from "../finding";
 import { failingWith } from "../health-check";
 import type { Model, TargetGroupView, TargetView } from "../model";
@@ -12,7 +14,7 @@ import {
   sortedPorts,
 } from "../reachability";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, severityByFailing, tgLabel, tgResources } from "../views";
+import { affected, severityByFailing, tgResources } from "../finding-parts";
 
 /**
  * NET002: failing targets whose check, or its answer on the ephemeral ports, a network ACL of
@@ -125,7 +127,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const first = all[0] as Denial;
   return makeFinding("NET002", {
     severity: severityByFailing(tgv),
-    title: `${tgLabel(tgv)}: network ACL ${acls} blocks the health check from ${lb} on port ${ports.join(", ")} (${n} of ${tgv.targets.length} targets)`,
+    title: `${tgv.name}: network ACL ${acls} blocks the health check from ${lb} on port ${ports.join(", ")} (${n} of ${tgv.targets.length} targets)`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(denied.map((d) => d.target)),

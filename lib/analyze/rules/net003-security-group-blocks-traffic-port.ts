@@ -1,3 +1,5 @@
+// NET003 detects a traffic port the security groups close while the separate health port passes.
+// Requests time out (504) behind a group that looks healthy, so no health alarm ever fires.
 import type { Finding } from "../finding";
 import type { Model, TargetGroupView } from "../model";
 import { securityGroupFix } from "../network-fixes";
@@ -11,7 +13,7 @@ import {
   sortedPorts,
 } from "../reachability";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
-import { affected, tgLabel, tgResources } from "../views";
+import { affected, tgResources } from "../finding-parts";
 
 /**
  * NET003: an ALB group checks a port other than its traffic port; the targets pass, but the
@@ -49,7 +51,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
   const port = traffic.join(", ");
   return makeFinding("NET003", {
     severity: "critical",
-    title: `${tgLabel(tgv)}: targets pass the check on port ${checkedPort}, but security groups block traffic port ${port} from ${lb.name}`,
+    title: `${tgv.name}: targets pass the check on port ${checkedPort}, but security groups block traffic port ${port} from ${lb.name}`,
     targetGroupArn: tgv.arn,
     resources: tgResources(tgv),
     affectedTargets: affected(closed.map((c) => c.target)),
@@ -67,7 +69,7 @@ function findingFor(model: Model, tgv: TargetGroupView): Finding | undefined {
       },
     },
     rootCause:
-      `Target group ${tgLabel(tgv)} checks port ${checkedPort}, which the security groups open to load balancer ${lb.name}, but ` +
+      `Target group ${tgv.name} checks port ${checkedPort}, which the security groups open to load balancer ${lb.name}, but ` +
       (first.verdict.securityGroups.inbound.status === "closed"
         ? `no rule of the groups of interface ${eni.interfaceId} (${eni.securityGroupIds.join(", ") || "none"})` +
           `${n > 1 ? " and of the other targets' interfaces" : ""} admits it on traffic port ${port}. `
