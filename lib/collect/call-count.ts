@@ -3,14 +3,7 @@
  * commands, so this is the number to compare with the account's API budget (the dashboard's
  * `ElbApiCalls`, the benchmark's floor).
  */
-/** What every SDK client's middleware stack offers (method syntax: any client's stack fits). */
-interface Stack {
-  addRelativeTo(
-    middleware: unknown,
-    options: { relation: "after"; toMiddleware: string; name: string },
-  ): void;
-}
-type Next = (args: object) => Promise<object>;
+import type { Next, Stack } from "./sdk-stack";
 
 const MIDDLEWARE_NAME = "albAuditCallCount";
 const counters = new WeakMap<Stack, { calls: number }>();

@@ -5,6 +5,7 @@
  * Spending at most `rate` calls per second keeps the rest of the refill for the controller.
  * EC2 (./ec2) has buckets of its own and gets a TokenBucket of its own.
  */
+import type { Next, Stack } from "./sdk-stack";
 
 export const DEFAULT_ELB_CALLS_PER_SECOND = 5;
 export const ELB_RATE_ENV = "ELB_CALLS_PER_SECOND";
@@ -87,16 +88,6 @@ export function callsPerSecond(
   }
   return value;
 }
-
-/** What every SDK client's middleware stack offers (method syntax: any client's stack fits). */
-interface Stack {
-  addRelativeTo(
-    middleware: unknown,
-    options: { relation: "after"; toMiddleware: string; name: string },
-  ): void;
-}
-/** The shape every step of the stack shares; the step's own types add nothing here. */
-type Next = (args: object) => Promise<object>;
 
 const MIDDLEWARE_NAME = "albAuditElbRateLimit";
 const attached = new WeakMap<Stack, { bucket?: TokenBucket }>();
