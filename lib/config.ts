@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "./analyze/finding";
-import type { LinkOptions } from "./report/links";
+import { DOCS_BASE_URL, type LinkOptions } from "./report/links";
 import { SNS_FORMATS, type SnsFormat } from "./report/sns-format";
 
 /** One bad variable: its name and what it must be. */
@@ -113,12 +113,7 @@ const envSchema = z
       (v): SnsFormat => v ?? "json",
     ),
     DOCS_BASE_URL: optional(
-      z
-        .string()
-        .regex(
-          /^https:\/\/[^\s"<>|]+$/,
-          "must be an https:// URL (the folder holding findings.md)",
-        ),
+      z.string().regex(DOCS_BASE_URL, "must be an https:// URL (the folder holding findings.md)"),
     ),
     // Set by the Lambda runtime: where this invocation's log goes.
     AWS_LAMBDA_LOG_GROUP_NAME: optional(z.string()),

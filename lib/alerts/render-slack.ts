@@ -9,10 +9,12 @@ import {
   WHERE_TO_READ,
   buildSlackMessage,
   contextBlock,
+  docsLine,
   escapeMrkdwn,
   fitBlocks,
   headerBlock,
-  targetGroupName,
+  logNote,
+  targetGroupLine,
   truncate,
   type SlackBlock,
   type SlackMessage,
@@ -32,12 +34,13 @@ export interface SlackRenderOptions {
   links?: LinkOptions;
 }
 
-function resolvedSection(n: ResolvedNotice): SlackBlock {
+function resolvedSection(n: ResolvedNotice, links: LinkOptions): SlackBlock {
   const r = n.record;
   const lines = [`:white_check_mark: *${r.code} · ${escapeMrkdwn(r.title)}*`];
-  if (r.targetGroupArn) lines.push(`*Target group:* \`${targetGroupName(r.targetGroupArn)}\``);
+  if (r.targetGroupArn) lines.push(targetGroupLine(r.targetGroupArn));
   lines.push(
     `Resolved after ${formatDuration(n.openForMs)} (first seen ${shortTime(r.firstSeen)}, ${notifiedSeverity(n)})`,
+    docsLine(r.code, links),
   );
   return {
     type: "section",
@@ -45,16 +48,23 @@ function resolvedSection(n: ResolvedNotice): SlackBlock {
   };
 }
 
-function resolvedSlack(report: AuditReport, resolved: ResolvedNotice[]): SlackMessage {
+function resolvedSlack(
+  report: AuditReport,
+  resolved: ResolvedNotice[],
+  links: LinkOptions,
+): SlackMessage {
   const headline = `ALB health on ${report.cluster.name}: ${resolved.length} resolved`;
   return {
     text: escapeMrkdwn(headline),
     blocks: fitBlocks(
       [headerBlock(`:white_check_mark: ${headline}`)],
-      resolved.map((n) => [resolvedSection(n)]),
+      resolved.map((n) => [resolvedSection(n, links)]),
       [
         contextBlock(
-          `alb-health-auditor · audited ${report.auditedAt} · gone since the last audit`,
+          [
+            `alb-health-auditor · audited ${report.auditedAt} · gone since the last audit`,
+            ...logNote(links),
+          ].join(" · "),
         ),
       ],
       (kept) => `… and ${resolved.length - kept} more resolved findings: ${WHERE_TO_READ}`,
@@ -83,6 +93,6 @@ export function renderSlack(n: Notification, options: SlackRenderOptions = {}): 
       );
     }
     case "resolved":
-      return resolvedSlack(n.report, n.resolved);
+      return resolvedSlack(n.report, n.resolved, options.links ?? {});
   }
 }

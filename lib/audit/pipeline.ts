@@ -147,7 +147,13 @@ export async function auditRequest(request: AuditRequest, deps: AuditDeps): Prom
   });
   const result: AuditResult =
     request.format === "markdown"
-      ? { report, markdown: renderMarkdown(report, { topologies: topologiesOf(model) }) }
+      ? {
+          report,
+          markdown: renderMarkdown(report, {
+            topologies: topologiesOf(model),
+            ...(config.links ? { links: config.links } : {}),
+          }),
+        }
       : report;
 
   // A dry run is for trying the function out: no message, no metric on the dashboards, and

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SEVERITIES, type Severity } from "../analyze/finding";
 import { CATALOG } from "../analyze/catalog";
+import { DOCS_BASE_URL } from "../report/links";
 import { FORMAT_NAMES } from "./formats";
 
 /** The command line is wrong (exit 2, with a pointer to --help). */
@@ -26,6 +27,7 @@ const OPTIONS = {
   context: { type: "string" },
   out: { type: "string" },
   "no-color": { type: "boolean" },
+  "docs-url": { type: "string" },
   "no-network": { type: "boolean" },
   version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
@@ -50,6 +52,8 @@ Options:
   --kubeconfig FILE [--context C] live mode: use a kubeconfig instead of EKS sign-in with IAM
   --out FILE                      collect: where to write the snapshot
   --no-color                      never colour the text report
+  --docs-url URL                  https:// folder holding findings.md: each finding links its code
+                                  there (default: $DOCS_BASE_URL, else docs/findings.md is named)
   --no-network                    live mode: skip the network checks (no EC2 reads; NET001-NET003 do not run)
   -V, --version                   print the version
   -h, --help                      this help
@@ -75,6 +79,8 @@ export interface CliArgs {
   context?: string;
   out?: string;
   noColor: boolean;
+  /** The https folder of findings.md, for the reports' links (--docs-url or DOCS_BASE_URL). */
+  docsUrl?: string;
   /** Live mode: leave the EC2 lists (network checks) out. */
   noNetwork?: boolean;
   version: boolean;
@@ -115,10 +121,24 @@ export function parseCli(argv: string[]): CliArgs {
     context: values.context,
     out: values.out,
     noColor: values["no-color"] ?? false,
+    ...docsUrl(values["docs-url"]),
     ...(values["no-network"] ? { noNetwork: true } : {}),
     version: values.version ?? false,
     help: values.help ?? false,
   };
+}
+
+/** --docs-url, else DOCS_BASE_URL (the Lambda's variable of the same meaning). */
+function docsUrl(flag: string | undefined): { docsUrl?: string } {
+  const value = flag ?? (process.env.DOCS_BASE_URL || undefined);
+  if (value === undefined) return {};
+  if (!DOCS_BASE_URL.test(value)) {
+    const from = flag === undefined ? "DOCS_BASE_URL" : "--docs-url";
+    throw new UsageError(
+      `${from} must be an https:// URL without spaces, quotes, parentheses or angle brackets (the folder holding findings.md)`,
+    );
+  }
+  return { docsUrl: value };
 }
 
 /** `--only HC001,tgt003 --only BIND001`: codes are checked against the catalog, so a typo is an

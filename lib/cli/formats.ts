@@ -5,6 +5,7 @@
 import type { AuditReport } from "../analyze/finding";
 import { renderHtml } from "../report/html";
 import { renderJson } from "../report/json";
+import type { LinkOptions } from "../report/links";
 import { renderMarkdown } from "../report/markdown";
 import { renderText } from "../report/text";
 import type { GroupTopology } from "../report/topology";
@@ -19,6 +20,8 @@ export interface NamedReport {
 
 export interface RenderOptions {
   color: boolean;
+  /** Where the text and Markdown reports link each code's documentation. */
+  links: LinkOptions;
 }
 
 export interface Renderer {
@@ -32,12 +35,10 @@ const RULE = "=".repeat(78);
 
 export const RENDERERS = {
   text: {
-    single: ({ report }, { color }) => renderText(report, { color }),
-    multiple: (reports, { color }) =>
+    single: ({ report }, options) => renderText(report, options),
+    multiple: (reports, options) =>
       `${reports
-        .map(
-          ({ source, report }) => `${RULE}\n${source}\n${RULE}\n${renderText(report, { color })}`,
-        )
+        .map(({ source, report }) => `${RULE}\n${source}\n${RULE}\n${renderText(report, options)}`)
         .join("\n")}\n${RULE}\n${overview(reports)}`,
   },
   json: {
@@ -51,13 +52,13 @@ export const RENDERERS = {
       )}\n`,
   },
   markdown: {
-    single: ({ report, topologies }) => renderMarkdown(report, { topologies }),
+    single: ({ report, topologies }, { links }) => renderMarkdown(report, { topologies, links }),
     // A top-level heading per snapshot; each report's own headings sit below it.
-    multiple: (reports) =>
+    multiple: (reports, { links }) =>
       reports
         .map(
           ({ source, report, topologies }) =>
-            `# ${source}\n\n${renderMarkdown(report, { topologies })}`,
+            `# ${source}\n\n${renderMarkdown(report, { topologies, links })}`,
         )
         .join("\n"),
   },

@@ -140,11 +140,8 @@ async function run(args: CliArgs, io: CliIO): Promise<number> {
   const color =
     args.output === undefined && io.stdoutIsTTY && !args.noColor && !process.env.NO_COLOR;
   const renderer = RENDERERS[args.format as Format];
-  emit(
-    many ? renderer.multiple(shown, { color }) : renderer.single(shown[0]!, { color }),
-    args,
-    io,
-  );
+  const options = { color, links: args.docsUrl ? { docsBaseUrl: args.docsUrl } : {} };
+  emit(many ? renderer.multiple(shown, options) : renderer.single(shown[0]!, options), args, io);
   return exitCodeFor(
     shown.map((r) => r.report),
     args.failOn,

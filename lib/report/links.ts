@@ -19,6 +19,9 @@ export interface LinkOptions {
   log?: LogLocation;
 }
 
+/** What DOCS_BASE_URL and --docs-url take: an https URL with nothing a message would break on. */
+export const DOCS_BASE_URL = /^https:\/\/[^\s"<>|()`]+$/;
+
 /** The documentation file of the codes, relative to the repository root. */
 export const FINDINGS_DOC = "docs/findings.md";
 
@@ -56,12 +59,20 @@ export function consoleOrigin(region: string): string {
   return `https://${region}.console.aws.amazon.com`;
 }
 
-/** `arn:<partition>:elasticloadbalancing:<region>:...` → region. */
-const arnRegion = (arn: string): string | undefined => arn.split(":")[3] || undefined;
+/**
+ * A target group's ARN, nothing else: a snapshot file can hold any string there, and only an
+ * ARN of this form goes into a URL unencoded (the console's fragment takes it as it is).
+ */
+const TARGET_GROUP_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 
-/** The EC2 console's page of a target group, in the target group's own region. */
-export function targetGroupConsoleUrl(arn: string, fallbackRegion: string): string {
-  const region = arnRegion(arn) ?? fallbackRegion;
+/**
+ * The EC2 console's page of a target group, in the target group's own region; none for a
+ * string that is not a target group's ARN.
+ */
+export function targetGroupConsoleUrl(arn: string): string | undefined {
+  const region = TARGET_GROUP_ARN.exec(arn)?.[1];
+  if (!region) return undefined;
   return `${consoleOrigin(region)}/ec2/home?region=${region}#TargetGroup:targetGroupArn=${arn}`;
 }
 

@@ -2,6 +2,7 @@ import type { AuditReport, Finding } from "../analyze/finding";
 import { mdCode, mdFence, mdText } from "./escape";
 import { blameOf, EDGE_NAMES } from "./blame";
 import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
+import { docsLink, targetGroupConsoleUrl, type LinkOptions } from "./links";
 import { renderMermaid } from "./mermaid";
 import { buildPath } from "./path";
 import type { GroupTopology } from "./topology";
@@ -11,7 +12,10 @@ const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 /** One line of plain text in a table cell (mdText escapes `|`, which would split it). */
 const cell = (s: string) => mdText(s.replace(/\n/g, " "));
 
-function renderFinding(f: Finding): string {
+/** Our own URLs only (links.ts admits no space, parenthesis or angle bracket in them). */
+const mdLink = (label: string, url: string) => `[${mdText(label)}](${url})`;
+
+function renderFinding(f: Finding, links: LinkOptions): string {
   // Text from the cluster is shown as text: an annotation must not become a live link.
   const lines = [
     `### ${ICON[f.severity]} ${f.code} ${mdText(f.name)} (${f.severity})`,
@@ -54,6 +58,11 @@ function renderFinding(f: Finding): string {
     ...mdFence(f.remediation),
     "",
   );
+  const docs = docsLink(f.code, links);
+  lines.push(
+    `**What ${f.code} means:** ${docs.url ? mdLink(docs.label, docs.url) : mdCode(docs.label)}`,
+    "",
+  );
   lines.push(`<sub>fingerprint ${f.fingerprint}</sub>`, "");
   return lines.join("\n");
 }
@@ -62,6 +71,8 @@ export interface MarkdownOptions {
   /** The audited target groups; with them, each group with a warning or critical finding gets
    * a Mermaid picture of its path. */
   topologies?: GroupTopology[];
+  /** Where each code's documentation link points. */
+  links?: LinkOptions;
 }
 
 /** Markdown for tickets and pull requests. */
@@ -76,11 +87,17 @@ export function renderMarkdown(report: AuditReport, options: MarkdownOptions = {
   const topologies = new Map(options.topologies?.map((t) => [t.arn, t]));
   for (const group of groupByTargetGroup(report)) {
     out.push(`## ${mdText(group.label)}`, "");
-    if (group.targetGroupArn) out.push(mdCode(group.targetGroupArn), "");
+    if (group.targetGroupArn) {
+      const page = targetGroupConsoleUrl(group.targetGroupArn);
+      out.push(
+        `${mdCode(group.targetGroupArn)}${page ? ` · ${mdLink("EC2 console", page)}` : ""}`,
+        "",
+      );
+    }
     const topology = group.targetGroupArn ? topologies.get(group.targetGroupArn) : undefined;
     if (topology && group.findings.some((f) => f.severity !== "info"))
       out.push("```mermaid", renderMermaid(buildPath(topology, group.findings)), "```", "");
-    for (const f of group.findings) out.push(renderFinding(f));
+    for (const f of group.findings) out.push(renderFinding(f, options.links ?? {}));
   }
   return `${out.join("\n").trimEnd()}\n`;
 }

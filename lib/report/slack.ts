@@ -85,23 +85,28 @@ const countsLine = (counts: Partial<Record<Severity, number>>): string =>
 const link = (url: string | undefined, label: string) =>
   url ? `<${escapeMrkdwn(url)}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label);
 
+/** The target group by name, linked to its console page. */
+export const targetGroupLine = (arn: string) =>
+  `*Target group:* ${link(targetGroupConsoleUrl(arn), `\`${targetGroupName(arn)}\``)}`;
+
+/** "What HC001 means", linked to the code's documentation. */
+export function docsLine(code: string, links: LinkOptions): string {
+  const docs = docsLink(code, links);
+  return `*What ${code} means:* ${link(docs.url, docs.label)}`;
+}
+
+/** The context line's link to this run's log, when the runtime says where it is. */
+export const logNote = (links: LinkOptions): string[] =>
+  links.log ? [link(logConsoleUrl(links.log), "this run's log")] : [];
+
 /**
  * A finding as two sections: what is wrong, with its links, then the fix alone in a code
  * block, so it can be copied without the prose around it.
  */
-function findingSections(
-  f: Finding,
-  region: string,
-  links: LinkOptions,
-  label?: string,
-): SlackBlock[] {
+function findingSections(f: Finding, links: LinkOptions, label?: string): SlackBlock[] {
   const lines = [`${ICON[f.severity]} *${f.code} · ${escapeMrkdwn(f.title)}*`];
   if (label) lines.unshift(label);
-  if (f.targetGroupArn) {
-    const name = `\`${targetGroupName(f.targetGroupArn)}\``;
-    const url = targetGroupConsoleUrl(f.targetGroupArn, region);
-    lines.push(`*Target group:* <${escapeMrkdwn(url)}|${escapeMrkdwn(name)}>`);
-  }
+  if (f.targetGroupArn) lines.push(targetGroupLine(f.targetGroupArn));
   if (f.affectedTargets.length > 0) {
     const ids = f.affectedTargets.slice(0, 5).map((t) => (t.port ? `${t.id}:${t.port}` : t.id));
     const more = f.affectedTargets.length - ids.length;
@@ -109,8 +114,7 @@ function findingSections(
       `*Failing targets:* ${f.affectedTargets.length} (${ids.join(", ")}${more > 0 ? `, … and ${more} more` : ""})`,
     );
   }
-  const docs = docsLink(f.code, links);
-  lines.push(`*What ${f.code} means:* ${link(docs.url, docs.label)}`);
+  lines.push(docsLine(f.code, links));
   const open = "*Fix:*\n```";
   const close = "```";
   const room = SLACK_LIMITS.sectionText - open.length - close.length;
@@ -147,16 +151,14 @@ export function buildSlackMessage(report: AuditReport, options: SlackOptions): S
 
   const links = options.links ?? {};
   const notes = [`alb-health-auditor · audited ${report.auditedAt}`];
-  if (links.log) notes.push(link(logConsoleUrl(links.log), "this run's log"));
+  notes.push(...logNote(links));
   const hidden = report.findings.length - shown.length;
   if (hidden > 0) notes.push(`${hidden} lower-severity finding(s) not shown`);
   if (summary.suppressed > 0) notes.push(`${summary.suppressed} suppressed`);
   notes.push(...(options.notes ?? []));
 
   // A finding's two sections stay together: a fix without its finding would mislead.
-  const items = shown.map((f) =>
-    findingSections(f, cluster.region, links, options.labels?.get(f.fingerprint)),
-  );
+  const items = shown.map((f) => findingSections(f, links, options.labels?.get(f.fingerprint)));
   return {
     text: escapeMrkdwn(headline),
     blocks: fitBlocks(

@@ -103,19 +103,22 @@ const indent = (text: string, by: string) =>
     .map((line) => (line ? by + line : line))
     .join("\n");
 
+/** The target group's name, and its console page on a line of its own. */
+function targetGroupText(arn: string): string[] {
+  const url = targetGroupConsoleUrl(arn);
+  return [`  Target group: ${targetGroupName(arn)}`, ...(url ? [`    ${url}`] : [])];
+}
+
 const docsLine = (code: string, links: LinkOptions) => {
   const d = docsLink(code, links);
   return d.url ? `Docs: ${d.url}` : `Docs: ${d.label}`;
 };
 
 /** One finding as text; the fix on lines of its own, so it can be copied alone. */
-export function findingText(f: Finding, report: AuditReport, links: LinkOptions, label?: string) {
+export function findingText(f: Finding, links: LinkOptions, label?: string) {
   const lines = [`[${f.severity.toUpperCase()}] ${f.code} ${f.title}`];
   if (label) lines.push(`  ${label}`);
-  if (f.targetGroupArn) {
-    lines.push(`  Target group: ${targetGroupName(f.targetGroupArn)}`);
-    lines.push(`    ${targetGroupConsoleUrl(f.targetGroupArn, report.cluster.region)}`);
-  }
+  if (f.targetGroupArn) lines.push(...targetGroupText(f.targetGroupArn));
   if (f.affectedTargets.length > 0) {
     const ids = f.affectedTargets.slice(0, 10).map((t) => (t.port ? `${t.id}:${t.port}` : t.id));
     const more = f.affectedTargets.length - ids.length;
@@ -128,12 +131,9 @@ export function findingText(f: Finding, report: AuditReport, links: LinkOptions,
   return lines.join("\n");
 }
 
-function resolvedText(r: ResolvedItem, report: AuditReport, links: LinkOptions): string {
+function resolvedText(r: ResolvedItem, links: LinkOptions): string {
   const lines = [`[RESOLVED] ${r.code} ${r.title}`];
-  if (r.targetGroupArn) {
-    lines.push(`  Target group: ${targetGroupName(r.targetGroupArn)}`);
-    lines.push(`    ${targetGroupConsoleUrl(r.targetGroupArn, report.cluster.region)}`);
-  }
+  if (r.targetGroupArn) lines.push(...targetGroupText(r.targetGroupArn));
   lines.push(`  Open for ${r.openFor} (first seen ${r.firstSeen}, ${r.severity})`);
   lines.push(`  ${docsLine(r.code, links)}`, "");
   return lines.join("\n");
@@ -167,13 +167,13 @@ export function viewText(view: MessageView, links: LinkOptions, maxBytes: number
   const tail = "-- alb-health-auditor\n";
   if (view.event === "resolved") {
     head.push(`${view.resolved.length} finding(s) gone since the last audit:`);
-    const items = view.resolved.map((x) => resolvedText(x, r, links));
+    const items = view.resolved.map((x) => resolvedText(x, links));
     return fitItems(head.join("\n"), items, tail, maxBytes);
   }
   if (view.findings.length === 0) {
     return `${head.join("\n")}No finding at or above the threshold.\n\n${tail}`;
   }
-  const items = view.findings.map((f) => findingText(f, r, links, view.labels?.get(f.fingerprint)));
+  const items = view.findings.map((f) => findingText(f, links, view.labels?.get(f.fingerprint)));
   return fitItems(head.join("\n"), items, tail, maxBytes);
 }
 
@@ -198,6 +198,7 @@ const ICON: Record<Severity | "resolved", string> = {
   resolved: ":white_check_mark:",
 };
 
+/** Only the fields the custom-notification page documents (test/support/custom-notification.ts). */
 export interface CustomNotification {
   version: "1.0";
   source: "custom";
@@ -215,7 +216,6 @@ export interface CustomNotification {
     eventType?: string;
     relatedResources?: string[];
     additionalContext?: Record<string, string>;
-    enableCustomActions?: boolean;
   };
 }
 
@@ -263,23 +263,16 @@ function notification(report: AuditReport, p: NoticeParts): CustomNotification {
         region: report.cluster.region,
         ...(p.code ? { code: p.code } : {}),
       },
-      enableCustomActions: true,
     },
   };
 }
 
-function linkSteps(
-  code: string,
-  targetGroupArn: string | null,
-  report: AuditReport,
-  links: LinkOptions,
-): string[] {
+function linkSteps(code: string, targetGroupArn: string | null, links: LinkOptions): string[] {
   const steps: string[] = [];
   const d = docsLink(code, links);
   steps.push(d.url ? `What ${code} means: ${d.url}` : `What ${code} means: ${d.label}`);
-  if (targetGroupArn) {
-    steps.push(`Target group: ${targetGroupConsoleUrl(targetGroupArn, report.cluster.region)}`);
-  }
+  const page = targetGroupArn ? targetGroupConsoleUrl(targetGroupArn) : undefined;
+  if (page) steps.push(`Target group: ${page}`);
   if (links.log) steps.push(`This run's log: ${logConsoleUrl(links.log)}`);
   return steps;
 }
@@ -307,7 +300,7 @@ function openNotice(f: Finding, report: AuditReport, links: LinkOptions, label?:
     title: `${f.code} · ${f.title}`,
     description: lines,
     fix: f.remediation,
-    nextSteps: linkSteps(f.code, f.targetGroupArn, report, links),
+    nextSteps: linkSteps(f.code, f.targetGroupArn, links),
     threadId: threadIdOf(report, f.fingerprint),
     summary: `${f.severity} ${f.code} on ${report.cluster.name}: ${f.title}`,
     targetGroupArn: f.targetGroupArn,
@@ -325,7 +318,7 @@ function resolvedNotice(r: ResolvedItem, report: AuditReport, links: LinkOptions
       ...(r.targetGroupArn ? [`*Target group:* \`${targetGroupName(r.targetGroupArn)}\``] : []),
       `Gone after ${r.openFor} (first seen ${r.firstSeen}, ${r.severity}).`,
     ],
-    nextSteps: linkSteps(r.code, r.targetGroupArn, report, links),
+    nextSteps: linkSteps(r.code, r.targetGroupArn, links),
     threadId: threadIdOf(report, r.fingerprint),
     summary: `resolved ${r.code} on ${report.cluster.name}: ${r.title}`,
     targetGroupArn: r.targetGroupArn,
@@ -444,7 +437,7 @@ export function formatSns(
       (r) =>
         one(
           resolvedNotice(r, report, links),
-          resolvedText(r, report, links),
+          resolvedText(r, links),
           subjectLine(report, `resolved ${r.code}`),
           [r],
         ),
@@ -465,7 +458,7 @@ export function formatSns(
         const label = view.labels?.get(f.fingerprint);
         return one(
           openNotice(f, report, links, label),
-          findingText(f, report, links, label),
+          findingText(f, links, label),
           subjectLine(report, `${f.severity} ${f.code}`),
           [f],
         );

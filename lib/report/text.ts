@@ -1,6 +1,7 @@
 import type { AuditReport, Finding, Severity } from "../analyze/finding";
 import { escapeTerminal as t } from "./escape";
 import { evidenceLines, groupByTargetGroup, resourceName, summaryLine } from "./group";
+import { docsLink, targetGroupConsoleUrl, type LinkOptions } from "./links";
 
 const COLORS: Record<Severity, string> = {
   critical: "\x1b[31m",
@@ -18,7 +19,7 @@ const indent = (text: string, by: string) =>
 
 // Every string from the cluster or a file goes through `t`: ESC or BEL in an annotation must
 // not become a command to the reader's terminal.
-function renderFinding(f: Finding, color: boolean): string {
+function renderFinding(f: Finding, color: boolean, links: LinkOptions): string {
   const sev = f.severity.toUpperCase().padEnd(8);
   const head = color ? `${COLORS[f.severity]}${BOLD}${sev}${RESET}` : sev;
   const lines = [`  ${head} ${t(`${f.code} ${f.name}: ${f.title}`)}`];
@@ -39,11 +40,24 @@ function renderFinding(f: Finding, color: boolean): string {
   if (evidence.length) lines.push("    evidence:", ...evidence.map((e) => `      ${t(e)}`));
   lines.push("    cause:", indent(t(f.rootCause), "      "));
   lines.push("    fix:", indent(t(f.remediation), "      "));
+  const docs = docsLink(f.code, links);
+  lines.push(`    docs:     ${docs.url ?? docs.label}`);
   return lines.join("\n");
 }
 
-/** Terminal report grouped by target group; severity coloured when `color` (stdout is a TTY). */
-export function renderText(report: AuditReport, options: { color: boolean }): string {
+export interface TextOptions {
+  /** Severity in colour (stdout is a TTY). */
+  color: boolean;
+  /** Where each code's `docs:` line points; the run log is the terminal itself. */
+  links?: LinkOptions;
+}
+
+/**
+ * Terminal report grouped by target group: each group with its console page, each finding
+ * with its fix on lines of its own and then where its code is documented.
+ */
+export function renderText(report: AuditReport, options: TextOptions): string {
+  const links = options.links ?? {};
   const out = [
     t(
       `alb-health-auditor: cluster ${report.cluster.name} (${report.cluster.region}), audited ${report.auditedAt}`,
@@ -57,8 +71,12 @@ export function renderText(report: AuditReport, options: { color: boolean }): st
   for (const group of groupByTargetGroup(report)) {
     const label = t(group.label, { oneLine: true });
     out.push("", options.color ? `${BOLD}${label}${RESET}` : label);
-    if (group.targetGroupArn) out.push(`  ${t(group.targetGroupArn, { oneLine: true })}`);
-    for (const f of group.findings) out.push(renderFinding(f, options.color));
+    if (group.targetGroupArn) {
+      out.push(`  ${t(group.targetGroupArn, { oneLine: true })}`);
+      const page = targetGroupConsoleUrl(group.targetGroupArn);
+      if (page) out.push(`  console: ${page}`);
+    }
+    for (const f of group.findings) out.push(renderFinding(f, options.color, links));
   }
   return `${out.join("\n")}\n`;
 }

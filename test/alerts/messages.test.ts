@@ -291,6 +291,25 @@ describe("SNS formats and links on alert messages", () => {
     }
   });
 
+  it("links a resolved finding's docs and console page in Slack, and the run's log", () => {
+    const { fixed, decision } = resolution();
+    const links = {
+      docsBaseUrl: "https://github.com/acme/auditor/blob/main/docs",
+      log: { group: "/aws/lambda/audit", stream: "2026/11/24/[$LATEST]ab", region: "eu-west-1" },
+    };
+    const [resolved] = alertMessages(fixed, decision, { minSeverity: "warning", links });
+    const [section] = sectionTexts(resolved!.slack.blocks);
+    expect(section).toContain(
+      `*Target group:* <https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#TargetGroup:targetGroupArn=${GW_TG_ARN}|\`k8s-istiosys-gw\`>`,
+    );
+    expect(section).toContain(
+      "*What HC001 means:* <https://github.com/acme/auditor/blob/main/docs/findings.md#hc001|docs/findings.md#hc001>",
+    );
+    const context = JSON.stringify(resolved!.slack.blocks.at(-1));
+    expect(context).toContain("|this run's log>");
+    expect(context).toContain("cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/");
+  });
+
   it("links the code's documentation in Slack and e-mail when DOCS_BASE_URL is set", () => {
     const links = { docsBaseUrl: "https://github.com/acme/auditor/blob/main/docs" };
     const [message] = alertMessages(report, escalation(), {

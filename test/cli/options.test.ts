@@ -39,6 +39,29 @@ describe("--version and --help", () => {
   });
 });
 
+describe("--docs-url URL", () => {
+  const DOCS = "https://github.com/acme/alb-health-auditor/blob/main/docs";
+
+  it("links each finding's code there in the text and Markdown reports", async () => {
+    const text = await cli(ONE_WARNING, "--docs-url", DOCS);
+    expect(text.out).toContain(`    docs:     ${DOCS}/findings.md#tp001\n`);
+    const md = await cli(ONE_WARNING, "--format", "markdown", `--docs-url=${DOCS}/`);
+    expect(md.out).toContain(`[docs/findings.md#tp001](${DOCS}/findings.md#tp001)`);
+    // Without it the reports name the file in the repository.
+    expect((await cli(ONE_WARNING)).out).toContain("    docs:     docs/findings.md#tp001\n");
+  });
+
+  it("refuses what is not an https URL a message could carry: one line, exit 2", async () => {
+    for (const bad of ["http://docs.example", "https://docs.example/a(b)"]) {
+      const run = await cli(ONE_WARNING, "--docs-url", bad);
+      expect(run.code).toBe(2);
+      expect(run.out).toBe("");
+      expect(run.err.trim().split("\n")).toHaveLength(1);
+      expect(run.err).toContain("--docs-url must be an https:// URL");
+    }
+  });
+});
+
 describe("--output FILE", () => {
   it("writes the report to the file and nothing to stdout", async () => {
     const file = join(dir, "report.json");

@@ -6,6 +6,9 @@ import { renderMarkdown } from "../../lib/report/markdown";
 import { renderText } from "../../lib/report/text";
 import { GW_TG_ARN } from "../support/scenarios";
 
+const DOCS = "https://github.com/acme/alb-health-auditor/blob/main/docs";
+const CONSOLE = `https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#TargetGroup:targetGroupArn=${GW_TG_ARN}`;
+
 const tp001 = makeFinding("TP001", {
   severity: "warning",
   title: "2/3 nodes run no gateway pod",
@@ -63,7 +66,19 @@ describe("text report", () => {
 
   it("groups findings under their target group, cluster-wide ones under their own heading", () => {
     expect(text).toContain("\ncluster-wide\n  CRITICAL MESH002 HttpProbeBlockedByStrictMtls: ");
-    expect(text).toContain(`\nk8s-istiosys-gw\n  ${GW_TG_ARN}\n  WARNING  TP001 `);
+    expect(text).toContain(
+      `\nk8s-istiosys-gw\n  ${GW_TG_ARN}\n  console: ${CONSOLE}\n  WARNING  TP001 `,
+    );
+  });
+
+  it("ends each finding with its fix on lines of its own, then where its code is documented", () => {
+    expect(text).toContain(
+      `    fix:\n      ${tp001.remediation}\n    docs:     docs/findings.md#tp001\n`,
+    );
+    const linked = renderText(report([tp001]), { color: false, links: { docsBaseUrl: DOCS } });
+    expect(linked).toContain(`    docs:     ${DOCS}/findings.md#tp001\n`);
+    // Nothing of the Lambda's: the terminal is the run's log.
+    expect(linked).not.toContain("cloudwatch");
   });
 
   it("compares expected with actual and lists records one per line", () => {
@@ -101,6 +116,14 @@ describe("markdown report", () => {
     expect(md).toContain("**Fix**\n\n```\nkubectl -n istio-system patch service");
     expect(md).toContain(`<sub>fingerprint ${tp001.fingerprint}</sub>`);
   });
+
+  it("links the target group's console page and, with a docs base URL, the code's section", () => {
+    expect(md).toContain(`\`${GW_TG_ARN}\` · [EC2 console](${CONSOLE})\n`);
+    expect(md).toContain("**What TP001 means:** `docs/findings.md#tp001`\n");
+    expect(renderMarkdown(report([tp001]), { links: { docsBaseUrl: `${DOCS}/` } })).toContain(
+      `**What TP001 means:** [docs/findings.md#tp001](${DOCS}/findings.md#tp001)\n`,
+    );
+  });
 });
 
 describe("JSON report", () => {
@@ -122,6 +145,15 @@ describe("text from the cluster in reports", () => {
     evidence: { expected: {}, actual: { annotation: "\x9b31m see www.evil.example" } },
     rootCause: "<img src=x onerror=alert(1)> mail ops@evil.example",
     remediation: "kubectl annotate svc web a=b\n```\n[link](https://evil.example)",
+  });
+
+  it("links no console page for a target group 'ARN' that is not one", () => {
+    const odd = { ...hostile, targetGroupArn: `${GW_TG_ARN})[x](https://evil.example/y` };
+    const md = renderMarkdown(report([odd]));
+    expect(md).not.toContain("EC2 console");
+    // The ARN stays code, as any text from a snapshot.
+    expect(md).toContain(`\n\`${odd.targetGroupArn}\`\n`);
+    expect(renderText(report([odd]), { color: false })).not.toContain("console:");
   });
 
   it("shows control characters escaped on the terminal, and keeps its own colours", () => {

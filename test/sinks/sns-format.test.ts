@@ -1,9 +1,8 @@
 /**
  * Each SNS format against what its consumer documents: Amazon Q Developer in chat
- * applications custom notifications (version 1.0, source custom, content.textType
- * client-markdown, title ≤ 250, description ≤ 8,000, metadata.threadId), SNS JSON message
- * structure (a `default` text, one per protocol) and SNS subjects (≤ 100 printable ASCII
- * characters, no line break).
+ * applications custom notifications (test/support/custom-notification.ts says which page and
+ * fields), SNS JSON message structure (a `default` text, one per protocol) and SNS subjects
+ * (≤ 100 printable ASCII characters, no line break).
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -19,34 +18,8 @@ import {
   type ResolvedItem,
   type SnsFormat,
 } from "../../lib/report/sns-format";
+import { customNotification } from "../support/custom-notification";
 import { TG, finding, reportOf } from "./reports";
-
-const customNotification = z
-  .object({
-    version: z.literal("1.0"),
-    source: z.literal("custom"),
-    id: z.string().optional(),
-    content: z
-      .object({
-        textType: z.literal("client-markdown"),
-        title: z.string().min(1).max(CHATBOT_LIMITS.title),
-        description: z.string().min(1).max(CHATBOT_LIMITS.description),
-        nextSteps: z.array(z.string().min(1)).max(CHATBOT_LIMITS.nextSteps).optional(),
-        keywords: z.array(z.string().min(1)).max(CHATBOT_LIMITS.keywords).optional(),
-      })
-      .strict(),
-    metadata: z
-      .object({
-        threadId: z.string().min(1),
-        summary: z.string().min(1).max(CHATBOT_LIMITS.summary),
-        eventType: z.string().optional(),
-        relatedResources: z.array(z.string()).optional(),
-        additionalContext: z.record(z.string()).optional(),
-        enableCustomActions: z.boolean().optional(),
-      })
-      .strict(),
-  })
-  .strict();
 
 const structure = z.object({ default: z.string().min(1), email: z.string().min(1) }).strict();
 

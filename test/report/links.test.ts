@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../lib/analyze/catalog";
 import {
+  DOCS_BASE_URL,
   consoleOrigin,
   docsLink,
   githubAnchor,
@@ -41,11 +42,37 @@ describe("links", () => {
   it("opens the target group's console page in its own region and partition", () => {
     const arn =
       "arn:aws:elasticloadbalancing:us-east-2:111122223333:targetgroup/k8s-a/0123456789abcdef";
-    expect(targetGroupConsoleUrl(arn, "eu-west-1")).toBe(
+    expect(targetGroupConsoleUrl(arn)).toBe(
       `https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2#TargetGroup:targetGroupArn=${arn}`,
     );
     expect(consoleOrigin("cn-north-1")).toBe("https://console.amazonaws.cn");
     expect(consoleOrigin("us-gov-west-1")).toBe("https://console.amazonaws-us-gov.com");
+  });
+
+  it("links no string that is not a target group's ARN (a snapshot file can hold anything)", () => {
+    const arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123abcd";
+    expect(targetGroupConsoleUrl(arn)).toContain("#TargetGroup:targetGroupArn=arn:aws:");
+    expect(targetGroupConsoleUrl(`${arn})[x](https://evil.example`)).toBeUndefined();
+    expect(targetGroupConsoleUrl(`${arn}\n`)).toBeUndefined();
+    expect(targetGroupConsoleUrl("web")).toBeUndefined();
+    expect(
+      targetGroupConsoleUrl(
+        arn.replace("arn:aws:", "arn:aws-cn:").replace("eu-west-1", "cn-north-1"),
+      ),
+    ).toMatch(/^https:\/\/console\.amazonaws\.cn\/ec2\/home\?region=cn-north-1#/);
+  });
+
+  it("takes as docs base URL only an https URL that no message format breaks on", () => {
+    expect(DOCS_BASE_URL.test("https://github.com/acme/alb-health-auditor/blob/main/docs")).toBe(
+      true,
+    );
+    for (const bad of [
+      "http://x.example/docs",
+      "https://x.example/a b",
+      "https://x.example/(x)",
+      "https://x.example/<x>",
+    ])
+      expect(DOCS_BASE_URL.test(bad), bad).toBe(false);
   });
 
   it("encodes the log group and stream as the CloudWatch console expects", () => {
