@@ -32,6 +32,7 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NetworkPaths } from "../../lib/analyze/network";
 import { collectSnapshot, fileKubeConfig } from "../../lib/collect";
+import type { ApiCalls } from "../../lib/collect/call-count";
 import { parseSnapshot } from "../../lib/snapshot/read";
 import { collectAws } from "../../lib/collect/aws";
 import { collectEc2, createEc2Client, type Ec2Section } from "../../lib/collect/ec2";
@@ -407,8 +408,11 @@ describe("EC2 collection against moto", () => {
 
 describe("live collection with the network checks (moto and the API server stand-in)", () => {
   let ec2Requests = 0;
+  /** What the collection reports for the Ec2ApiCalls/ElbApiCalls metrics. */
+  let reported: ApiCalls | undefined;
   async function collect(network: boolean | undefined) {
     ec2Requests = 0;
+    reported = undefined;
     const client = createEc2Client("eu-west-1", at);
     client.middlewareStack.add(
       (next) => async (args) => {
@@ -452,6 +456,7 @@ describe("live collection with the network checks (moto and the API server stand
         ec2CallsPerSecond: Infinity,
         ...(network === undefined ? {} : { network }),
         kubernetes: { retries: 0, requestTimeoutMs: 5_000 },
+        onApiCalls: (calls) => (reported = calls),
       });
     } finally {
       await api.close();
@@ -469,6 +474,9 @@ describe("live collection with the network checks (moto and the API server stand
     expect((aws.networkAcls ?? []).length).toBeGreaterThanOrEqual(2);
     expect(snapshot.gaps.filter((g) => g.source.startsWith("aws."))).toEqual([]);
     expect(ec2Requests).toBe(7);
+    // Ec2ApiCalls counts what was sent, as the client's own first middleware saw it.
+    expect(reported?.ec2).toBe(7);
+    expect(reported?.elb).toBeGreaterThan(0);
   });
 
   it("leaves them out with the switch off: not collected, and no EC2 call", async () => {
@@ -483,5 +491,8 @@ describe("live collection with the network checks (moto and the API server stand
       expect(snapshot.aws).not.toHaveProperty(list);
     }
     expect(ec2Requests).toBe(0);
+    // No Ec2ApiCalls rather than a false zero on the dashboard.
+    expect(reported).toBeDefined();
+    expect(reported).not.toHaveProperty("ec2");
   });
 });

@@ -77,7 +77,7 @@ function handlerWith(snapshot: Snapshot, overrides: Partial<AuditDeps> = {}) {
     logger: new Logger({ serviceName: "alb-health-auditor" }),
     collect: async (options) => {
       collected.push(options);
-      options.onApiCalls?.({ elb: 7 });
+      options.onApiCalls?.({ elb: 7, ec2: 4 });
       return snapshot;
     },
     clients: {
@@ -188,6 +188,7 @@ describe("scheduled audit", () => {
     expect(output.emf().filter((doc) => "TargetGroup" in doc)).toEqual([]);
     expect(emfMetric("AuditDurationMs", { Cluster: CLUSTER })).toEqual([1_234]);
     expect(emfMetric("ElbApiCalls", { Cluster: CLUSTER })).toEqual([7]);
+    expect(emfMetric("Ec2ApiCalls", { Cluster: CLUSTER })).toEqual([4]);
     expect(emfMetric("CollectionGaps", { Cluster: CLUSTER })).toEqual([0]);
     expect(emfMetric("SinkFailures", { Cluster: CLUSTER })).toEqual([0]);
 
