@@ -300,6 +300,16 @@ describe("manual payload", () => {
     expect(result.markdown).toContain(result.report.findings[0]!.fingerprint);
   });
 
+  it("links the markdown's codes to DOCS_BASE_URL", async () => {
+    const docsBaseUrl = "https://github.com/acme/alb-health-auditor/blob/main/docs";
+    const result = (await handlerWith(brokenGateway(), {
+      config: config({ links: { docsBaseUrl } }),
+    })({ format: "markdown" }, lambdaContext())) as { markdown: string };
+    expect(result.markdown).toContain(
+      `**What HC001 means:** [docs/findings.md#hc001](${docsBaseUrl}/findings.md#hc001)`,
+    );
+  });
+
   it("publishes nothing and writes no metric on a dry run", async () => {
     const report = (await handlerWith(brokenGateway())(
       { dryRun: true },
