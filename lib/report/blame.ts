@@ -39,26 +39,102 @@ function val(f: Finding, side: Side, key: string): string | undefined {
 const first = (f: Finding, side: Side, keys: string[]): string | undefined =>
   keys.map((k) => val(f, side, k)).find((v) => v !== undefined);
 
-/** An AWS id of the given prefix anywhere in the evidence (`sg-…`, `acl-…`). */
-function awsId(f: Finding, prefix: string): string | undefined {
-  const match = new RegExp(`\\b${prefix}-[0-9a-f]{8,17}\\b`).exec(JSON.stringify(f.evidence));
-  return match?.[0];
-}
-
-const checkedPort = (f: Finding): string | undefined =>
-  first(f, "actual", ["checkedPort", "checkedPorts", "healthCheckPort", "port"]) ??
-  first(f, "expected", ["checkedPort", "port"]);
-
-const trafficPort = (f: Finding): string | undefined =>
-  first(f, "actual", ["trafficPort", "port"]) ?? f.affectedTargets[0]?.port?.toString();
-
-const annotationKeys = (f: Finding): string =>
-  Object.keys(f.evidence.expected)
-    .map((k) => k.replace(/^[\w.]+\/(aws-load-balancer-)?/, ""))
-    .join(", ");
-
 /** Words joined by spaces, the absent ones left out. */
 const words = (...parts: (string | undefined)[]) => parts.filter(Boolean).join(" ");
+
+/** The objects of an evidence list, anything else left out. */
+const records = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v)
+    ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null)
+    : [];
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+
+/** The first two of a list and how many more: "a, b +3 more". */
+function some(items: string[]): string {
+  const shown = items.slice(0, 2).join(", ");
+  return items.length > 2 ? `${shown} +${items.length - 2} more` : shown;
+}
+
+const groupsWord = (ids: string[]) => (ids.length === 1 ? "group" : "groups");
+
+/**
+ * NET001/NET003: who closes the port. Usually the targets' own security groups (no rule admits
+ * the load balancer); when only the way out is closed, the load balancer's groups.
+ */
+function securityGroupsClosing(f: Finding, port: string): string {
+  const targets = records(f.evidence.actual.targets);
+  const closed = (side: string) =>
+    targets.filter((t) => strings(t.closed).some((c) => c.startsWith(side)));
+  const inbound = closed("inbound");
+  if (inbound.length === 0 && closed("outbound").length > 0) {
+    const lb = f.evidence.actual.loadBalancer as { securityGroups?: unknown } | undefined;
+    const ids = strings(lb?.securityGroups);
+    return `load balancer's security ${groupsWord(ids)} ${some(ids)} ${ids.length === 1 ? "lets" : "let"} nothing out on ${port}`;
+  }
+  const ids = [...new Set(inbound.flatMap((t) => strings(t.securityGroups)))];
+  if (ids.length === 0) return `security groups close ${port}`;
+  return `security ${groupsWord(ids)} ${some(ids)} ${ids.length === 1 ? "closes" : "close"} ${port}`;
+}
+
+/** NET002: the ACL that denies, which way, and whether it is the check or its answer. */
+function aclDenying(f: Finding): string {
+  const denials = records(f.evidence.actual.denials);
+  const d = denials[0];
+  if (!d) return words("network ACL denies", val(f, "expected", "port"));
+  // The answer travels back out of the target's subnet, or into the load balancer's.
+  const answer = (d.side === "target") === (d.direction === "outbound");
+  const more = denials.length > 1 ? ` (+${denials.length - 1} more)` : "";
+  return `network ACL ${String(d.networkAcl)} denies ${String(d.direction)} ${String(d.ports)}${answer ? ", the answer" : ""}${more}`;
+}
+
+/** HC005: the settings declared and where, shortened to their last word. */
+function notApplied(f: Finding): string {
+  const entries = Object.entries(f.evidence.expected);
+  const keys = entries.map(([k]) =>
+    k.includes("/") ? k.replace(/^[\w.]+\/(aws-load-balancer-)?/, "") : (k.split(".").pop() ?? k),
+  );
+  const objects = [
+    ...new Set(
+      entries.flatMap(([, v]) => {
+        const object = (v as { object?: unknown } | null)?.object;
+        return typeof object === "string" ? [object] : [];
+      }),
+    ),
+  ];
+  return objects.length > 0
+    ? `${keys.join(", ")} on ${some(objects)} not applied`
+    : `${keys.join(", ")} declared, not applied`;
+}
+
+/** How a node leaves the controller's selection, in the fewest words. */
+const LEFT_OUT: Record<string, (detail: string) => string> = {
+  exclusionLabel: (d) => `label ${/^label (?:[^=\s/]+\/)?([^=\s]+)=/.exec(d)?.[1] ?? "exclusion"}`,
+  fargate: () => "Fargate",
+  nodeSelector: () => "the nodeSelector",
+  taint: () => "a taint",
+  notReady: () => "not Ready",
+};
+
+/** TGT006: why nothing is registered, from the node selection or the endpoints. */
+function emptyGroup(f: Finding): string {
+  const a = f.evidence.actual;
+  if (typeof a.nodes === "number" && typeof a.nodesAdmitted === "number") {
+    if (a.nodesAdmitted > 0) return `admits ${a.nodesAdmitted} of ${a.nodes} nodes, registers none`;
+    const why = new Map<string, number>();
+    for (const n of records(a.nodesLeftOut)) {
+      const text = LEFT_OUT[String(n.rule)]?.(String(n.detail ?? "")) ?? String(n.rule);
+      why.set(text, (why.get(text) ?? 0) + 1);
+    }
+    const reasons = [...why].map(([text, n]) => `${text} on ${n === a.nodes ? `all ${n}` : n}`);
+    return words(`registers 0 of ${a.nodes} nodes:`, some(reasons));
+  }
+  const ready = strings(a.readyEndpoints).length;
+  return ready > 0
+    ? `${ready} ready ${ready === 1 ? "endpoint" : "endpoints"}, none registered`
+    : "no ready endpoint to register";
+}
 
 const BLAME: Record<string, Row> = {
   HC001: {
@@ -87,7 +163,7 @@ const BLAME: Record<string, Row> = {
       return `checks ${val(f, "actual", "healthCheckPort") ?? "a port"}, which nothing serves${now ? ` (health is on ${now})` : ""}`;
     },
   },
-  HC005: { edge: "service-tg", label: (f) => `${annotationKeys(f)} declared, not applied` },
+  HC005: { edge: "service-tg", label: notApplied },
   HC006: {
     edge: "tg-targets",
     label: (f) =>
@@ -116,15 +192,13 @@ const BLAME: Record<string, Row> = {
   },
   NET001: {
     edge: "tg-targets",
-    label: (f) => words("security group", awsId(f, "sg"), "closes", checkedPort(f)),
+    label: (f) => securityGroupsClosing(f, val(f, "expected", "port") ?? "the checked port"),
   },
-  NET002: {
-    edge: "tg-targets",
-    label: (f) => words("network ACL", awsId(f, "acl"), "denies", checkedPort(f)),
-  },
+  NET002: { edge: "tg-targets", label: aclDenying },
   NET003: {
     edge: "tg-targets",
-    label: (f) => words("security group", awsId(f, "sg"), "closes traffic port", trafficPort(f)),
+    label: (f) =>
+      `${securityGroupsClosing(f, words("traffic port", val(f, "expected", "trafficPort")))}: requests time out`,
   },
   TP001: { edge: "targets-service", label: () => "kube-proxy drops here: no local endpoint" },
   TGT001: { edge: "targets-service", label: () => "not part of the cluster any more" },
@@ -142,7 +216,15 @@ const BLAME: Record<string, Row> = {
     label: (f) =>
       `fails, no check explains it (${[...new Set(f.affectedTargets.map((t) => t.reason ?? t.state))].join(", ")})`,
   },
-  TGT006: { edge: "tg-targets", label: () => "no registered target: requests get 503" },
+  // The controller registers the targets: its node selection or the endpoints left it empty.
+  TGT006: {
+    edge: (f) =>
+      f.evidence.actual.targetType === "ip" &&
+      strings(f.evidence.actual.readyEndpoints).length === 0
+        ? "service-pods"
+        : "service-tg",
+    label: emptyGroup,
+  },
   BIND001: { edge: "service-tg", label: () => "no TargetGroupBinding names this group" },
   BIND002: { edge: "targets-service", label: () => "binding names a missing Service or port" },
   BIND003: { edge: "service-tg", label: () => "binding names a target group AWS does not have" },

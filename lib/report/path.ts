@@ -189,6 +189,7 @@ function serviceNode(topology: GroupTopology): PathNode {
       : [
           ...(svc.port ? [`port ${svc.port}`] : []),
           ...(svc.trafficPolicy ? [`externalTrafficPolicy: ${svc.trafficPolicy}`] : []),
+          ...(svc.generatedBy ? [`generated for ${svc.generatedBy}`] : []),
         ],
     health: svc.missing ? "failing" : "neutral",
   };
@@ -204,7 +205,16 @@ export function buildPath(topology: GroupTopology, findings: Finding[]): GroupPa
           id: `lb${i}`,
           column: "lb",
           title: lb.name,
-          lines: lb.kind ? [lb.kind] : [],
+          lines: [
+            ...(lb.kind ? [lb.kind] : []),
+            // The Gateway and route stand in front of the group: what the listener rules come from.
+            ...(topology.gateway
+              ? [
+                  topology.gateway.gateway,
+                  ...(topology.gateway.route ? [topology.gateway.route] : []),
+                ]
+              : []),
+          ],
           health: "neutral",
         }))
       : [

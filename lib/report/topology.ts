@@ -32,8 +32,19 @@ export interface GroupTopology {
   /** "HTTPS traffic-port /healthz". */
   check: string;
   loadBalancers: { name: string; kind: string }[];
-  /** The Service behind the group; `missing` when a binding or tag names one the cluster lacks. */
-  service?: { name: string; port?: string; trafficPolicy?: string; missing?: boolean };
+  /** A group the controller built for a Gateway: "Gateway orders/web", "HTTPRoute orders/api". */
+  gateway?: { gateway: string; route?: string };
+  /**
+   * The Service behind the group; `missing` when a binding or tag names one the cluster lacks;
+   * `generatedBy` the Gateway whose implementation (Istio) generated it and rewrites it.
+   */
+  service?: {
+    name: string;
+    port?: string;
+    trafficPolicy?: string;
+    missing?: boolean;
+    generatedBy?: string;
+  };
   targets: TopologyTarget[];
   /** False when target health could not be read; true when CloudWatch vouched for it unlisted. */
   healthKnown: boolean;
@@ -59,14 +70,29 @@ function servicePortText(tgv: TargetGroupView): string | undefined {
   return `${sp.name ? `${sp.name} ` : ""}${sp.port} → ${sp.targetPort ?? sp.port}${node}`;
 }
 
+const refName = (ref: { namespace: string; name: string }) => `${ref.namespace}/${ref.name}`;
+
+function gatewayOf(tgv: TargetGroupView): GroupTopology["gateway"] {
+  const join = tgv.gateway;
+  if (!join) return undefined;
+  return {
+    gateway: `Gateway ${refName(join.gatewayRef)}`,
+    route: join.route ? `${join.route.kind} ${refName(join.route)}` : undefined,
+  };
+}
+
 function serviceOf(tgv: TargetGroupView): GroupTopology["service"] {
   if (tgv.service) {
     const policy = tgv.service.spec?.externalTrafficPolicy;
+    const generator = tgv.generatedService;
     return {
       name: `${tgv.service.metadata.namespace ?? "default"}/${tgv.service.metadata.name}`,
       port: servicePortText(tgv),
       // Local is the one policy that changes the path (kube-proxy keeps traffic on the node).
       trafficPolicy: policy === "Local" && tgv.targetType === "instance" ? policy : undefined,
+      generatedBy: generator
+        ? `Gateway ${refName(generator.gatewayRef)}${generator.istio ? " (Istio)" : ""}`
+        : undefined,
     };
   }
   const ref = tgv.binding?.spec.serviceRef;
@@ -110,6 +136,7 @@ function topologyOf(tgv: TargetGroupView): GroupTopology {
         lb.LoadBalancerName ?? lb.LoadBalancerArn.split("/").slice(-2, -1)[0] ?? lb.LoadBalancerArn,
       kind: [lb.Type, lb.Scheme].filter(Boolean).join(", "),
     })),
+    gateway: gatewayOf(tgv),
     service: serviceOf(tgv),
     targets: tgv.targets.map((t) => {
       const host = tgv.targetType === "ip" ? t.endpoint?.pod?.metadata.name : t.node?.metadata.name;

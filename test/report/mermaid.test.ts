@@ -52,7 +52,16 @@ describe("Mermaid in the Markdown report", () => {
       );
       const found = blocks(markdown);
       expect(found).toHaveLength(loudGroups.size);
-      for (const text of found) await expect(mermaid.parse(text)).resolves.toBeTruthy();
+      // Each block is one failing group's (its target-group box names it), with its blame drawn.
+      const drawn: string[] = [];
+      for (const text of found) {
+        await expect(mermaid.parse(text)).resolves.toBeTruthy();
+        const db = (await mermaid.mermaidAPI.getDiagramFromText(text)).db;
+        drawn.push(/Target group (\S+)/.exec(decoded(db.getVertices().get("tg")!.text))![1]!);
+        expect(db.getEdges().some((e) => e.text.startsWith("⚠"))).toBe(true);
+      }
+      const names = [...loudGroups].map((arn) => topologies.find((t) => t.arn === arn)!.name);
+      expect(drawn.sort()).toEqual(names.sort());
     },
   );
 

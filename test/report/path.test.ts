@@ -50,7 +50,9 @@ describe("the path of a failing group", () => {
     expect(marked(path)).toContainEqual({
       from: "svc",
       to: "tg",
-      marks: ["HC005: healthcheck-port, healthcheck-path declared, not applied"],
+      marks: [
+        "HC005: healthcheck-port, healthcheck-path on Ingress istio-system/istio-ingress not applied",
+      ],
     });
   });
 
@@ -60,6 +62,76 @@ describe("the path of a failing group", () => {
       { from: "tg", to: "t0", marks: [expect.stringMatching(/^MESH001: STRICT mTLS/)] },
     ]);
     expect(node(path, "t0").lines.some((l) => l.startsWith("10.40.17.58 (orders-api-"))).toBe(true);
+  });
+});
+
+describe("the network, node-selection and Gateway API examples", () => {
+  it("NET001 (example 30) blames the check edge of the timed-out nodes with the targets' security group", async () => {
+    const path = await pathOfExample("30-custom-security-groups-without-backend-rules.json");
+    expect(marked(path)).toEqual([
+      {
+        from: "tg",
+        to: "t0",
+        marks: ["NET001: security group sg-0a7c51e9d2b84f360 closes 31127"],
+      },
+    ]);
+    expect(node(path, "t0")).toMatchObject({ health: "failing", title: "3 targets unhealthy" });
+    expect(node(path, "t0").lines).toContain("Target.Timeout");
+  });
+
+  it("NET001 (example 31) marks only the new node group's target; the three passing nodes stay unmarked", async () => {
+    const path = await pathOfExample("31-new-node-group-without-cluster-security-group.json");
+    expect(marked(path)).toEqual([
+      {
+        from: "tg",
+        to: "t0",
+        marks: ["NET001: security groups sg-07e2b9c4d1a6f5038, sg-0b5f3a8e6c2d19747 close 31127"],
+      },
+    ]);
+    expect(node(path, "t0").lines).toContain("i-0d27c4e9b8f1a3605 (ip-10-40-88-19)");
+    expect(node(path, "t1")).toMatchObject({ health: "healthy", title: "3 targets healthy" });
+  });
+
+  it("TGT006 (example 08) draws the empty group failing and blames the controller's node selection", async () => {
+    const path = await pathOfExample("08-exclusion-label-empties-target-group.json");
+    expect(node(path, "t0")).toMatchObject({ health: "failing", title: "no registered target" });
+    expect(marked(path)).toEqual([
+      {
+        from: "svc",
+        to: "tg",
+        marks: [
+          "TGT006: registers 0 of 3 nodes: label exclude-from-external-load-balancers on all 3",
+        ],
+      },
+    ]);
+  });
+
+  it("Gateway API (example 20): the Gateway and HTTPRoute in front, the TargetGroupConfiguration on the controller's link", async () => {
+    const path = await pathOfExample("20-gateway-api-tgc-not-applied.json");
+    expect(node(path, "lb0").lines).toEqual([
+      "application, internal",
+      "Gateway orders/orders-gw",
+      "HTTPRoute orders/orders-api",
+    ]);
+    expect(marked(path)).toEqual([
+      { from: "tg", to: "t0", marks: ["HC001: checks 8080, health is on 8081"] },
+      {
+        from: "svc",
+        to: "tg",
+        marks: [
+          "HC005: healthCheckPort, healthCheckPath on TargetGroupConfiguration orders/orders-api not applied",
+        ],
+      },
+    ]);
+  });
+
+  it("Istio's Gateway API Service behind an Ingress (example 21) says which Gateway generated it", async () => {
+    const path = await pathOfExample("21-ingress-alb-to-istio-gateway-api-traffic-port.json");
+    expect(node(path, "svc").lines).toContain("generated for Gateway istio-system/public (Istio)");
+    expect(node(path, "lb0").lines).toEqual(["application, internal"]);
+    expect(marked(path)).toEqual([
+      { from: "tg", to: "t0", marks: ["HC001: checks 30486, health is on 31127"] },
+    ]);
   });
 });
 
@@ -159,17 +231,6 @@ describe("boxes and marks", () => {
     const path = buildPath(topo, [finding("TGT003", [target(1)])]);
     expect(node(path, "p0")).toMatchObject({ title: "1 pod not ready", health: "failing" });
     expect(marked(path)).toEqual([{ from: "svc", to: "p0", marks: ["TGT003: no ready endpoint"] }]);
-  });
-
-  it("NET001 names the security group and port from its evidence", () => {
-    const f = finding("NET001", [target(1)], {
-      expected: { open: true },
-      actual: { checkedPort: 30486, securityGroups: [{ id: "sg-0123456789abcdef0" }] },
-    });
-    expect(blameOf(f)).toEqual({
-      edge: "tg-targets",
-      label: "security group sg-0123456789abcdef0 closes 30486",
-    });
   });
 
   it("findings of other groups leave this one unmarked, and a group without findings has no severity", () => {
