@@ -53,6 +53,9 @@ pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; font: 12px/1.4 
 .copy { position: absolute; top: 6px; right: 6px; font: inherit; font-size: 12px; cursor: pointer; }
 .fingerprint { font-size: 11px; color: #666; }
 [hidden] { display: none !important; }
+/* Keyboard use: a focus ring that shows on every control, never hidden under the sticky header. */
+:focus-visible { outline: 3px solid var(--neutral); outline-offset: 2px; border-radius: 2px; }
+.filters input:focus-visible { outline-offset: 1px; }
 @media print { header { position: static; } .copy, .filters { display: none; } details { break-inside: avoid; } }
 `;
 
@@ -83,6 +86,11 @@ export const HTML_SCRIPT = `
   }
   form.addEventListener("change", apply);
   apply();
+  // What Tab reaches scrolls into view below the sticky header, not under it.
+  var header = document.querySelector("header");
+  function pad() { document.documentElement.style.scrollPaddingTop = header.offsetHeight + 8 + "px"; }
+  window.addEventListener("resize", pad);
+  pad();
   function copied(button, ok) {
     button.textContent = ok ? "Copied" : "Select and copy";
     setTimeout(function () { button.textContent = "Copy"; }, 1500);

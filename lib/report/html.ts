@@ -158,7 +158,7 @@ function legendHtml(): string {
     `<p class="legend">` +
     LEGEND.map(
       ([health, text]) =>
-        `<span class="key" style="background:${PALETTE[health].fill};border-color:${PALETTE[health].stroke}">${h(text)}</span>`,
+        `<span class="key" style="background:${PALETTE[health].fill};border-color:${PALETTE[health].stroke};border-style:${PALETTE[health].border}">${h(text)}</span>`,
     ).join("") +
     `<span class="key blamed-key">⚠ thick arrow: where a finding says the path breaks</span></p>`
   );

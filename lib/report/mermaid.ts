@@ -3,10 +3,10 @@
  * requests. Every label is text from the cluster (names, annotation values) and passes
  * through `mermaidText`, so nothing in it can end a label, add a statement or become HTML.
  */
-import type { GroupPath, Health, PathEdge, PathNode } from "./path";
+import type { GroupPath, PathEdge, PathNode } from "./path";
 import { markLines } from "./path";
 import { escapeTerminal } from "./escape";
-import { PALETTE } from "./palette";
+import { PALETTE, withIcon } from "./palette";
 
 /**
  * Mermaid's entity codes (`#35;` is `#`) for every character that means something to the
@@ -23,11 +23,8 @@ export function mermaidText(raw: string): string {
   );
 }
 
-/** A shape per health besides the colour, so the picture reads without colour too. */
-const ICON: Record<Health, string> = { failing: "✖ ", healthy: "✔ ", pending: "◌ ", neutral: "" };
-
 const nodeLabel = (n: PathNode) =>
-  [`${ICON[n.health]}${mermaidText(n.title)}`, ...n.lines.map(mermaidText)].join("<br/>");
+  [withIcon(n.health, mermaidText(n.title)), ...n.lines.map(mermaidText)].join("<br/>");
 
 function edgeLine(e: PathEdge): string {
   const dashed = e.kind === "service-tg";
@@ -47,7 +44,7 @@ export function renderMermaid(path: GroupPath): string {
     const ids = path.nodes.filter((n) => n.health === health).map((n) => n.id);
     if (ids.length === 0) continue;
     const c = PALETTE[health];
-    const dash = health === "failing" ? ",stroke-dasharray:6 3" : "";
+    const dash = c.dash ? `,stroke-dasharray:${c.dash}` : "";
     lines.push(
       `  classDef ${health} fill:${c.fill},stroke:${c.stroke},stroke-width:2px,color:#000${dash}`,
     );

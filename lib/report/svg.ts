@@ -5,15 +5,8 @@
  * wrap), so the picture needs no script and no font from anywhere.
  */
 import { escapeHtml } from "./html-escape";
-import { PALETTE } from "./palette";
-import {
-  COLUMNS,
-  markLines,
-  type GroupPath,
-  type Health,
-  type PathEdge,
-  type PathNode,
-} from "./path";
+import { PALETTE, withIcon } from "./palette";
+import { COLUMNS, markLines, type GroupPath, type PathEdge, type PathNode } from "./path";
 
 // Advance of an 11 px character in a wide sans-serif (DejaVu Sans, the usual Linux fallback),
 // bold a tenth wider: generous, so text stays inside its box in any common font. The browser
@@ -27,9 +20,6 @@ const LABEL_CHARS = 24;
 const NODE_GAP = 16;
 const PLAIN_GAP = 44;
 const LABEL_GAP = LABEL_CHARS * CHAR * BOLD + 40;
-
-const ICON: Record<Health, string> = { failing: "✖", healthy: "✔", pending: "◌", neutral: "" };
-const DASH: Record<Health, string> = { failing: "7 4", healthy: "", pending: "2 3", neutral: "" };
 
 /** Where a long name breaks best: after the last `-`, `.`, `/` or `:` that fits. */
 function cut(word: string, width: number): number {
@@ -75,8 +65,7 @@ interface Box {
 }
 
 function measure(node: PathNode): Omit<Box, "x" | "y"> {
-  const icon = ICON[node.health];
-  const title = wrap(`${icon ? `${icon} ` : ""}${node.title}`, NODE_CHARS);
+  const title = wrap(withIcon(node.health, node.title), NODE_CHARS);
   const body = node.lines.flatMap((l) => wrap(l, NODE_CHARS));
   const chars = Math.max(...title.map((l) => l.length + 1), ...body.map((l) => l.length), 12);
   return {
@@ -93,7 +82,7 @@ const text = (x: number, y: number, line: string, cls: string) =>
 
 function boxSvg(b: Box): string {
   const c = PALETTE[b.node.health];
-  const dash = DASH[b.node.health] ? ` stroke-dasharray="${DASH[b.node.health]}"` : "";
+  const dash = c.dash ? ` stroke-dasharray="${c.dash}"` : "";
   const lines = [
     ...b.title.map((l, i) => text(b.x + PAD, b.y + PAD + 11 + i * LINE, l, "t")),
     ...b.body.map((l, i) => text(b.x + PAD, b.y + PAD + 11 + (b.title.length + i) * LINE, l, "l")),

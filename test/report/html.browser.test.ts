@@ -7,34 +7,21 @@
  * Skipped, with a test whose name says why, only where no Chromium is installed (.ci/run
  * installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../lib/cli/run";
 import { PALETTE } from "../../lib/report/palette";
+import { CHROMIUM, chromiumAvailable, openReport, type OpenReport } from "../../scripts/chromium";
 import { auditExample, EXAMPLES_DIR, exampleFiles } from "../support/audited-examples";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable();
 const OUTPUT = join(process.cwd(), "test-output");
-
-// The flags keep a headless run from reaching out (updates, sync, field trials) or needing a GPU.
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 // What the browser paints; the test's own TypeScript has no DOM library.
 declare function getComputedStyle(el: unknown): Record<string, string>;
+declare const document: { activeElement: unknown };
 const painted = (locator: Locator, property: "stroke" | "strokeDasharray") =>
   locator.evaluate((el, p) => getComputedStyle(el)[p], property);
 
@@ -45,6 +32,17 @@ const rgb = (hex: string) => {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
 };
+
+/** The first group drawn for one example's section. */
+const groupOf = (page: Page, example: string) =>
+  page.locator("section.audit", { hasText: example }).locator("details.group").first();
+
+/** A blamed arrow's callout as a person reads it: its wrapped lines joined again. */
+const calloutText = async (edge: Locator) =>
+  (await edge.locator("text").allTextContents()).reduce((text, line) =>
+    // A name broken after a separator continues on the next line without a space.
+    /[-./:]$/.test(text) ? text + line : `${text} ${line}`,
+  );
 
 if (!available) {
   console.warn(
@@ -58,24 +56,21 @@ if (!available)
   });
 
 describe.runIf(available)("HTML report in a real browser", { timeout: 120_000 }, () => {
-  let context: BrowserContext;
+  let report: OpenReport;
   let page: Page;
-  let profile: string;
-  const requests: string[] = [];
-  const errors: string[] = [];
   let failingGroups: number;
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    let html = "";
-    const code = await runCli([EXAMPLES_DIR, "--format", "html"], {
-      stdout: (text) => (html += text),
+    // The command the README gives: the whole examples/ directory, written with --output.
+    const file = join(OUTPUT, "report.html");
+    const code = await runCli([EXAMPLES_DIR, "--format", "html", "--output", file], {
+      stdout: () => {},
       stderr: () => {},
       stdoutIsTTY: false,
     });
     expect(code).toBe(0);
-    const file = join(OUTPUT, "report.html");
-    writeFileSync(file, html);
+    expect(readFileSync(file, "utf8")).toMatch(/^<!doctype html>/);
 
     const loud = await Promise.all(
       exampleFiles().map(async (name) => {
@@ -88,41 +83,20 @@ describe.runIf(available)("HTML report in a real browser", { timeout: 120_000 },
       }),
     );
     failingGroups = loud.reduce((a, b) => a + b, 0);
-
-    profile = mkdtempSync(join(tmpdir(), "alb-audit-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      offline: true,
-      viewport: { width: 1280, height: 900 },
-    });
-    // Only the report file itself may load; anything else would need the network.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("file:")) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on("pageerror", (err) => errors.push(err.message));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
-    await page.goto(pathToFileURL(file).href);
+    report = await openReport(file, { width: 1280, height: 900 });
+    page = report.page;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await report?.close();
   });
 
   it("opens offline: nothing fetched, no script or policy error", async () => {
     expect(await page.locator("h1").textContent()).toBe(
       `ALB health audit: ${exampleFiles().length} snapshots`,
     );
-    expect(requests).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(report.requests).toEqual([]);
+    expect(report.errors).toEqual([]);
   });
 
   it("draws one picture per failing group, visible without a click", async () => {
@@ -149,21 +123,54 @@ describe.runIf(available)("HTML report in a real browser", { timeout: 120_000 },
   });
 
   it("labels the blamed edge: example 01's check arrow says which ports", async () => {
-    const group = page
-      .locator("section.audit", { hasText: "01-istio-gateway-traffic-port.json" })
-      .locator("details.group")
-      .first();
+    const group = groupOf(page, "01-istio-gateway-traffic-port.json");
     const edge = group.locator("g.edge.blamed");
     expect(await edge.count()).toBe(1);
     expect(await edge.getAttribute("data-from")).toBe("tg");
     expect(await edge.getAttribute("data-to")).toBe("t0");
     expect(await visible(edge.locator("text").first())).toBe(true);
-    const label = (await edge.locator("text").allTextContents()).join(" ");
-    expect(label).toBe("⚠ HC001: checks 30486, health is on 31127");
+    expect(await calloutText(edge)).toBe("⚠ HC001: checks 30486, health is on 31127");
     const stroke = await painted(edge.locator("path"), "stroke");
     expect(stroke).toBe(rgb(PALETTE.failing.stroke));
     expect(await group.locator(".finding .blame").textContent()).toContain(
       "checks 30486, health is on 31127",
+    );
+  });
+
+  it("NET001 (example 31): the one failing node in the failing colour, its arrow labelled with the security groups", async () => {
+    const group = groupOf(page, "31-new-node-group-without-cluster-security-group.json");
+    const failing = group.locator('g.node[data-column="targets"][data-health="failing"]');
+    expect(await failing.count()).toBe(1);
+    expect(await visible(failing)).toBe(true);
+    expect(await painted(failing.locator("rect"), "stroke")).toBe(rgb(PALETTE.failing.stroke));
+    expect(await painted(failing.locator("rect"), "strokeDasharray")).not.toBe("none");
+    expect(await failing.locator("text").allTextContents()).toContain("✖ 1 target unhealthy");
+
+    const edge = group.locator("g.edge.blamed");
+    expect(await edge.count()).toBe(1);
+    expect(await edge.getAttribute("data-codes")).toBe("NET001");
+    expect(await edge.getAttribute("data-to")).toBe(await failing.getAttribute("data-id"));
+    expect(await painted(edge.locator("path"), "stroke")).toBe(rgb(PALETTE.failing.stroke));
+    expect(await visible(edge.locator("text").first())).toBe(true);
+    expect(await calloutText(edge)).toBe(
+      "⚠ NET001: security groups sg-07e2b9c4d1a6f5038, sg-0b5f3a8e6c2d19747 close 31127",
+    );
+    // The three passing nodes: healthy colour, no arrow of theirs blamed.
+    const healthy = group.locator('g.node[data-column="targets"][data-health="healthy"]');
+    expect(await painted(healthy.locator("rect"), "stroke")).toBe(rgb(PALETTE.healthy.stroke));
+    const healthyId = await healthy.getAttribute("data-id");
+    expect(await group.locator(`g.edge.blamed[data-to="${healthyId}"]`).count()).toBe(0);
+  });
+
+  it("TGT006 (example 08): the empty group's box fails, the controller's dashed link says which nodes are left out", async () => {
+    const group = groupOf(page, "08-exclusion-label-empties-target-group.json");
+    const empty = group.locator('g.node[data-column="targets"]');
+    expect(await empty.getAttribute("data-health")).toBe("failing");
+    const edge = group.locator("g.edge.blamed.controller");
+    expect(await edge.getAttribute("data-codes")).toBe("TGT006");
+    expect(await painted(edge.locator("path"), "strokeDasharray")).not.toBe("none");
+    expect(await calloutText(edge)).toBe(
+      "⚠ TGT006: registers 0 of 3 nodes: label exclude-from-external-load-balancers on all 3",
     );
   });
 
@@ -216,11 +223,71 @@ describe.runIf(available)("HTML report in a real browser", { timeout: 120_000 },
     );
   });
 
+  it("works from the keyboard: the filters are labelled checkboxes with a visible focus ring, the groups open and close", async () => {
+    await page.reload();
+    const total = await page.locator(".finding").count();
+    // The first Tab stop is the first filter, named by its label.
+    await page.keyboard.press("Tab");
+    const focused = page.locator(":focus");
+    expect(await focused.getAttribute("name")).toBe("severity");
+    expect(await focused.getAttribute("value")).toBe("critical");
+    expect(await focused.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("solid");
+    expect(await focused.evaluate((el) => getComputedStyle(el).outlineWidth)).toBe("3px");
+    await page.keyboard.press("Space");
+    expect(await visible(page.locator('.finding[data-severity="critical"]'))).toBe(false);
+    expect(await page.locator(".shown").textContent()).not.toBe(
+      `showing ${total} of ${total} findings`,
+    );
+    await page.keyboard.press("Space");
+    expect(await page.locator(".shown").textContent()).toBe(
+      `showing ${total} of ${total} findings`,
+    );
+    // Tab on to the first group's summary; Enter closes it and opens it again.
+    const summary = page.locator("details.group > summary").first();
+    for (let i = 0; i < 40 && !(await summary.evaluate((el) => el === document.activeElement)); i++)
+      await page.keyboard.press("Tab");
+    expect(await summary.evaluate((el) => el === document.activeElement)).toBe(true);
+    const details = page.locator("details.group").first();
+    await page.keyboard.press("Enter");
+    expect(await details.getAttribute("open")).toBeNull();
+    await page.keyboard.press("Enter");
+    expect(await details.getAttribute("open")).not.toBeNull();
+  });
+
+  it("scrolls what Tab reaches out from under the sticky header", async () => {
+    // The control before a group's summary has focus; the summary sits just under the header.
+    const summary = page.locator("details.group > summary").nth(6);
+    await page.evaluate(`(() => {
+      const target = document.querySelectorAll("details.group > summary")[6];
+      const stops = [...document.querySelectorAll("input, button, summary")].filter(
+        (el) => el.getClientRects().length > 0,
+      );
+      stops[stops.indexOf(target) - 1].focus({ preventScroll: true });
+      window.scrollBy(0, target.getBoundingClientRect().top - 4);
+    })()`);
+    await page.keyboard.press("Tab");
+    expect(await summary.evaluate((el) => el === document.activeElement)).toBe(true);
+    const [header, box] = await Promise.all([
+      page.locator("header").boundingBox(),
+      summary.boundingBox(),
+    ]);
+    expect(box!.y).toBeGreaterThanOrEqual(header!.y + header!.height);
+  });
+
   it("saves screenshots for a person to look at", async () => {
     await page.screenshot({ path: join(OUTPUT, "html-report.png") });
-    const figure = page.locator("section.audit", { hasText: "04-nginx" }).locator("figure").first();
-    await figure.scrollIntoViewIfNeeded();
-    await figure.screenshot({ path: join(OUTPUT, "html-report-tp001.png") });
-    expect(existsSync(join(OUTPUT, "html-report.png"))).toBe(true);
+    const shots = {
+      "html-report-tp001.png": "04-nginx-external-traffic-policy-local.json",
+      "html-report-net001.png": "31-new-node-group-without-cluster-security-group.json",
+      "html-report-tgt006.png": "08-exclusion-label-empties-target-group.json",
+      "html-report-gateway-api.png": "20-gateway-api-tgc-not-applied.json",
+    };
+    for (const [png, example] of Object.entries(shots)) {
+      const figure = groupOf(page, example).locator("figure");
+      await figure.scrollIntoViewIfNeeded();
+      await figure.screenshot({ path: join(OUTPUT, png) });
+    }
+    for (const png of ["html-report.png", ...Object.keys(shots)])
+      expect(existsSync(join(OUTPUT, png))).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { renderMarkdown } from "../../lib/report/markdown";
 import { escapeTerminal } from "../../lib/report/escape";
 import { mermaidText, renderMermaid } from "../../lib/report/mermaid";
 import { buildPath } from "../../lib/report/path";
+import { PALETTE } from "../../lib/report/palette";
 import type { GroupTopology } from "../../lib/report/topology";
 import { auditExample, exampleFiles } from "../support/audited-examples";
 
@@ -156,5 +157,32 @@ describe("labels from the cluster cannot break the picture", () => {
   it("escapes what Mermaid, Markdown and HTML would read", () => {
     expect(mermaidText('a"b<c>|d`e;f#g&h')).toBe("a#34;b#60;c#62;#124;d#96;e#59;f#35;g#38;h");
     expect(mermaidText("line\nbreak\u202e")).toBe("line\\nbreak\\u202e");
+  });
+});
+
+describe("the same palette and shapes as the SVG", () => {
+  it("each box gets its health's class: Okabe–Ito colour, icon, and the dashed or dotted border", async () => {
+    const { report, topologies } = await auditExample(
+      "04-nginx-external-traffic-policy-local.json",
+    );
+    const path = buildPath(topologies[0]!, report.findings);
+    const text = renderMermaid(path);
+    const db = (await mermaid.mermaidAPI.getDiagramFromText(text)).db;
+    const vertices = db.getVertices();
+    for (const node of path.nodes) {
+      const style = PALETTE[node.health];
+      const v = vertices.get(node.id)!;
+      if (node.health === "neutral") expect(v.classes).toEqual([]);
+      else expect(v.classes).toContain(node.health);
+      if (style.icon) expect(decoded(v.text).startsWith(`${style.icon} `)).toBe(true);
+    }
+    for (const health of ["failing", "healthy"] as const) {
+      const c = PALETTE[health];
+      const dash = c.dash ? `,stroke-dasharray:${c.dash}` : "";
+      expect(text).toContain(
+        `classDef ${health} fill:${c.fill},stroke:${c.stroke},stroke-width:2px,color:#000${dash}\n`,
+      );
+    }
+    expect(text).toContain(`linkStyle 3 stroke:${PALETTE.failing.stroke},stroke-width:3px`);
   });
 });
