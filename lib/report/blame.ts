@@ -35,10 +35,6 @@ function val(f: Finding, side: Side, key: string): string | undefined {
   return typeof v === "object" ? undefined : String(v);
 }
 
-/** The first of several keys an evidence side may carry (codes whose shape is still settling). */
-const first = (f: Finding, side: Side, keys: string[]): string | undefined =>
-  keys.map((k) => val(f, side, k)).find((v) => v !== undefined);
-
 /** Words joined by spaces, the absent ones left out. */
 const words = (...parts: (string | undefined)[]) => parts.filter(Boolean).join(" ");
 
@@ -174,14 +170,10 @@ const BLAME: Record<string, Row> = {
   HC007: {
     edge: "tg-targets",
     label: (f) => {
-      const lb = first(f, "actual", ["healthCheckTimeoutSeconds", "timeoutSeconds", "timeout"]);
-      const probe = first(f, "expected", [
-        "timeoutSeconds",
-        "healthCheckTimeoutSeconds",
-        "timeout",
-      ]);
+      const lb = val(f, "actual", "HealthCheckTimeoutSeconds");
+      const probe = val(f, "expected", "readinessProbeTimeoutSeconds");
       return lb && probe
-        ? `gives up after ${lb} s, the pods get ${probe} s`
+        ? `gives up after ${lb} s, the pods' probe waits ${probe} s`
         : "gives up before the pods answer";
     },
   },

@@ -28,6 +28,21 @@ import {
 } from "../support/network-scenarios";
 import { healthyInstanceGatewayInput, snapshotOf, tgs } from "../support/scenarios";
 
+/** A finding's frame, for the evidence a test gives it. */
+const exampleLike = (code: string): Finding => ({
+  code,
+  name: code,
+  severity: "warning",
+  title: code,
+  targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/web/1",
+  resources: [],
+  affectedTargets: [],
+  evidence: { expected: {}, actual: {} },
+  rootCause: "",
+  remediation: "",
+  fingerprint: code,
+});
+
 async function exampleFinding(name: string, code: string): Promise<Finding> {
   const { report } = await auditExample(name);
   const f = report.findings.find((x) => x.code === code);
@@ -159,5 +174,21 @@ describe("HC005: the declared settings and the object that declares them", () =>
     expect(blameOf(f).label).toBe(
       "healthcheck-port, healthcheck-path on Ingress istio-system/istio-ingress not applied",
     );
+  });
+});
+
+describe("HC007: both timeouts", () => {
+  it("the load balancer's and the probe's, under the keys the rule writes", () => {
+    const f = {
+      ...exampleLike("HC007"),
+      evidence: {
+        expected: { HealthCheckTimeoutSeconds: ">= 5", readinessProbeTimeoutSeconds: 5 },
+        actual: { HealthCheckTimeoutSeconds: 2, HealthCheckIntervalSeconds: 5 },
+      },
+    };
+    expect(blameOf(f)).toEqual({
+      edge: "tg-targets",
+      label: "gives up after 2 s, the pods' probe waits 5 s",
+    });
   });
 });
