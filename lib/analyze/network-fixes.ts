@@ -3,7 +3,8 @@
  * NET003), on what really controls the rules (findings.md NET001, first that applies):
  * (a) the controller manages backend rules but cannot choose the target's security group (not
  * exactly one of several carries the cluster tag) — tag one; (b) custom load balancer security
- * groups without managed backend rules — the annotation; (c) a hand-made TargetGroupBinding
+ * groups without managed backend rules — the annotation (for a Gateway, its
+ * LoadBalancerConfiguration's field); (c) a hand-made TargetGroupBinding
  * without `spec.networking` — the patch; (d) otherwise the AWS CLI rule itself.
  */
 import type { LoadBalancer, ObjectMeta, SecurityGroup } from "../snapshot/schema";
@@ -15,6 +16,11 @@ import {
   clusterSecurityGroupTag,
 } from "../controller/conventions";
 import type { Model, TargetGroupView } from "./model";
+import type { GatewayApiLists } from "./gateway-api/objects";
+import {
+  manageBackendRulesFix,
+  unmanagedSecurityGroups,
+} from "./gateway-api/load-balancer-configuration";
 import type { NetworkInventory, TargetInterface } from "./network";
 import { networkPaths, type ClosedPath } from "./reachability";
 
@@ -68,6 +74,14 @@ function managesBackendRules(tgv: TargetGroupView): boolean {
   const custom = customSecurityGroups(tgv);
   if (custom) return custom.manage === "true";
   return tgv.manager !== "user";
+}
+
+/** A Gateway's custom security groups without managed backend rules, from its LoadBalancerConfigurations. */
+function gatewaySecurityGroups(model: Model, tgv: TargetGroupView) {
+  if (tgv.manager !== "gateway" || !tgv.gateway) return undefined;
+  if (model.gapSources.has("kubernetes.loadBalancerConfigurations")) return undefined;
+  const lists = model.snapshot.kubernetes as GatewayApiLists;
+  return unmanagedSecurityGroups(lists, tgv.gateway.gateway, tgv.gateway.gatewayClass);
 }
 
 const ownedByController = (meta: ObjectMeta) =>
@@ -223,6 +237,7 @@ export function securityGroupFix(
     parts.push(text);
   };
   const custom = customSecurityGroups(tgv);
+  const unmanaged = gatewaySecurityGroups(model, tgv);
   const manages = managesBackendRules(tgv);
   const handMade =
     tgv.binding && !tgv.binding.spec.networking && !ownedByController(tgv.binding.metadata)
@@ -244,6 +259,7 @@ export function securityGroupFix(
     if (manages && ambiguous) add("cluster-tag", clusterTagFix(inventory, cluster, eni, targets));
     else if (custom && custom.manage !== "true")
       add("managed-backend-rules", annotationFix(custom));
+    else if (unmanaged) add("managed-backend-rules", manageBackendRulesFix(unmanaged));
     else if (handMade) {
       add(
         "binding-networking",

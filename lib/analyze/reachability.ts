@@ -4,6 +4,7 @@
  */
 import type { LoadBalancer, Source } from "../snapshot/schema";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "./model";
+import { GATEWAY_JOIN_SOURCES } from "./gateway-api/view";
 import {
   NetworkPaths,
   POD_ENI_ANNOTATION,
@@ -56,6 +57,9 @@ export const NETWORK_ALSO_READS: readonly Source[] = [
   "kubernetes.ingresses",
   "kubernetes.endpointSlices",
   "kubernetes.pods",
+  // A Gateway's custom security groups are in its (or its class's) LoadBalancerConfiguration.
+  ...GATEWAY_JOIN_SOURCES,
+  "kubernetes.loadBalancerConfigurations",
 ];
 
 /** The reasons a closed path gives: no answer, or the connection refused on the way. */

@@ -38,7 +38,10 @@ export type KubeListName =
 export type GatewayListName = GatewayKind["list"];
 
 export type KubeObject = Record<string, unknown>;
-export type KubernetesLists = Record<KubeListName, KubeObject[]>;
+/** Lists left out of the snapshot when the role or the cluster does not give them (403, 404). */
+export type AbsentListName = "loadBalancerConfigurations";
+export type KubernetesLists = Record<Exclude<KubeListName, AbsentListName>, KubeObject[]> &
+  Partial<Record<AbsentListName, KubeObject[]>>;
 
 export interface KubernetesCollectOptions {
   /** Items per page (`limit`); the API server caps it anyway. Default 500. */
@@ -90,6 +93,8 @@ interface KindSpec {
   redact?: (item: Json) => Json;
   /** A 404 on every variant means the CRD is not installed: an empty list, not a gap. */
   optional?: true;
+  /** A 403 or a 404 leaves the list out: not collected (lib/controller/gateway-api.ts). */
+  absentUnlessReadable?: true;
 }
 
 /** `/api/v1/<plural>` for the core group, `/apis/<group>/<version>/<plural>` otherwise. */
@@ -104,6 +109,7 @@ const GATEWAY_KIND_SPECS: KindSpec[] = GATEWAY_KINDS.map((k) => ({
   label: k.resource,
   variants: k.versions.map((v) => variant(`${k.group}/${v}`, k.kind, k.resource)),
   optional: true,
+  ...(k.absentUnlessReadable ? { absentUnlessReadable: true as const } : {}),
 }));
 
 const KIND_SPECS: KindSpec[] = [
@@ -250,7 +256,11 @@ interface Listed {
   gap?: Gap;
   /** Every variant answered 404: the cluster does not serve this optional kind. */
   notServed?: Gap;
+  /** Not readable (403) or not served (404), for a list the snapshot then leaves out. */
+  absent?: true;
 }
+
+const ABSENT_ON: ReadonlySet<number | undefined> = new Set([403, 404]);
 
 async function listKind(spec: KindSpec, s: Settings): Promise<Listed> {
   let lastError: unknown;
@@ -270,6 +280,10 @@ async function listKind(spec: KindSpec, s: Settings): Promise<Listed> {
       (s.signal?.aborted ? abortReason(s.signal) : describeKubeError(lastError, s.timeoutMs)) +
       (tried.length > 1 ? ` [tried ${tried.join(", ")}]` : ""),
   };
+  if (spec.absentUnlessReadable && !s.signal?.aborted && ABSENT_ON.has(statusOf(lastError))) {
+    s.progress(`${spec.label}: left out of the snapshot (${gap.message})`);
+    return { items: [], absent: true };
+  }
   return spec.optional && !s.signal?.aborted && statusOf(lastError) === 404
     ? { items: [], notServed: gap }
     : { items: [], gap };
@@ -311,6 +325,7 @@ export async function collectKubernetes(
   const notServed: Gap[] = [];
   for (const spec of specs) {
     const result = results.get(spec.list);
+    if (result?.absent) continue;
     lists[spec.list] = result?.items ?? [];
     if (result?.gap) gaps.push(result.gap);
     if (result?.notServed) notServed.push(result.notServed);

@@ -111,11 +111,45 @@ export const TGC_DEFAULT_BLOCK = "spec.defaultConfiguration.healthCheckConfig";
 
 /**
  * The controller's options for a Gateway or its class: a Gateway's
- * `spec.infrastructure.parametersRef` or a GatewayClass's `spec.parametersRef` of this kind may
- * name, in `spec.defaultTargetGroupConfiguration`, a TargetGroupConfiguration whose
- * defaultConfiguration applies below the Service's own (pkg/gateway/gateway_config_resolver.go).
+ * `spec.infrastructure.parametersRef` (in the Gateway's namespace) or a GatewayClass's
+ * `spec.parametersRef` (whose `namespace` is required) of this kind
+ * (controllers/gateway/config_resolver.go, pkg/gateway/gatewayutils/lb_config_utils.go).
  */
 export const LOAD_BALANCER_CONFIGURATION = "LoadBalancerConfiguration";
+/** `kubectl` resource name. */
+export const LBC_RESOURCE = `loadbalancerconfigurations.${TGC_API_GROUP}`;
+/** Both served by the controller's CRD (v1 stored); newest first, as the collector tries them. */
+export const LBC_VERSIONS = ["v1", "v1beta1"] as const;
+
+/**
+ * The fields of a LoadBalancerConfiguration the auditor reads (apis/gateway/v1/
+ * loadbalancerconfig_types.go). `defaultTargetGroupConfiguration.name` names a
+ * TargetGroupConfiguration without `targetReference` in the LoadBalancerConfiguration's namespace
+ * whose props apply to every Service backend of the Gateway, below the Service's own
+ * TargetGroupConfiguration field by field (pkg/gateway/routeutils/backend_service.go). The
+ * security-group fields decide whether the controller opens the targets to the load balancer
+ * (pkg/gateway/model/model_build_security_group.go).
+ */
+export const LBC_FIELDS = {
+  mergingMode: "mergingMode",
+  defaultTargetGroupConfiguration: "defaultTargetGroupConfiguration",
+  securityGroups: "securityGroups",
+  manageBackendSecurityGroupRules: "manageBackendSecurityGroupRules",
+  disableSecurityGroup: "disableSecurityGroup",
+} as const;
+
+/**
+ * `spec.mergingMode` of the class's LoadBalancerConfiguration (the only one honoured) decides,
+ * field by field, whose value wins when the Gateway's and its class's both set one; the class's
+ * by default (pkg/gateway/lb_config_merger.go). The two default TargetGroupConfigurations merge
+ * the same way: `defaultConfiguration` field by field, `routeConfigurations` of the winner only
+ * (pkg/gateway/tg_config_constructor.go, MergeDefaultTGCs).
+ */
+export const LBC_MERGE_MODES = {
+  preferGatewayClass: "prefer-gateway-class",
+  preferGateway: "prefer-gateway",
+} as const;
+export const LBC_DEFAULT_MERGE_MODE = LBC_MERGE_MODES.preferGatewayClass;
 
 /** `healthCheckConfig` field of each health-check setting; the codes are under `matcher`. */
 export const TGC_HEALTH_CHECK_FIELDS = {
@@ -139,13 +173,23 @@ export const TGC_PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTPS", "TCP
 export interface GatewayKind {
   /** The snapshot list (`kubernetes.<list>`). */
   list:
-    "gatewayClasses" | "gateways" | (typeof ROUTE_LISTS)[RouteKind] | "targetGroupConfigurations";
+    | "gatewayClasses"
+    | "gateways"
+    | (typeof ROUTE_LISTS)[RouteKind]
+    | "targetGroupConfigurations"
+    | "loadBalancerConfigurations";
   kind: string;
   /** The API resource (RBAC, URLs). */
   resource: string;
   group: string;
   /** Tried in this order; a 404 on every one means the CRD is not installed. */
   versions: readonly string[];
+  /**
+   * A 403 or a 404 leaves the list out of the snapshot (not collected) instead of a gap or an
+   * empty list: an extension of the snapshot that older roles do not grant, whose absence the
+   * engine answers as it did before the list existed.
+   */
+  absentUnlessReadable?: true;
 }
 
 const gatewayKind = (
@@ -175,4 +219,14 @@ export const GATEWAY_KINDS: readonly GatewayKind[] = [
     TGC_VERSIONS,
     TGC_API_GROUP,
   ),
+  {
+    ...gatewayKind(
+      "loadBalancerConfigurations",
+      LOAD_BALANCER_CONFIGURATION,
+      "loadbalancerconfigurations",
+      LBC_VERSIONS,
+      TGC_API_GROUP,
+    ),
+    absentUnlessReadable: true,
+  },
 ];

@@ -473,6 +473,21 @@ export const targetGroupConfigurationSchema = obj({
   }).optional(),
 });
 
+/**
+ * The controller's Gateway-wide options (gateway.k8s.aws LoadBalancerConfiguration): what the
+ * engine reads of them; the rest passes through.
+ */
+export const loadBalancerConfigurationSchema = obj({
+  metadata: objectMetaSchema,
+  spec: obj({
+    mergingMode: optStr,
+    defaultTargetGroupConfiguration: obj({ name: str }).optional(),
+    securityGroups: z.array(str).optional(),
+    manageBackendSecurityGroupRules: z.boolean().optional(),
+    disableSecurityGroup: z.boolean().optional(),
+  }).optional(),
+});
+
 // ---------------------------------------------------------------- the document
 
 export const gapSchema = obj({ source: str, message: str, targetGroupArn: optStr });
@@ -512,6 +527,7 @@ export const OPTIONAL_LIST_SCHEMAS = {
     udpRoutes: routeSchema,
     tlsRoutes: routeSchema,
     targetGroupConfigurations: targetGroupConfigurationSchema,
+    loadBalancerConfigurations: loadBalancerConfigurationSchema,
   },
 } as const;
 
@@ -606,6 +622,7 @@ export type GatewayClass = z.infer<typeof gatewayClassSchema>;
 export type Gateway = z.infer<typeof gatewaySchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type TargetGroupConfiguration = z.infer<typeof targetGroupConfigurationSchema>;
+export type LoadBalancerConfiguration = z.infer<typeof loadBalancerConfigurationSchema>;
 
 /**
  * A validated snapshot with every required list present (a missing one became empty plus a gap);
@@ -642,6 +659,7 @@ export interface Snapshot {
     udpRoutes?: Route[];
     tlsRoutes?: Route[];
     targetGroupConfigurations?: TargetGroupConfiguration[];
+    loadBalancerConfigurations?: LoadBalancerConfiguration[];
     [k: string]: unknown;
   };
   gaps: Gap[];

@@ -36,6 +36,7 @@ export const OPTIONAL_SOURCES = [
   "kubernetes.udpRoutes",
   "kubernetes.tlsRoutes",
   "kubernetes.targetGroupConfigurations",
+  "kubernetes.loadBalancerConfigurations",
 ] as const;
 export type RequiredSource = (typeof SOURCES)[number];
 export type OptionalSource = (typeof OPTIONAL_SOURCES)[number];

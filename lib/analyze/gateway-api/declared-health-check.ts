@@ -6,8 +6,11 @@
  * the TargetGroupConfiguration in the Service's namespace whose `targetReference` names the
  * Service (kind `Service` or unset) gives its most specific `routeConfigurations[]` entry for
  * the route — kind+namespace+name, then kind+namespace, then kind — or else its
- * `defaultConfiguration`; without a `healthCheckConfig` there, the Gateway-level one applies
- * (catalog 1.1: `targetReference.kind: Gateway` naming the group's Gateway), chosen the same way.
+ * `defaultConfiguration`; without a `healthCheckConfig` there, the Gateway-wide default applies:
+ * the TargetGroupConfiguration a LoadBalancerConfiguration of the Gateway or its class names
+ * (./load-balancer-configuration: the winner's routeConfigurations entry, else the defaults'
+ * `defaultConfiguration` in precedence order); without one, the Gateway-level one of catalog 1.1
+ * (`targetReference.kind: Gateway` naming the group's Gateway), chosen the same way.
  * `healthCheckConfig` is taken whole: a Service-level block replaces the Gateway's, and only the
  * fields of the block in effect are declared; every other field is the controller's default.
  */
@@ -27,11 +30,13 @@ import {
   type Json,
 } from "./objects";
 import type { RouteRef } from "./join";
+import type { DefaultTgc, GatewayDefaults } from "./load-balancer-configuration";
 
 /** The settings a health check has, named as the remediation builders name them. */
 export type HealthCheckSetting = keyof typeof TGC_HEALTH_CHECK_FIELDS | "successCodes";
 
-export type TgcLevel = "service" | "gateway";
+/** `default`: named by a LoadBalancerConfiguration; `gateway`: catalog 1.1's Gateway-level one. */
+export type TgcLevel = "service" | "default" | "gateway";
 
 /** A `healthCheckConfig` block of one TargetGroupConfiguration. */
 export interface TgcBlock {
@@ -42,6 +47,8 @@ export interface TgcBlock {
   /** Where the block is, for evidence and patches: `spec.defaultConfiguration.healthCheckConfig`. */
   path: string;
   config: Json;
+  /** For a `default` block: the LoadBalancerConfiguration that names its TargetGroupConfiguration. */
+  via?: Omit<DefaultTgc, "tgc">;
 }
 
 export interface DeclaredSetting {
@@ -136,16 +143,22 @@ function matchEntry(entries: unknown[], route: RouteIdentity): EntryMatch {
   return best ? { index: best.index } : undefined;
 }
 
-/** The block one TargetGroupConfiguration gives the route, if it has one. */
+/**
+ * The block one TargetGroupConfiguration gives the route, if it has one: its routeConfigurations
+ * entry for the route, else the `defaultConfiguration` of `defaults` in order (two merged
+ * Gateway-wide defaults: the winner's entries only, then either's defaultConfiguration).
+ */
 function blockOf(
   tgc: GatewayApiObject,
   level: TgcLevel,
   route: RouteIdentity,
+  defaults: readonly GatewayApiObject[] = [tgc],
 ): TgcBlock | { unknown: string } | undefined {
   const spec = record(tgc.spec) ?? {};
   const entries = array(spec.routeConfigurations);
   const match = matchEntry(entries, route);
-  if (match && "unknown" in match) return match;
+  if (match && "unknown" in match)
+    return { unknown: `${match.unknown}, and ${tgcName(tgc)} has route-specific entries` };
   if (match) {
     const config = record(
       record(record(entries[match.index])?.targetGroupProps)?.healthCheckConfig,
@@ -154,8 +167,29 @@ function blockOf(
     if (config) return { tgc, level, entry: match.index, path, config };
   }
   // A matched entry without a healthCheckConfig takes the defaultConfiguration's, field by field.
-  const config = record(record(spec.defaultConfiguration)?.healthCheckConfig);
-  return config ? { tgc, level, entry: -1, path: TGC_DEFAULT_BLOCK, config } : undefined;
+  for (const source of defaults) {
+    const config = record(record(record(source.spec)?.defaultConfiguration)?.healthCheckConfig);
+    if (config) return { tgc: source, level, entry: -1, path: TGC_DEFAULT_BLOCK, config };
+  }
+  return undefined;
+}
+
+/** The Gateway-wide default's block for the route, from the defaults in precedence order. */
+function defaultsBlock(
+  defaults: readonly DefaultTgc[],
+  route: RouteIdentity,
+): TgcBlock | { unknown: string } | undefined {
+  const [winner] = defaults;
+  if (!winner) return undefined;
+  const block = blockOf(
+    winner.tgc,
+    "default",
+    route,
+    defaults.map((d) => d.tgc),
+  );
+  if (!block || "unknown" in block) return block;
+  const use = defaults.find((d) => d.tgc === block.tgc) ?? winner;
+  return { ...block, via: { lbc: use.lbc, from: use.from, namedBy: use.namedBy } };
 }
 
 /** Only the fields the block declares, each with where it is written. */
@@ -182,16 +216,16 @@ export function declaredSettings(block: TgcBlock): DeclaredSetting[] {
 
 /**
  * The health check declared for the target group of `service` behind `gateway` for `route`.
- * `lists.targetGroupConfigurations` absent means not collected: unknown. `unseenDefaults` names
- * the LoadBalancerConfiguration the Gateway or its class uses: its default TargetGroupConfiguration
- * would apply below the Service's own, so without a Service-level block the verdict is held.
+ * `lists.targetGroupConfigurations` absent means not collected: unknown. `defaults` are the
+ * Gateway-wide defaults of its LoadBalancerConfigurations: they apply below the Service's own
+ * block, so when they are unknown and no Service-level block applies the verdict is held.
  */
 export function declaredHealthCheck(
   lists: GatewayApiLists,
   service: { namespace: string; name: string },
   gateway: { namespace: string; name: string },
   route: RouteIdentity,
-  unseenDefaults?: string,
+  defaults: GatewayDefaults = { status: "none" },
 ): DeclaredHealthCheck {
   const tgcs = lists.targetGroupConfigurations;
   if (tgcs === undefined)
@@ -201,22 +235,19 @@ export function declaredHealthCheck(
   const withService = serviceTgc ? { serviceTgc } : {};
   for (const [tgc, level] of [
     [serviceTgc, "service"],
+    [undefined, "default"],
     [gatewayTgc, "gateway"],
   ] as const) {
-    if (level === "gateway" && unseenDefaults) {
-      return {
-        status: "unknown",
-        reason: `${unseenDefaults}, whose defaultTargetGroupConfiguration would apply and is not in the snapshot`,
-      };
-    }
-    if (!tgc) continue;
-    const block = blockOf(tgc, level, route);
+    if (level === "default" && defaults.status === "unknown")
+      return { status: "unknown", reason: defaults.reason };
+    const block =
+      level === "default"
+        ? defaults.status === "known"
+          ? defaultsBlock(defaults.defaults, route)
+          : undefined
+        : tgc && blockOf(tgc, level, route);
     if (!block) continue;
-    if ("unknown" in block)
-      return {
-        status: "unknown",
-        reason: `${block.unknown}, and ${tgcName(tgc)} has route-specific entries`,
-      };
+    if ("unknown" in block) return { status: "unknown", reason: block.unknown };
     return { status: "declared", block, settings: declaredSettings(block), ...withService };
   }
   return { status: "none", ...withService };

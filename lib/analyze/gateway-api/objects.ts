@@ -24,6 +24,7 @@ export interface GatewayApiLists {
   udpRoutes?: readonly GatewayApiObject[];
   tlsRoutes?: readonly GatewayApiObject[];
   targetGroupConfigurations?: readonly GatewayApiObject[];
+  loadBalancerConfigurations?: readonly GatewayApiObject[];
 }
 
 export type Json = Record<string, unknown>;

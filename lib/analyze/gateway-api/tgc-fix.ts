@@ -6,9 +6,12 @@
  * Where it goes: the block in effect when the Service's own configuration holds it (patched in
  * place, so its other fields stay); else that configuration's `defaultConfiguration` (created
  * when the Service has none). A Service-level block replaces the Gateway-level one whole, so a
- * new block restates the Gateway-level fields it would otherwise drop.
+ * new block restates the Gateway-level fields it would otherwise drop. When the block in effect
+ * is a LoadBalancerConfiguration's default, the same change made in that default is offered too:
+ * it reaches every Service of those Gateways that has no block of its own.
  */
 import {
+  LOAD_BALANCER_CONFIGURATION,
   TGC_DEFAULT_API_VERSION,
   TGC_DEFAULT_BLOCK,
   TGC_HEALTH_CHECK_FIELDS,
@@ -16,7 +19,7 @@ import {
   TGC_RESOURCE,
 } from "../../controller/gateway-api";
 import { namespaceOf, record, type GatewayApiObject, type Json } from "./objects";
-import type { DeclaredHealthCheck, HealthCheckSetting } from "./declared-health-check";
+import type { DeclaredHealthCheck, HealthCheckSetting, TgcBlock } from "./declared-health-check";
 
 export type HealthCheckValues = Partial<Record<HealthCheckSetting, string | number>>;
 
@@ -72,6 +75,50 @@ export interface TgcFixInput {
   apiVersion?: string;
 }
 
+/** The command that sets `change` in a block in place, keeping its other fields. */
+function patchInPlace(block: TgcBlock, change: Json): string {
+  const name = block.tgc.metadata.name;
+  const ns = namespaceOf(block.tgc);
+  if (block.entry < 0) {
+    return `kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=merge -p ${shellJson({
+      spec: { defaultConfiguration: { healthCheckConfig: change } },
+    })}`;
+  }
+  // routeConfigurations is a list: a merge patch would replace every entry, a JSON patch
+  // sets the fields of this one.
+  const base = `/spec/routeConfigurations/${block.entry}/targetGroupProps/healthCheckConfig`;
+  const ops = Object.entries(change).map(([field, value]) => ({
+    op: "add",
+    path: `${base}/${field}`,
+    value,
+  }));
+  return `kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=json -p ${shellJson(ops)}`;
+}
+
+const tgcKey = (tgc: GatewayApiObject) => `${namespaceOf(tgc)}/${tgc.metadata.name}`;
+
+/** `TargetGroupConfiguration ns/name (the default that LoadBalancerConfiguration … names)`. */
+export function blockOwner(block: TgcBlock): string {
+  const via = block.via
+    ? ` (the Gateway-wide default that ${LOAD_BALANCER_CONFIGURATION} ${tgcKey(block.via.lbc)} of ${block.via.namedBy} names)`
+    : "";
+  return `TargetGroupConfiguration ${tgcKey(block.tgc)}${via}`;
+}
+
+/**
+ * For a Gateway-wide default in effect: the same change made in the default itself, which every
+ * Service behind the Gateways of that LoadBalancerConfiguration without its own block takes.
+ */
+function defaultAlternative(declared: TgcFixInput["declared"], change: Json): string {
+  if (declared.status !== "declared" || declared.block.level !== "default") return "";
+  const { block } = declared;
+  return (
+    `\nOr change the default itself, ${block.path} of ${blockOwner(block)}, for every Service ` +
+    `behind those Gateways that has no healthCheckConfig of its own:\n` +
+    `Command: ${patchInPlace(block, change)}`
+  );
+}
+
 /** The remediation text: which object and block, the YAML, the command. */
 export function targetGroupConfigurationFix(input: TgcFixInput): string {
   const { service, declared, grpc } = input;
@@ -83,39 +130,21 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
   const serviceTgc = declared.serviceTgc;
 
   if (own) {
-    const name = own.tgc.metadata.name;
-    const ns = namespaceOf(own.tgc);
-    const head = `Set in TargetGroupConfiguration ${ns}/${name}, ${own.path} (the block in effect for this target group):`;
-    if (own.entry < 0) {
-      return (
-        `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
-        `Command: kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=merge -p ${shellJson({
-          spec: { defaultConfiguration: { healthCheckConfig: change } },
-        })}`
-      );
-    }
-    // routeConfigurations is a list: a merge patch would replace every entry, a JSON patch
-    // sets the fields of this one.
-    const base = `/spec/routeConfigurations/${own.entry}/targetGroupProps/healthCheckConfig`;
-    const ops = Object.entries(change).map(([field, value]) => ({
-      op: "add",
-      path: `${base}/${field}`,
-      value,
-    }));
     return (
-      `${head}${yaml({ healthCheckConfig: change }, "")}\n` +
-      `Command: kubectl -n ${ns} patch ${TGC_RESOURCE} ${name} --type=json -p ${shellJson(ops)}`
+      `Set in TargetGroupConfiguration ${tgcKey(own.tgc)}, ${own.path} (the block in effect for this target group):` +
+      `${yaml({ healthCheckConfig: change }, "")}\nCommand: ${patchInPlace(own, change)}`
     );
   }
 
-  // The Gateway-level block (or the controller's defaults) is in effect: a Service-level block
-  // takes over whole, so it keeps the Gateway-level fields this fix does not change.
+  // A Gateway-wide block (or the controller's defaults) is in effect: a Service-level block
+  // takes over whole, so it keeps the Gateway-wide fields this fix does not change.
   const inherited = declared.status === "declared" ? declared.block.config : {};
   const block: Json = { ...inherited, ...change };
   const restated =
     declared.status === "declared"
-      ? ` It restates the fields of ${declared.block.path} of TargetGroupConfiguration ${namespaceOf(declared.block.tgc)}/${declared.block.tgc.metadata.name}, which a Service-level healthCheckConfig replaces whole.`
+      ? ` It restates the fields of ${declared.block.path} of ${blockOwner(declared.block)}, which a Service-level healthCheckConfig replaces whole.`
       : "";
+  const alternative = defaultAlternative(declared, change);
   if (serviceTgc) {
     const name = serviceTgc.metadata.name;
     return (
@@ -125,7 +154,7 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
         {
           spec: { defaultConfiguration: { healthCheckConfig: block } },
         },
-      )}`
+      )}${alternative}`
     );
   }
   const manifest: Json = {
@@ -141,7 +170,7 @@ export function targetGroupConfigurationFix(input: TgcFixInput): string {
   return (
     `Service ${service.namespace}/${service.name} has no TargetGroupConfiguration; create one.${restated}\n` +
     `${body}\n` +
-    `Command: kubectl apply -f - <<'EOF'\n${body}\nEOF`
+    `Command: kubectl apply -f - <<'EOF'\n${body}\nEOF${alternative}`
   );
 }
 

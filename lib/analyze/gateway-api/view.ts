@@ -12,7 +12,8 @@ import {
 } from "./declared-health-check";
 import { generatedFor, type GeneratedGatewayService } from "./istio-gateway";
 import { gatewayIndex, joinGateway, type GatewayIndex, type GatewayJoin } from "./join";
-import { loadBalancerConfigurationOf, type GatewayApiLists } from "./objects";
+import { gatewayDefaults } from "./load-balancer-configuration";
+import type { GatewayApiLists } from "./objects";
 
 const sourceOf = (k: GatewayKind) => `kubernetes.${k.list}` as const satisfies Source;
 
@@ -21,7 +22,7 @@ export const GATEWAY_SOURCES: readonly Source[] = GATEWAY_KINDS.map(sourceOf);
 
 /** The lists the Gateway joins read (route lists: every kind, as the tag decides which). */
 export const GATEWAY_JOIN_SOURCES: readonly Source[] = GATEWAY_KINDS.filter(
-  (k) => k.list !== "targetGroupConfigurations",
+  (k) => k.list !== "targetGroupConfigurations" && k.list !== "loadBalancerConfigurations",
 ).map(sourceOf);
 
 /** A list that could not be read (a gap) is no evidence either way: joined as not collected. */
@@ -62,7 +63,7 @@ export function gatewayParts(
           ref,
           gateway.gatewayRef,
           routeIdentity(gateway.route, gateway.routeKind),
-          loadBalancerConfigurationOf(gateway.gateway, gateway.gatewayClass),
+          gatewayDefaults(index.lists, gateway.gateway, gateway.gatewayClass),
         )
       : undefined;
   return {

@@ -19,7 +19,12 @@ import { ref, tgResources } from "../finding-parts";
 import { ALB, INGRESS_PREFIX, NLB } from "../../controller/conventions";
 import type { DeclaredSetting, HealthCheckSetting } from "../gateway-api/declared-health-check";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
-import { TGC_PROTOCOLS, TGC_RESOURCE } from "../../controller/gateway-api";
+import {
+  LBC_RESOURCE,
+  LOAD_BALANCER_CONFIGURATION,
+  TGC_PROTOCOLS,
+  TGC_RESOURCE,
+} from "../../controller/gateway-api";
 import { healthCheckFix } from "../remediation";
 
 export const healthCheckAnnotationNotApplied: Rule = {
@@ -390,10 +395,14 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
   }
   const warning = latestWarning(tgv, model);
   if (warning) actual["controllerEvent"] = eventEvidence(warning);
+  const lbc = block.via?.lbc;
+  const lbcKey = lbc ? `${lbc.metadata.namespace ?? "default"}/${lbc.metadata.name}` : "";
   const gatewayLevel =
     block.level === "gateway"
       ? ` That block is the Gateway-level one: the controller applies a TargetGroupConfiguration that targets a Gateway to a Service's target group only when a LoadBalancerConfiguration names it (defaultTargetGroupConfiguration); the Service's own configuration always applies.`
-      : "";
+      : block.via
+        ? ` That block is the Gateway-wide default that ${LOAD_BALANCER_CONFIGURATION} ${lbcKey} of ${block.via.namedBy} names (spec.defaultTargetGroupConfiguration); the Service has no block of its own.`
+        : "";
   const why = warning
     ? `The controller says why it does not apply them: ${describeWarning(warning)} (CTRL001), so the target group keeps its previous settings.`
     : invalid.length > 0
@@ -410,6 +419,7 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
     resources: [
       ...tgResources(tgv),
       ref("TargetGroupConfiguration", block.tgc.metadata),
+      ...(lbc ? [ref(LOAD_BALANCER_CONFIGURATION, lbc.metadata)] : []),
       ref("Gateway", gw),
     ],
     affectedTargets: [],
@@ -432,7 +442,11 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
         ? `${healthCheckFix(tgv, Object.fromEntries(declared.settings.map((d) => [d.setting, d.value])))}\n`
         : "") +
       `Find why Gateway ${gw.namespace}/${gw.name} is not reconciled: kubectl -n ${gw.namespace} describe gateway ${gw.name} (its Programmed and Accepted conditions)${routeText}, ` +
-      `kubectl -n ${tgcNs} describe ${TGC_RESOURCE} ${tgcName}, and ` +
+      `kubectl -n ${tgcNs} describe ${TGC_RESOURCE} ${tgcName}, ` +
+      (lbc
+        ? `kubectl -n ${lbc.metadata.namespace ?? "default"} describe ${LBC_RESOURCE} ${lbc.metadata.name}, `
+        : "") +
+      `and ` +
       `kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${gw.namespace}/${gw.name}. ` +
       `Once it reconciles, the target group takes the declared values.`,
   });

@@ -315,10 +315,14 @@ describe("tgcTargeting", () => {
   });
 });
 
-describe("declaredHealthCheck under a LoadBalancerConfiguration", () => {
+describe("declaredHealthCheck under a LoadBalancerConfiguration not collected", () => {
   const LBC = "Gateway edge/public-gw names LoadBalancerConfiguration edge/alb-config";
+  const unseen = {
+    status: "unknown" as const,
+    reason: `${LBC}, whose defaultTargetGroupConfiguration would apply and is not in the snapshot`,
+  };
   const declared = (tgcs: GatewayApiObject[]) =>
-    declaredHealthCheck({ targetGroupConfigurations: tgcs }, SVC, GW, ROUTE, LBC);
+    declaredHealthCheck({ targetGroupConfigurations: tgcs }, SVC, GW, ROUTE, unseen);
 
   it("holds the verdict when no Service-level block applies: the LBC's default may", () => {
     for (const tgcs of [
