@@ -41,6 +41,8 @@ export const PATHS = {
   tlsRoutesV1: "/apis/gateway.networking.k8s.io/v1/tlsroutes",
   targetGroupConfigurationsV1: "/apis/gateway.k8s.aws/v1/targetgroupconfigurations",
   targetGroupConfigurationsV1beta1: "/apis/gateway.k8s.aws/v1beta1/targetgroupconfigurations",
+  loadBalancerConfigurationsV1: "/apis/gateway.k8s.aws/v1/loadbalancerconfigurations",
+  loadBalancerConfigurationsV1beta1: "/apis/gateway.k8s.aws/v1beta1/loadbalancerconfigurations",
 } as const;
 
 /** The field labels the API server accepts in a field selector for core/v1 Events. */

@@ -12,6 +12,8 @@ import {
   binding,
   clusterCollections,
   gatewayCollections,
+  loadBalancerConfiguration,
+  range,
   targetGroupConfiguration,
 } from "./kube-objects";
 
@@ -165,5 +167,104 @@ describe("collectKubernetes: Gateway API kinds", () => {
     expect(sources(notServed)).not.toContain("kubernetes.httpRoutes");
     // A 500 is not "not served": v1beta1 is not tried in its place.
     expect(s.requests.some((r) => r.path === PATHS.targetGroupConfigurationsV1beta1)).toBe(false);
+  });
+});
+
+describe("collectKubernetes: LoadBalancerConfigurations (an optional extension)", () => {
+  const lbcList = (apiVersion: string, items: Record<string, unknown>[]) => ({
+    listKind: "LoadBalancerConfigurationList",
+    apiVersion,
+    items,
+  });
+
+  it("lists them page by page at v1", async () => {
+    const items = range(5, (i) => loadBalancerConfiguration(`team-${i}`, "alb-config"));
+    const s = await start((o) => {
+      o.collections[PATHS.loadBalancerConfigurationsV1] = lbcList("gateway.k8s.aws/v1", items);
+    });
+    const { lists, gaps } = await collectKubernetes(connect(s.url), { ...fast, pageSize: 2 });
+    expect(
+      lists.loadBalancerConfigurations?.map((l) => (l.metadata as { namespace: string }).namespace),
+    ).toEqual(items.map((l) => l.metadata.namespace));
+    expect(lists.loadBalancerConfigurations?.[0]).toMatchObject({
+      apiVersion: "gateway.k8s.aws/v1",
+      kind: "LoadBalancerConfiguration",
+      spec: { defaultTargetGroupConfiguration: { name: "alb-config-defaults" } },
+    });
+    expect(sources(gaps)).not.toContain("kubernetes.loadBalancerConfigurations");
+    const pages = s.requests.filter((r) => r.path === PATHS.loadBalancerConfigurationsV1);
+    expect(pages).toHaveLength(3);
+    expect(pages.slice(1).every((r) => r.continue !== null)).toBe(true);
+  });
+
+  it("falls back to v1beta1 when only that is served", async () => {
+    const s = await start((o) => {
+      o.collections[PATHS.loadBalancerConfigurationsV1beta1] = lbcList("gateway.k8s.aws/v1beta1", [
+        loadBalancerConfiguration("edge", "alb-config", "gateway.k8s.aws/v1beta1"),
+      ]);
+    });
+    const { lists } = await collectKubernetes(connect(s.url), fast);
+    expect(lists.loadBalancerConfigurations).toEqual([
+      expect.objectContaining({ apiVersion: "gateway.k8s.aws/v1beta1" }),
+    ]);
+  });
+
+  it("leaves the list out, with no gap, when the CRD is not served (404) or the role lacks it (403)", async () => {
+    for (const answer of [
+      undefined,
+      {
+        status: 403,
+        reason: "Forbidden",
+        message:
+          'loadbalancerconfigurations.gateway.k8s.aws is forbidden: User "auditor" cannot list resource "loadbalancerconfigurations" in API group "gateway.k8s.aws" at the cluster scope',
+      },
+    ]) {
+      const s = await start((o) => {
+        o.collections[PATHS.loadBalancerConfigurationsV1beta1] = lbcList(
+          "gateway.k8s.aws/v1beta1",
+          [loadBalancerConfiguration("edge", "alb-config")],
+        );
+        if (answer) o.answers = { [PATHS.loadBalancerConfigurationsV1]: answer };
+        // 404 case: v1beta1 is not served either.
+        else delete o.collections[PATHS.loadBalancerConfigurationsV1beta1];
+      });
+      const progress: string[] = [];
+      const { lists, gaps, notServed } = await collectKubernetes(connect(s.url), {
+        ...fast,
+        onProgress: (m) => progress.push(m),
+      });
+      expect("loadBalancerConfigurations" in lists).toBe(false);
+      expect(sources([...gaps, ...notServed])).not.toContain(
+        "kubernetes.loadBalancerConfigurations",
+      );
+      expect(
+        progress.some((m) => m.startsWith("loadbalancerconfigurations: left out of the snapshot")),
+      ).toBe(true);
+      // A 403 is the role, whichever version: v1beta1 is not tried in its place.
+      if (answer)
+        expect(s.requests.some((r) => r.path === PATHS.loadBalancerConfigurationsV1beta1)).toBe(
+          false,
+        );
+      await s.close();
+      server = undefined;
+    }
+  });
+
+  it("keeps a served list that cannot be read a gap (500)", async () => {
+    const s = await start((o) => {
+      o.answers = {
+        [PATHS.loadBalancerConfigurationsV1]: {
+          status: 500,
+          reason: "InternalError",
+          message: "etcdserver: request timed out",
+        },
+      };
+    });
+    const { lists, gaps } = await collectKubernetes(connect(s.url), fast);
+    expect(lists.loadBalancerConfigurations).toEqual([]);
+    expect(gaps).toContainEqual({
+      source: "kubernetes.loadBalancerConfigurations",
+      message: "etcdserver: request timed out (500)",
+    });
   });
 });

@@ -114,6 +114,17 @@ export const targetGroupConfiguration = (namespace: string, svc: string, apiVers
   },
 });
 
+export const loadBalancerConfiguration = (
+  namespace: string,
+  name: string,
+  apiVersion = "gateway.k8s.aws/v1",
+) => ({
+  apiVersion,
+  kind: "LoadBalancerConfiguration",
+  metadata: { name, namespace },
+  spec: { scheme: "internal", defaultTargetGroupConfiguration: { name: `${name}-defaults` } },
+});
+
 /** The Gateway API kinds of a cluster with the standard channel and the controller's CRDs. */
 export function gatewayCollections(): Record<string, Collection> {
   const list = (listKind: string, apiVersion: string, items: Record<string, unknown>[]) => ({
