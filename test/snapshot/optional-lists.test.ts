@@ -101,4 +101,33 @@ describe("optional lists in the snapshot", () => {
       "aws.networkAcls[0].Entries[0].Egress",
     );
   });
+
+  it("reads LoadBalancerConfigurations: the fields the engine reads are checked, the rest kept", () => {
+    const lbc = (spec: Record<string, unknown>) => ({
+      apiVersion: "gateway.k8s.aws/v1",
+      kind: "LoadBalancerConfiguration",
+      metadata: { name: "alb-config", namespace: "edge" },
+      spec,
+    });
+    const full = lbc({
+      scheme: "internal",
+      mergingMode: "prefer-gateway",
+      defaultTargetGroupConfiguration: { name: "gw-defaults" },
+      securityGroups: ["sg-0frontend"],
+      manageBackendSecurityGroupRules: true,
+      listenerConfigurations: [{ protocolPort: "HTTPS:443", defaultCertificate: "arn:cert" }],
+    });
+    const snapshot = parseSnapshot(
+      withLists({ kubernetes: { loadBalancerConfigurations: [full, lbc({})] } }),
+    );
+    expect(snapshot.kubernetes.loadBalancerConfigurations).toEqual([full, lbc({})]);
+    const bad = (spec: Record<string, unknown>) => () =>
+      parseSnapshot(withLists({ kubernetes: { loadBalancerConfigurations: [lbc(spec)] } }));
+    expect(bad({ defaultTargetGroupConfiguration: {} })).toThrow(
+      "kubernetes.loadBalancerConfigurations[0].spec.defaultTargetGroupConfiguration.name: required",
+    );
+    expect(bad({ manageBackendSecurityGroupRules: "true" })).toThrow(
+      "kubernetes.loadBalancerConfigurations[0].spec.manageBackendSecurityGroupRules",
+    );
+  });
 });

@@ -48,7 +48,10 @@ export interface TgcBlock {
   path: string;
   config: Json;
   /** For a `default` block: the LoadBalancerConfiguration that names its TargetGroupConfiguration. */
-  via?: Omit<DefaultTgc, "tgc">;
+  via?: Omit<DefaultTgc, "tgc"> & {
+    /** Defaults with a healthCheckConfig of their own that this one wins over, and why. */
+    over?: { defaults: DefaultTgc[]; mergingMode: string };
+  };
 }
 
 export interface DeclaredSetting {
@@ -176,7 +179,7 @@ function blockOf(
 
 /** The Gateway-wide default's block for the route, from the defaults in precedence order. */
 function defaultsBlock(
-  defaults: readonly DefaultTgc[],
+  { defaults, mergingMode }: Extract<GatewayDefaults, { status: "known" }>,
   route: RouteIdentity,
 ): TgcBlock | { unknown: string } | undefined {
   const [winner] = defaults;
@@ -189,7 +192,13 @@ function defaultsBlock(
   );
   if (!block || "unknown" in block) return block;
   const use = defaults.find((d) => d.tgc === block.tgc) ?? winner;
-  return { ...block, via: { lbc: use.lbc, from: use.from, namedBy: use.namedBy } };
+  const losers = defaults.filter(
+    (d) =>
+      d !== use &&
+      record(record(record(d.tgc.spec)?.defaultConfiguration)?.healthCheckConfig) !== undefined,
+  );
+  const over = mergingMode && losers.length > 0 ? { over: { defaults: losers, mergingMode } } : {};
+  return { ...block, via: { lbc: use.lbc, from: use.from, namedBy: use.namedBy, ...over } };
 }
 
 /** Only the fields the block declares, each with where it is written. */
@@ -243,7 +252,7 @@ export function declaredHealthCheck(
     const block =
       level === "default"
         ? defaults.status === "known"
-          ? defaultsBlock(defaults.defaults, route)
+          ? defaultsBlock(defaults, route)
           : undefined
         : tgc && blockOf(tgc, level, route);
     if (!block) continue;

@@ -45,8 +45,8 @@ export type GatewayLbcs =
   /** Neither the Gateway nor its class names a LoadBalancerConfiguration. */
   | { status: "none" }
   | { status: "unknown"; reason: string }
-  /** Those in use, the one whose fields win first. */
-  | { status: "known"; uses: LbcUse[] };
+  /** Those in use, the one whose fields win first; `mergingMode` when both are in use. */
+  | { status: "known"; uses: LbcUse[]; mergingMode?: string };
 
 interface Wanted {
   from: LbcOwner;
@@ -119,10 +119,11 @@ export function lbcsOf(
     uses.push({ lbc, from: ref.from, namedBy: ref.namedBy });
   }
   const cls = uses.find((u) => u.from === "GatewayClass");
-  const gatewayFirst = cls !== undefined && mergingMode(cls.lbc) === LBC_MERGE_MODES.preferGateway;
+  const mode = cls && uses.length > 1 ? { mergingMode: mergingMode(cls.lbc) } : {};
+  const gatewayFirst = mode.mergingMode === LBC_MERGE_MODES.preferGateway;
   const rank = (u: LbcUse) =>
     u.from === "GatewayClass" ? (gatewayFirst ? 1 : 0) : gatewayFirst ? 0 : 1;
-  return { status: "known", uses: uses.sort((a, b) => rank(a) - rank(b)) };
+  return { status: "known", uses: uses.sort((a, b) => rank(a) - rank(b)), ...mode };
 }
 
 /** A TargetGroupConfiguration a LoadBalancerConfiguration names as the Gateway-wide default. */
@@ -135,7 +136,7 @@ export type GatewayDefaults =
   | { status: "none" }
   | { status: "unknown"; reason: string }
   /** The defaults that apply, the one whose fields (and routeConfigurations) win first. */
-  | { status: "known"; defaults: DefaultTgc[] };
+  | { status: "known"; defaults: DefaultTgc[]; mergingMode?: string };
 
 const lbcName = (lbc: GatewayApiObject) => `${LOAD_BALANCER_CONFIGURATION} ${keyOfObject(lbc)}`;
 
@@ -172,7 +173,9 @@ export function gatewayDefaults(
     }
     defaults.push({ ...use, tgc });
   }
-  return defaults.length > 0 ? { status: "known", defaults } : { status: "none" };
+  if (defaults.length === 0) return { status: "none" };
+  const mode = defaults.length > 1 && lbcs.mergingMode ? { mergingMode: lbcs.mergingMode } : {};
+  return { status: "known", defaults, ...mode };
 }
 
 /** The LoadBalancerConfiguration field in effect: the first in precedence that sets it. */

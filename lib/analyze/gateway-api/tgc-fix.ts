@@ -99,8 +99,19 @@ const tgcKey = (tgc: GatewayApiObject) => `${namespaceOf(tgc)}/${tgc.metadata.na
 
 /** `TargetGroupConfiguration ns/name (the default that LoadBalancerConfiguration … names)`. */
 export function blockOwner(block: TgcBlock): string {
-  const via = block.via
-    ? ` (the Gateway-wide default that ${LOAD_BALANCER_CONFIGURATION} ${tgcKey(block.via.lbc)} of ${block.via.namedBy} names)`
+  const v = block.via;
+  const over = v?.over
+    ? `; it wins over ${v.over.defaults
+        .map(
+          (d) =>
+            `TargetGroupConfiguration ${tgcKey(d.tgc)}, the default of ${LOAD_BALANCER_CONFIGURATION} ${tgcKey(d.lbc)} of ${d.namedBy}`,
+        )
+        .join(
+          " and ",
+        )}, whose healthCheckConfig the controller drops (spec.mergingMode of the class's ${LOAD_BALANCER_CONFIGURATION}: ${v.over.mergingMode})`
+    : "";
+  const via = v
+    ? ` (the Gateway-wide default that ${LOAD_BALANCER_CONFIGURATION} ${tgcKey(v.lbc)} of ${v.namedBy} names${over})`
     : "";
   return `TargetGroupConfiguration ${tgcKey(block.tgc)}${via}`;
 }
@@ -110,11 +121,13 @@ export function blockOwner(block: TgcBlock): string {
  * Service behind the Gateways of that LoadBalancerConfiguration without its own block takes.
  */
 function defaultAlternative(declared: TgcFixInput["declared"], change: Json): string {
-  if (declared.status !== "declared" || declared.block.level !== "default") return "";
-  const { block } = declared;
+  const block = declared.status === "declared" ? declared.block : undefined;
+  const via = block?.via;
+  if (!block || !via) return "";
+  const scope = via.from === "GatewayClass" ? `every Gateway of ${via.namedBy}` : via.namedBy;
   return (
-    `\nOr change the default itself, ${block.path} of ${blockOwner(block)}, for every Service ` +
-    `behind those Gateways that has no healthCheckConfig of its own:\n` +
+    `\nOr change the default itself, ${block.path} of TargetGroupConfiguration ${tgcKey(block.tgc)}: ` +
+    `every Service behind ${scope} that has no healthCheckConfig of its own takes it.\n` +
     `Command: ${patchInPlace(block, change)}`
   );
 }
