@@ -135,7 +135,6 @@ export const LBC_FIELDS = {
   defaultTargetGroupConfiguration: "defaultTargetGroupConfiguration",
   securityGroups: "securityGroups",
   manageBackendSecurityGroupRules: "manageBackendSecurityGroupRules",
-  disableSecurityGroup: "disableSecurityGroup",
 } as const;
 
 /**

@@ -484,7 +484,6 @@ export const loadBalancerConfigurationSchema = obj({
     defaultTargetGroupConfiguration: obj({ name: str }).optional(),
     securityGroups: z.array(str).optional(),
     manageBackendSecurityGroupRules: z.boolean().optional(),
-    disableSecurityGroup: z.boolean().optional(),
   }).optional(),
 });
 
