@@ -76,6 +76,12 @@ const ROUTES: {
         "targetgroupconfigurations",
         "targetGroupConfigurations",
       ],
+      [
+        "gateway.k8s.aws/v1",
+        "LoadBalancerConfiguration",
+        "loadbalancerconfigurations",
+        "loadBalancerConfigurations",
+      ],
     ] as const
   ).map(([apiVersion, kind, plural, list]) => ({
     path: `/apis/${apiVersion}/${plural}`,

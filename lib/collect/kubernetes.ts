@@ -58,8 +58,9 @@ export interface KubernetesCollectOptions {
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   /**
-   * Called as each kind is done (with [] when it could not be read), so a caller that needs
-   * one kind does not wait for all of them. TargetGroupBindings are listed first.
+   * Called as each kind is done (with [] when it could not be read; not for a list left out),
+   * so a caller that needs one kind does not wait for all of them. TargetGroupBindings are
+   * listed first.
    */
   onListed?: (list: KubeListName, items: KubeObject[]) => void;
 }
@@ -316,7 +317,7 @@ export async function collectKubernetes(
   await mapLimit(order, options.concurrency ?? 4, async (spec) => {
     const result = await listKind(spec, settings);
     results.set(spec.list, result);
-    options.onListed?.(spec.list, result.items);
+    if (!result.absent) options.onListed?.(spec.list, result.items);
   }).finally(() => {
     if (own) endpoint.close?.();
   });

@@ -229,11 +229,15 @@ describe("collectKubernetes: LoadBalancerConfigurations (an optional extension)"
         else delete o.collections[PATHS.loadBalancerConfigurationsV1beta1];
       });
       const progress: string[] = [];
+      const listed: string[] = [];
       const { lists, gaps, notServed } = await collectKubernetes(connect(s.url), {
         ...fast,
         onProgress: (m) => progress.push(m),
+        onListed: (list) => listed.push(list),
       });
       expect("loadBalancerConfigurations" in lists).toBe(false);
+      expect(listed).not.toContain("loadBalancerConfigurations");
+      expect(listed).toContain("targetGroupConfigurations");
       expect(sources([...gaps, ...notServed])).not.toContain(
         "kubernetes.loadBalancerConfigurations",
       );
