@@ -60,6 +60,26 @@ function effective(lists: GatewayApiLists, g: GatewayApiObject, c: GatewayApiObj
 }
 
 const DEFAULT = "spec.defaultConfiguration.healthCheckConfig";
+const CLASS = cls({ name: "class-config", namespace: "kube-system" });
+
+/** The Gateway's and its class's configurations, each naming a default with `spec`. */
+const both = (
+  gwDefaults: Record<string, unknown>,
+  classDefaults: Record<string, unknown>,
+  classSpec: Record<string, unknown> = {},
+): GatewayApiLists => ({
+  loadBalancerConfigurations: [
+    lbc("edge", "alb-config", { defaultTargetGroupConfiguration: { name: "gw-defaults" } }),
+    lbc("kube-system", "class-config", {
+      ...classSpec,
+      defaultTargetGroupConfiguration: { name: "class-defaults" },
+    }),
+  ],
+  targetGroupConfigurations: [
+    defaultTgc("edge", "gw-defaults", gwDefaults),
+    defaultTgc("kube-system", "class-defaults", classDefaults),
+  ],
+});
 
 describe("the Gateway-wide default a LoadBalancerConfiguration names", () => {
   it.each<[string, GatewayApiLists, GatewayApiObject, GatewayApiObject, string]>([
@@ -133,81 +153,41 @@ describe("the Gateway-wide default a LoadBalancerConfiguration names", () => {
     ],
     [
       "class and Gateway: the class's default wins by default (prefer-gateway-class)",
-      {
-        loadBalancerConfigurations: [
-          lbc("edge", "alb-config", { defaultTargetGroupConfiguration: { name: "gw-defaults" } }),
-          lbc("kube-system", "class-config", {
-            defaultTargetGroupConfiguration: { name: "class-defaults" },
-          }),
-        ],
-        targetGroupConfigurations: [
-          defaultTgc("edge", "gw-defaults", { defaultConfiguration: hc("/gw") }),
-          defaultTgc("kube-system", "class-defaults", { defaultConfiguration: hc("/class") }),
-        ],
-      },
+      both({ defaultConfiguration: hc("/gw") }, { defaultConfiguration: hc("/class") }),
       gw("alb-config"),
-      cls({ name: "class-config", namespace: "kube-system" }),
+      CLASS,
       `default class-defaults ${DEFAULT} /class via class-config`,
     ],
     [
       "mergingMode prefer-gateway on the class's puts the Gateway's first",
-      {
-        loadBalancerConfigurations: [
-          lbc("edge", "alb-config", { defaultTargetGroupConfiguration: { name: "gw-defaults" } }),
-          lbc("kube-system", "class-config", {
-            mergingMode: "prefer-gateway",
-            defaultTargetGroupConfiguration: { name: "class-defaults" },
-          }),
-        ],
-        targetGroupConfigurations: [
-          defaultTgc("edge", "gw-defaults", { defaultConfiguration: hc("/gw") }),
-          defaultTgc("kube-system", "class-defaults", { defaultConfiguration: hc("/class") }),
-        ],
-      },
+      both(
+        { defaultConfiguration: hc("/gw") },
+        { defaultConfiguration: hc("/class") },
+        { mergingMode: "prefer-gateway" },
+      ),
       gw("alb-config"),
-      cls({ name: "class-config", namespace: "kube-system" }),
+      CLASS,
       `default gw-defaults ${DEFAULT} /gw via alb-config`,
     ],
     [
       "the winner without a healthCheckConfig takes the other's, field by field",
-      {
-        loadBalancerConfigurations: [
-          lbc("edge", "alb-config", { defaultTargetGroupConfiguration: { name: "gw-defaults" } }),
-          lbc("kube-system", "class-config", {
-            defaultTargetGroupConfiguration: { name: "class-defaults" },
-          }),
-        ],
-        targetGroupConfigurations: [
-          defaultTgc("edge", "gw-defaults", { defaultConfiguration: hc("/gw") }),
-          defaultTgc("kube-system", "class-defaults", {
-            defaultConfiguration: { targetType: "ip" },
-          }),
-        ],
-      },
+      both({ defaultConfiguration: hc("/gw") }, { defaultConfiguration: { targetType: "ip" } }),
       gw("alb-config"),
-      cls({ name: "class-config", namespace: "kube-system" }),
+      CLASS,
       `default gw-defaults ${DEFAULT} /gw via alb-config`,
     ],
     [
       "the loser's routeConfigurations do not apply (the controller keeps the winner's)",
-      {
-        loadBalancerConfigurations: [
-          lbc("edge", "alb-config", { defaultTargetGroupConfiguration: { name: "gw-defaults" } }),
-          lbc("kube-system", "class-config", {
-            defaultTargetGroupConfiguration: { name: "class-defaults" },
-          }),
-        ],
-        targetGroupConfigurations: [
-          defaultTgc("edge", "gw-defaults", {
-            routeConfigurations: [
-              { routeIdentifier: { kind: "HTTPRoute" }, targetGroupProps: hc("/gw-route") },
-            ],
-          }),
-          defaultTgc("kube-system", "class-defaults", { defaultConfiguration: hc("/class") }),
-        ],
-      },
+      both(
+        {
+          routeConfigurations: [
+            { routeIdentifier: { kind: "HTTPRoute" }, targetGroupProps: hc("/gw-route") },
+          ],
+        },
+        { defaultConfiguration: hc("/class") },
+      ),
       gw("alb-config"),
-      cls({ name: "class-config", namespace: "kube-system" }),
+      CLASS,
       `default class-defaults ${DEFAULT} /class via class-config`,
     ],
     [
