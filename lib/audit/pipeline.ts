@@ -16,7 +16,7 @@ import { buildModel } from "../analyze/model";
 import type { ApiCalls, CollectOptions } from "../collect/collect";
 import { DEFAULT_REPEAT_INTERVAL_HOURS, type AuditConfig } from "../config";
 import { renderMarkdown } from "../report/markdown";
-import { auditMetrics } from "../report/metrics";
+import { auditMetrics, type MetricIdentity } from "../report/metrics";
 import { fitMarkdown, fitReport, RESPONSE_LIMIT_BYTES } from "../report/response";
 import { topologiesOf } from "../report/topology";
 import type { SinkTargets } from "../sinks/index";
@@ -60,6 +60,8 @@ export interface AuditDeps {
   remainingTimeMs?: () => number;
   /** This run's id, which holds the alert lease (the Lambda request id). */
   runId?: string;
+  /** "fleet" for a fleet run's cluster: its metrics name the account and region too. */
+  metricIdentity?: MetricIdentity;
 }
 
 /** What the alert state did with the run; `duplicate` when the event was handled before. */
@@ -196,6 +198,7 @@ export async function auditRequest(request: AuditRequest, deps: AuditDeps): Prom
         sinkFailures: failed.length,
         ...(apiCalls ? { apiCalls } : {}),
         targetGroupMetrics: config.targetGroupMetrics ?? false,
+        ...(deps.metricIdentity ? { identity: deps.metricIdentity } : {}),
       }),
       { namespace: config.metricsNamespace, serviceName: SERVICE_NAME },
     );

@@ -3,12 +3,14 @@
  * cluster's own name and region, its account's collection options and the worker's time. It
  * is a scheduled run of that cluster: the health prefilter and its per-cluster memory apply,
  * as they do for the scheduled single-cluster Lambda. The cluster's account from the fleet
- * definition names it in the snapshot, the alert state's key and the messages.
+ * definition names it in the snapshot, the alert state's key and the messages, and its metrics
+ * carry Account and Region beside Cluster (same-named clusters of other accounts or regions
+ * write series of their own).
  */
 import { auditRequest, type AuditDeps } from "../audit/pipeline";
 import type { ClusterCollect, GroupAuditorDeps } from "./audit-cluster";
 
-export type PipelineAuditDeps = Omit<AuditDeps, "remainingTimeMs">;
+export type PipelineAuditDeps = Omit<AuditDeps, "remainingTimeMs" | "metricIdentity">;
 
 export function pipelineAudit(deps: PipelineAuditDeps): GroupAuditorDeps["audit"] {
   return async (cluster, collect: ClusterCollect, budgetMs) => {
@@ -22,6 +24,7 @@ export function pipelineAudit(deps: PipelineAuditDeps): GroupAuditorDeps["audit"
       },
       {
         ...deps,
+        metricIdentity: "fleet",
         config: { ...deps.config, clusterName: cluster.name, region: cluster.region },
         collect: (options) => deps.collect({ ...options, ...collect }),
         remainingTimeMs: () => budgetMs - (deps.now() - started),

@@ -6,7 +6,7 @@
  */
 import { SEVERITIES, fingerprintOf, type Finding, type Severity } from "../analyze/finding";
 import { catalogEntry } from "../analyze/catalog";
-import type { MetricDatum } from "../report/metrics";
+import { clusterDimensions, type MetricDatum } from "../report/metrics";
 import type { FleetCluster } from "./definition";
 import type { ClusterResult } from "./worker";
 
@@ -112,7 +112,10 @@ export function fleetMetrics(summary: FleetSummary): MetricDatum[] {
       name: "ClusterAuditFailed",
       unit: "Count",
       value: 1,
-      dimensions: { Account: f.account, Region: f.region, Cluster: f.cluster },
+      dimensions: clusterDimensions(
+        { name: f.cluster, region: f.region, account: f.account },
+        "fleet",
+      ),
     });
   }
   return out;

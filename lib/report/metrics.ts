@@ -1,6 +1,9 @@
 /**
  * Which CloudWatch metrics an audit emits. Pure: lib/sinks/metrics.ts writes them as EMF.
- * Every datum carries the Cluster dimension so one namespace serves many clusters.
+ * Every datum names its cluster so one namespace serves many clusters: by `Cluster` alone in a
+ * single-cluster deployment (the identity its alarms were built on), and by `Account`, `Region`
+ * and `Cluster` in a fleet, where every account may have a cluster called `prod` and all of
+ * them write to the auditor's own region.
  */
 import { SEVERITIES, type AuditReport } from "../analyze/finding";
 import type { Model } from "../analyze/model";
@@ -12,6 +15,30 @@ export interface MetricDatum {
   unit: MetricUnit;
   value: number;
   dimensions: Record<string, string>;
+}
+
+/**
+ * How a datum names its cluster. Three dimensions rather than one joined key: alarms and SEARCH
+ * select or aggregate by any of them (one account, one region), and the number of metrics is the
+ * same either way — one per cluster.
+ */
+export const CLUSTER_DIMENSIONS = {
+  cluster: ["Cluster"],
+  fleet: ["Account", "Region", "Cluster"],
+} as const;
+
+export type MetricIdentity = keyof typeof CLUSTER_DIMENSIONS;
+
+/** The dimensions naming the report's cluster; a fleet cluster without its account is a bug. */
+export function clusterDimensions(
+  cluster: AuditReport["cluster"],
+  identity: MetricIdentity = "cluster",
+): Record<string, string> {
+  if (identity === "cluster") return { Cluster: cluster.name };
+  if (!cluster.account) {
+    throw new Error(`fleet metrics of cluster ${cluster.name} need its account`);
+  }
+  return { Account: cluster.account, Region: cluster.region, Cluster: cluster.name };
 }
 
 export interface MetricInputs {
@@ -28,6 +55,8 @@ export interface MetricInputs {
    * already publishes free as UnHealthyHostCount/HealthyHostCount. Off unless asked for.
    */
   targetGroupMetrics?: boolean;
+  /** "fleet": the datum names the cluster by account, region and name. Default "cluster". */
+  identity?: MetricIdentity;
 }
 
 export function auditMetrics({
@@ -37,15 +66,16 @@ export function auditMetrics({
   sinkFailures,
   apiCalls,
   targetGroupMetrics = false,
+  identity = "cluster",
 }: MetricInputs): MetricDatum[] {
-  const Cluster = report.cluster.name;
+  const cluster = clusterDimensions(report.cluster, identity);
   const out: MetricDatum[] = [];
   const add = (
     name: string,
     value: number,
     dims: Record<string, string> = {},
     unit: MetricUnit = "Count",
-  ) => out.push({ name, unit, value, dimensions: { Cluster, ...dims } });
+  ) => out.push({ name, unit, value, dimensions: { ...cluster, ...dims } });
 
   // Per severity even when zero, so an alarm on critical findings sees data and can clear.
   for (const severity of SEVERITIES)
