@@ -41,6 +41,10 @@ export interface EndpointView {
   nodeName?: string;
   zone?: string;
   pod?: Pod;
+  /** The slice's `addressType` (IPv4, IPv6, FQDN). */
+  addressType?: string;
+  /** `targetRef` names a Pod: the only endpoints the controller registers in ip mode. */
+  podRef: boolean;
   /** The slice's ports: each Service port name with the number it resolved to for this endpoint. */
   ports: { name?: string | null; port?: number | null }[];
 }
@@ -231,6 +235,17 @@ export function boundArnOf(
   return binding.spec.targetGroupName ? byName(binding.spec.targetGroupName) : undefined;
 }
 
+/**
+ * Whether the controller registers this endpoint in the group (ip mode): it reads only the
+ * slices of the binding's IP family (IPv4 unless `spec.ipAddressType` is ipv6) and only
+ * endpoints whose targetRef is a Pod, so a hand-made slice of a selectorless Service or the
+ * other family of a dual-stack Service is never a target.
+ */
+export function registersEndpoint(tgv: TargetGroupView, ep: EndpointView): boolean {
+  const family = tgv.binding?.spec.ipAddressType?.toLowerCase() === "ipv6" ? "IPv6" : "IPv4";
+  return ep.podRef && (ep.addressType ?? "IPv4") === family;
+}
+
 export const isFailing = (state: string, reason: string | null): boolean =>
   state === "unhealthy" || (state === "unused" && reason === "Target.NotInUse");
 
@@ -328,7 +343,9 @@ function endpointViews(
   const views: EndpointView[] = [];
   for (const slice of slices) {
     const ports = slice.ports ?? [];
-    for (const ep of slice.endpoints ?? []) views.push(...viewsOf(ep, podsByKey, ns, ports));
+    for (const ep of slice.endpoints ?? []) {
+      views.push(...viewsOf(ep, podsByKey, ns, ports, slice.addressType));
+    }
   }
   return views;
 }
@@ -338,12 +355,11 @@ function viewsOf(
   podsByKey: Map<string, Pod>,
   ns: string,
   ports: EndpointView["ports"],
+  addressType: string | undefined,
 ): EndpointView[] {
   const ref = ep.targetRef;
-  const pod =
-    ref?.name && (ref.kind ?? "Pod") === "Pod"
-      ? podsByKey.get(`${ref.namespace ?? ns}/${ref.name}`)
-      : undefined;
+  const podRef = ref?.name !== undefined && (ref.kind ?? "Pod") === "Pod";
+  const pod = podRef ? podsByKey.get(`${ref.namespace ?? ns}/${ref.name}`) : undefined;
   // Per the EndpointSlice API, a nil `ready` means ready and a nil `serving` follows ready.
   const ready = ep.conditions?.ready ?? true;
   return ep.addresses.map((address) => ({
@@ -354,6 +370,8 @@ function viewsOf(
     nodeName: ep.nodeName ?? pod?.spec.nodeName,
     zone: ep.zone,
     pod,
+    ...(addressType !== undefined ? { addressType } : {}),
+    podRef,
     ports,
   }));
 }

@@ -227,6 +227,10 @@ export const targetGroupBindingSchema = obj({
     targetGroupName: optStr,
     targetType: optStr,
     serviceRef: obj({ name: str, port: intOrString }),
+    // ipv6 registers the IPv6 EndpointSlices' addresses; unset or ipv4 the IPv4 ones.
+    ipAddressType: optStr,
+    // Shared with other clusters or hand-registered targets: the controller removes only its own.
+    multiClusterTargetGroup: z.boolean().optional(),
     nodeSelector: obj({
       matchLabels: stringMap,
       matchExpressions: z

@@ -36,6 +36,9 @@ const list = (ids: string[], max = 3): string =>
   ids.length > max ? `${ids.slice(0, max).join(", ")}, …` : ids.join(", ");
 
 function staleTargetsOf(model: Model, tgv: TargetGroupView): TargetView[] | undefined {
+  // A multi-cluster group also holds other clusters' (or hand-registered) targets by design: the
+  // controller removes only those it registered itself, and deregistering the others cuts them off.
+  if (tgv.binding?.spec.multiClusterTargetGroup === true) return undefined;
   if (tgv.targetType === "instance") {
     return tgv.targets.filter((t) => isRegistered(t) && !model.nodesByInstanceId.has(t.id));
   }

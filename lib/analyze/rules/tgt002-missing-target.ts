@@ -2,7 +2,7 @@
 // Capacity that should serve traffic does not, and a scale-down can leave the group with none.
 import type { Finding, AffectedTarget } from "../finding";
 import { targetContainer } from "../k8s";
-import { JOIN_INPUTS, type EndpointView, type TargetGroupView } from "../model";
+import { JOIN_INPUTS, registersEndpoint, type EndpointView, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgResources } from "../finding-parts";
 
@@ -48,8 +48,9 @@ function check({ model }: RuleContext): Finding[] {
       tgv.targets.filter((t) => t.reason !== "Target.NotRegistered").map((t) => t.id),
     );
     const seen = new Set<string>();
-    const missing = tgv.endpoints.filter((ep) => {
-      if (!ep.ready || registered.has(ep.address) || seen.has(ep.address)) return false;
+    const registrable = tgv.endpoints.filter((ep) => ep.ready && registersEndpoint(tgv, ep));
+    const missing = registrable.filter((ep) => {
+      if (registered.has(ep.address) || seen.has(ep.address)) return false;
       seen.add(ep.address);
       return true;
     });
@@ -79,7 +80,7 @@ function check({ model }: RuleContext): Finding[] {
         affectedTargets: targets,
         evidence: {
           expected: {
-            registered: [...new Set(tgv.endpoints.filter((e) => e.ready).map((e) => e.address))],
+            registered: [...new Set(registrable.map((e) => e.address))],
           },
           actual: {
             registered: tgv.targets.map((t) => t.id),

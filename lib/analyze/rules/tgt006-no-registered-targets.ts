@@ -3,7 +3,7 @@
 import type { NodeChoice } from "../../controller/conventions";
 import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
-import { JOIN_INPUTS, type Model, type TargetGroupView } from "../model";
+import { JOIN_INPUTS, registersEndpoint, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { nodeChoices } from "../node-selection";
 import { tgResources } from "../finding-parts";
@@ -76,7 +76,7 @@ function draft(
 }
 
 function ipFinding(tgv: TargetGroupView): Finding {
-  const ready = tgv.endpoints.filter((e) => e.ready);
+  const ready = tgv.endpoints.filter((e) => e.ready && registersEndpoint(tgv, e));
   const svc = tgv.service ? keyOf(tgv.service.metadata) : "the Service";
   const cause =
     ready.length > 0

@@ -151,6 +151,16 @@ describe("TGT001 StaleTarget", () => {
     expect(findings[0]!.remediation).toContain("No TargetGroupBinding manages this group");
   });
 
+  it("leaves a multi-cluster group's other targets alone: they are another cluster's, by design", () => {
+    // spec.multiClusterTargetGroup: the controller removes only what it registered itself, and
+    // deregistering the rest would cut the other cluster's nodes out of the load balancer.
+    const snapshot = snapshotOf(healthyInstanceGatewayInput(), (s) => {
+      k8s(s).targetGroupBindings[0]!.spec.multiClusterTargetGroup = true;
+      tgs(s)[0]!.TargetHealthDescriptions!.push(target("i-0other0000000001", 31246));
+    });
+    expect(run(snapshot)).toEqual([]);
+  });
+
   it("skips a group whose target health could not be read", () => {
     const snapshot = snapshotOf(healthyInstanceGatewayInput(), (s) => {
       tgs(s)[0]!.TargetHealthDescriptions!.push(target("i-0deadbeef0000000", 31246));

@@ -86,6 +86,42 @@ describe("TGT002 MissingTarget", () => {
     expect(run(snapshot)[0]!.affectedTargets.map((t) => t.id)).toEqual(["10.0.1.60"]);
   });
 
+  it("does not expect an endpoint that is no pod to be registered (hand-made slice)", () => {
+    // A slice written by hand for a selectorless Service names no Pod: the controller skips it.
+    const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
+      const manual = structuredClone(k8s(s).endpointSlices[0]!);
+      manual.metadata.name = "cart-manual";
+      manual.endpoints = [{ addresses: ["10.0.9.9"], conditions: { ready: true } }];
+      k8s(s).endpointSlices.push(manual);
+      tgs(s)[0]!.TargetHealthDescriptions![0]!.TargetHealth = {
+        State: "unhealthy",
+        Reason: "Target.Timeout",
+      };
+    });
+    expect(run(snapshot)).toEqual([]);
+  });
+
+  it("expects only the binding's IP family of a dual-stack Service", () => {
+    const dualStack = (family?: string) =>
+      snapshotOf(healthyIpAppInput(), (s) => {
+        const v6 = structuredClone(k8s(s).endpointSlices[0]!);
+        v6.metadata.name = "cart-v6";
+        v6.addressType = "IPv6";
+        v6.endpoints!.forEach((e, i) => (e.addresses = [`fd00::${i + 1}`]));
+        k8s(s).endpointSlices.push(v6);
+        if (family) k8s(s).targetGroupBindings[0]!.spec.ipAddressType = family;
+        tgs(s)[0]!.TargetHealthDescriptions![0]!.TargetHealth = {
+          State: "unhealthy",
+          Reason: "Target.Timeout",
+        };
+      });
+    // An IPv4 group: the controller reads only the IPv4 slices, so the IPv6 addresses are no miss.
+    expect(run(dualStack())).toEqual([]);
+    // An IPv6 binding registers the IPv6 addresses: those are missing, the IPv4 ones are not.
+    const v6 = run(dualStack("ipv6"));
+    expect(v6.map((f) => f.affectedTargets.map((t) => t.id))).toEqual([["fd00::1", "fd00::2"]]);
+  });
+
   it("counts a target that is still registering as registered", () => {
     const snapshot = snapshotOf(healthyIpAppInput(), (s) => {
       const d = tgs(s)[0]!.TargetHealthDescriptions!;
