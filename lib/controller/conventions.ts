@@ -212,6 +212,10 @@ export interface NodeChoice {
   leftOutBy?: NodeLeftOutBy;
   /** The label, selector term, taint or condition that decides, in words. */
   detail?: string;
+  /** exclusionLabel: the label's key. */
+  label?: string;
+  /** nodeSelector: the first term the node misses (matchLabels as `In` one value). */
+  term?: SelectorTerm;
   /** The change that brings it back. */
   fix?: string;
 }
@@ -219,12 +223,25 @@ export interface NodeChoice {
 const readyStatus = (node: Node): string | undefined =>
   node.status?.conditions?.find((c) => c.type === "Ready")?.status;
 
+/** One requirement of a label selector. */
+export interface SelectorTerm {
+  key: string;
+  operator: string;
+  values: string[];
+}
+
+/** "role=gw", "zone In (a, b)": a term as a person reads it. */
+export const describeTerm = (t: SelectorTerm): string =>
+  t.operator === "In" && t.values.length === 1
+    ? `${t.key}=${t.values[0]}`
+    : `${t.key} ${t.operator}${t.values.length ? ` (${t.values.join(", ")})` : ""}`;
+
 function selectorMisses(
   labels: Record<string, string>,
   selector: LabelSelector,
-): string | undefined {
+): SelectorTerm | undefined {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return `${key}=${value}`;
+    if (labels[key] !== value) return { key, operator: "In", values: [value] };
   }
   for (const { key, operator, values } of selector.matchExpressions ?? []) {
     const has = key in labels;
@@ -239,7 +256,7 @@ function selectorMisses(
             : operator === "DoesNotExist"
               ? !has
               : false;
-    if (!ok) return `${key} ${operator}${values?.length ? ` (${values.join(", ")})` : ""}`;
+    if (!ok) return { key, operator, values: values ?? [] };
   }
   return undefined;
 }
@@ -264,6 +281,7 @@ export function selectNodes(
         registered: false,
         leftOutBy: "exclusionLabel",
         detail: `label ${label}=${JSON.stringify(labels[label])}`,
+        label,
         fix: `kubectl label node ${name} ${label}-`,
       };
     }
@@ -282,8 +300,9 @@ export function selectNodes(
         node,
         registered: false,
         leftOutBy: "nodeSelector",
-        detail: `the binding's nodeSelector requires ${miss}`,
-        fix: `label the node to match (kubectl label node ${name} ...) or widen the target-node-labels annotation`,
+        detail: `the binding's nodeSelector requires ${describeTerm(miss)}`,
+        term: miss,
+        fix: `label node ${name} to satisfy ${describeTerm(miss)}, or widen the selector where it is declared`,
       };
     }
     const taint = (node.spec?.taints ?? []).find((t) =>

@@ -15,12 +15,15 @@ import { JOIN_SOURCES, type Model } from "../model";
 import { clusterSecurityGroupTag } from "../../controller/conventions";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
+import { preferredTargetGroup } from "../network-fixes";
+import { EC2_SOURCES, networkPaths } from "../reachability";
 
 export const loadBalancerControllerError: Rule = {
   code: "CTRL001",
   inputs: ["kubernetes.events", "aws.targetGroups", ...JOIN_SOURCES],
-  // A Gateway's group is also tied to its route and TargetGroupConfiguration.
-  alsoReads: GATEWAY_SOURCES,
+  // A Gateway's group is also tied to its route and TargetGroupConfiguration; the EC2 lists name
+  // the security groups of an interface the controller could not choose among.
+  alsoReads: [...GATEWAY_SOURCES, ...EC2_SOURCES],
   check,
 };
 
@@ -89,13 +92,7 @@ function remediation(r: Report, model: Model): string {
     );
   }
   if (reason === "FailedNetworkReconcile" && /securityGroup tagged with/.test(message)) {
-    const eni = /\beni (eni-[0-9a-f]+)/.exec(message)?.[1] ?? "<eni>";
-    const tag = clusterSecurityGroupTag(model.cluster.name);
-    return (
-      `The controller opens the node's security group for the load balancer only when exactly one security group of the target's interface carries the tag ${tag}. ` +
-      `List them: aws ec2 describe-network-interfaces --network-interface-ids ${eni} --query 'NetworkInterfaces[0].Groups'\n` +
-      `Tag exactly one (aws ec2 create-tags --resources <sg-id> --tags Key=${tag},Value=owned) and remove the tag from the others (aws ec2 delete-tags --resources <other-sg-id> --tags Key=${tag}).`
-    );
+    return clusterTagRemediation(message, model);
   }
   if (reason === "BackendNotFound") {
     const o = first.object;
@@ -108,6 +105,57 @@ function remediation(r: Report, model: Model): string {
   return (
     `Read what the controller says and fix the object: kubectl -n ${o.namespace} describe ${kubectlKind(o.kind)} ${o.name}; ` +
     `its logs: kubectl -n kube-system logs deployment/aws-load-balancer-controller | grep ${o.namespace}/${o.name}`
+  );
+}
+
+/**
+ * The controller's `expected exactly one securityGroup tagged with <key> [and map[k:v]] for eni
+ * <eni>, got: [<tagged>] (clusterName: <name>)`: the groups of that interface the snapshot holds
+ * and the ones the controller found tagged name the exact group to tag or untag. The key is the
+ * controller's own (its --cluster-name), which may not be this cluster's name.
+ */
+function clusterTagRemediation(message: string, model: Model): string {
+  const m = /tagged with (\S+)(?: and map\[([^\]]*)\])? for eni (\S+), got: \[([^\]]*)\]/.exec(
+    message,
+  );
+  const tag = m?.[1] ?? clusterSecurityGroupTag(model.cluster.name);
+  const extra = (m?.[2] ?? "").split(/\s+/).filter((kv) => kv.includes(":"));
+  const eni = m?.[3] ?? "<eni>";
+  const tagged = (m?.[4] ?? "").split(/\s+/).filter(Boolean);
+  const inventory = networkPaths(model).inventory;
+  const groups = (inventory.networkInterface(eni)?.Groups ?? []).flatMap((g) =>
+    g.GroupId ? [g.GroupId] : [],
+  );
+  const own = clusterSecurityGroupTag(model.cluster.name);
+  const theirs =
+    /\(clusterName: ([^)\s]+)\)/.exec(message)?.[1] ??
+    tag.slice(clusterSecurityGroupTag("").length);
+  const misnamed =
+    tag !== own
+      ? ` The controller looks for ${tag}, not ${own}: it runs with --cluster-name ${theirs}; if that is not this cluster's name, set the controller's clusterName to ${model.cluster.name} rather than retagging.`
+      : "";
+  const lead =
+    `The controller opens the target's security group to the load balancer only when exactly one security group of interface ${eni} carries the tag ${tag}` +
+    (extra.length > 0 ? ` and the tags ${extra.join(", ")}` : "") +
+    `; ${tagged.length === 0 ? "none does" : `${tagged.join(", ")} all do`}.${misnamed}\n`;
+  const tags = [
+    `Key=${tag},Value=owned`,
+    ...extra.map(
+      (kv) => `Key=${kv.slice(0, kv.indexOf(":"))},Value=${kv.slice(kv.indexOf(":") + 1)}`,
+    ),
+  ].join(" ");
+  if (tagged.length > 1) {
+    const keep = preferredTargetGroup(inventory, tagged, tag);
+    const drop = tagged.filter((id) => id !== keep);
+    return `${lead}Keep the tag on ${keep} only:\naws ec2 delete-tags --resources ${drop.join(" ")} --tags Key=${tag}`;
+  }
+  if (groups.length > 0) {
+    const keep = preferredTargetGroup(inventory, groups, tag);
+    return `${lead}Interface ${eni} has security groups ${groups.join(", ")}; tag ${keep}:\naws ec2 create-tags --resources ${keep} --tags ${tags}`;
+  }
+  return (
+    `${lead}List its groups: aws ec2 describe-network-interfaces --network-interface-ids ${eni} --query 'NetworkInterfaces[0].Groups'\n` +
+    `Tag exactly one (the EKS cluster security group, eks-cluster-sg-…, when it is among them): aws ec2 create-tags --resources <sg-id> --tags ${tags}`
   );
 }
 

@@ -1,12 +1,12 @@
 // TGT006 detects a target group that a load balancer uses with no target registered at all.
 // The load balancer answers 503 to every request; node selection or endpoints, not the health check, is the cause.
-import type { NodeChoice } from "../../controller/conventions";
 import type { Finding } from "../finding";
 import { keyOf } from "../k8s";
 import { JOIN_INPUTS, registersEndpoint, type Model, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
-import { nodeChoices } from "../node-selection";
+import { nodeChoices, nodeSelectionFixes } from "../node-selection";
 import { tgResources } from "../finding-parts";
+import { GATEWAY_SOURCES } from "../gateway-api/view";
 
 export const noRegisteredTargets: Rule = {
   code: "TGT006",
@@ -18,6 +18,8 @@ export const noRegisteredTargets: Rule = {
     "kubernetes.nodes",
     "kubernetes.endpointSlices",
     "kubernetes.pods",
+    // A Gateway's group takes its nodeSelector from the TargetGroupConfiguration the fix names.
+    ...GATEWAY_SOURCES,
   ],
   after: ["TGT003", "BIND002"],
   check,
@@ -94,24 +96,6 @@ function ipFinding(tgv: TargetGroupView): Finding {
   );
 }
 
-/** One command per exclusion label for all its nodes; each other node with its own fix. */
-function fixes(out: NodeChoice[]): string[] {
-  const byLabel = new Map<string, string[]>();
-  const lines: string[] = [];
-  for (const c of out) {
-    const label =
-      c.leftOutBy === "exclusionLabel" ? /^label ([^=\s]+)=/.exec(c.detail ?? "")?.[1] : undefined;
-    if (label) byLabel.set(label, [...(byLabel.get(label) ?? []), c.node.metadata.name]);
-    else lines.push(`${c.node.metadata.name}: ${c.fix ?? c.detail ?? c.leftOutBy}`);
-  }
-  const labelled = [...byLabel].map(
-    ([label, nodes]) =>
-      `kubectl label node ${nodes.join(" ")} ${label}-\n` +
-      `(the label keeps a node out whatever its value, "false" included; take it out of the node group's labels too, or new nodes come back with it)`,
-  );
-  return [...labelled, ...lines];
-}
-
 function instanceFinding(tgv: TargetGroupView, model: Model): Finding {
   const nodes = [...model.nodesByName.values()];
   const choices = nodeChoices(tgv, model);
@@ -131,7 +115,7 @@ function instanceFinding(tgv: TargetGroupView, model: Model): Finding {
       `${lead} The controller's node selection admits none of the cluster's ${nodes.length} node(s): ${out
         .map((c) => `${c.node.metadata.name} (${c.detail})`)
         .join(", ")}.${unbound(tgv)}`,
-      `Bring nodes back into the selection; the controller registers them on its next reconcile:\n${fixes(out).join("\n")}`,
+      `Bring nodes back into the selection; the controller registers them on its next reconcile:\n${nodeSelectionFixes(tgv, out).join("\n")}`,
     );
   }
   const who = tgv.binding

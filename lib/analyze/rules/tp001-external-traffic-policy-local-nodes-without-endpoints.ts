@@ -11,7 +11,7 @@ import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
 import { affected, tgResources } from "../finding-parts";
 import { anyHealthy } from "../health-check";
-import { nodeChoicesOf } from "../node-selection";
+import { nodeChoicesOf, nodeSelectionFixes } from "../node-selection";
 import { ALB, NLB } from "../../controller/conventions";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { generatedServiceSpecFix } from "../gateway-api/istio-gateway";
@@ -194,9 +194,10 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
         : ""),
     remediation:
       (leftOut.length > 0
-        ? `First bring the nodes that run the pods back into the target group:\n${leftOut
-            .map((c) => `${c.node.metadata.name}: ${c.fix ?? c.detail}`)
-            .join("\n")}\nThen, or instead:\n`
+        ? `First bring the nodes that run the pods back into the target group:\n${nodeSelectionFixes(
+            tgv,
+            leftOut,
+          ).join("\n")}\nThen, or instead:\n`
         : "") + remediation(tgv, ns, name),
   });
 }

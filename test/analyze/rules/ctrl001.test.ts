@@ -161,12 +161,60 @@ describe("CTRL001 LoadBalancerControllerError", () => {
       "FailedNetworkReconcile",
       "BackendNotFound",
     ]);
+    // The message names both tagged groups: untag all but one, by id.
     expect(findings[0]!.remediation).toContain(
-      "aws ec2 describe-network-interfaces --network-interface-ids eni-0abc123",
+      "Keep the tag on sg-1 only:\naws ec2 delete-tags --resources sg-2 --tags Key=kubernetes.io/cluster/shop-prod",
     );
-    expect(findings[0]!.remediation).toContain("Key=kubernetes.io/cluster/shop-prod,Value=owned");
+    expect(findings[0]!.remediation).not.toContain("<sg-id>");
     expect(findings[1]!.remediation).toContain("spec.serviceRef");
     expect(new Set(findings.map((f) => f.fingerprint)).size).toBe(2);
+  });
+
+  const untagged = (cluster: string, edit: (s: SnapshotInput) => void = () => {}) =>
+    run(
+      blockedGroup((s) => {
+        edit(s);
+        return [
+          event("TargetGroupBinding", "istio-system", "k8s-istiosys-gw-1234567890", {
+            component: "targetGroupBinding",
+            reason: "FailedNetworkReconcile",
+            message: `expected exactly one securityGroup tagged with kubernetes.io/cluster/${cluster} for eni eni-0abc123, got: [] (clusterName: ${cluster})`,
+          }),
+        ];
+      }),
+    )[0]!.remediation;
+
+  it("names the group to tag from the snapshot's interface when none is tagged", () => {
+    const fix = untagged("shop-prod", (s) => {
+      s.aws.networkInterfaces = [
+        {
+          NetworkInterfaceId: "eni-0abc123",
+          Groups: [{ GroupId: "sg-0node" }, { GroupId: "sg-0eks" }],
+        },
+      ];
+      s.aws.securityGroups = [
+        { GroupId: "sg-0node", GroupName: "node-group-sg" },
+        { GroupId: "sg-0eks", GroupName: "eks-cluster-sg-shop-prod-123" },
+      ];
+    });
+    expect(fix).toContain(
+      "Interface eni-0abc123 has security groups sg-0node, sg-0eks; tag sg-0eks",
+    );
+    expect(fix).toContain(
+      "aws ec2 create-tags --resources sg-0eks --tags Key=kubernetes.io/cluster/shop-prod,Value=owned",
+    );
+    // Without the interface in the snapshot, the fix says how to list its groups.
+    expect(untagged("shop-prod")).toContain(
+      "aws ec2 describe-network-interfaces --network-interface-ids eni-0abc123",
+    );
+  });
+
+  it("says when the controller looks for another cluster's tag (its --cluster-name)", () => {
+    const fix = untagged("shop");
+    expect(fix).toContain(
+      "The controller looks for kubernetes.io/cluster/shop, not kubernetes.io/cluster/shop-prod: it runs with --cluster-name shop",
+    );
+    expect(fix).toContain("Key=kubernetes.io/cluster/shop,Value=owned");
   });
 
   it("cuts a long message to 500 characters", () => {

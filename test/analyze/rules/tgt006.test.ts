@@ -7,6 +7,7 @@ import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
 import {
   APP_TG_ARN,
   GW_TG_ARN,
+  NODES,
   healthyInstanceGatewayInput,
   healthyIpAppInput,
   k8s,
@@ -90,6 +91,43 @@ describe("TGT006 NoRegisteredTargets", () => {
     const leftOut = f!.evidence.actual["nodesLeftOut"] as { rule: string; detail: string }[];
     expect(leftOut.map((n) => n.rule)).toEqual(["nodeSelector", "nodeSelector", "nodeSelector"]);
     expect(leftOut[0]!.detail).toContain("role=gateway");
+  });
+
+  it("labels the nodes a target-node-labels selector misses, and names the annotation's object", () => {
+    const [f] = run(
+      emptyGateway((s) => {
+        k8s(s).targetGroupBindings[0]!.spec.nodeSelector = { matchLabels: { role: "gateway" } };
+        k8s(s).services[0]!.metadata.annotations!["alb.ingress.kubernetes.io/target-node-labels"] =
+          "role=gateway";
+      }),
+    );
+    const nodes = NODES.map((n) => n.name).join(" ");
+    expect(f!.remediation).toContain(`kubectl label node ${nodes} role=gateway`);
+    expect(f!.remediation).toContain(
+      'or widen alb.ingress.kubernetes.io/target-node-labels: "role=gateway" on Service istio-system/istio-ingressgateway',
+    );
+    expect(f!.remediation).toContain(
+      "kubectl -n istio-system annotate service istio-ingressgateway alb.ingress.kubernetes.io/target-node-labels-",
+    );
+    expect(f!.remediation).not.toContain("...");
+  });
+
+  it("patches a hand-made binding's own nodeSelector, which nothing rewrites", () => {
+    const [f] = run(
+      emptyGateway((s) => {
+        const tg = tgs(s)[0]!;
+        tg.Tags = tg.Tags!.filter((t) => t.Key === "elbv2.k8s.aws/cluster");
+        const b = k8s(s).targetGroupBindings[0]!;
+        delete b.metadata.labels;
+        b.spec.nodeSelector = {
+          matchExpressions: [{ key: "pool", operator: "In", values: ["edge", "gw"] }],
+        };
+      }),
+    );
+    expect(f!.remediation).toContain("pool In (edge, gw)");
+    expect(f!.remediation).toContain(
+      `kubectl -n istio-system patch targetgroupbinding k8s-istiosys-gw-1234567890 --type json -p '[{"op":"remove","path":"/spec/nodeSelector"}]'`,
+    );
   });
 
   it("says an all-Fargate cluster cannot fill an instance-mode group", () => {

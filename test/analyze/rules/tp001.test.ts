@@ -305,7 +305,8 @@ describe("TP001 when node selection leaves out the nodes that run the pods", () 
     ]);
     expect(f!.rootCause).toContain("left out by the controller's node selection");
     expect(f!.remediation).toMatch(new RegExp(`^First bring the nodes that run the pods back`));
-    expect(f!.remediation).toContain(`kubectl label node ${A.name} ${EXCLUDE}-`);
+    // One command for both nodes the same label keeps out.
+    expect(f!.remediation).toContain(`kubectl label node ${A.name} ${B.name} ${EXCLUDE}-`);
     expect(f!.remediation).toContain("externalTrafficPolicy");
   });
 
