@@ -73,6 +73,29 @@ describe("precision: NLB groups", () => {
     expect(failing).not.toContain(`HC004 ${GW_TG_ARN}`);
   });
 
+  it("names the Service whose NLB annotation holds a stale health-check port", () => {
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        nlbLocal(s);
+        const tg = tgs(s)[0]!;
+        tg.HealthCheckPort = "31999";
+        for (const d of tg.TargetHealthDescriptions!) {
+          d.HealthCheckPort = "31999";
+          d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
+        }
+        k8s(s).services[0]!.metadata.annotations![
+          "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"
+        ] = "31999";
+      }),
+    );
+    const f = report.findings.find((x) => x.code === "HC004")!;
+    expect(f.evidence.actual["declaredIn"]).toEqual(["Service istio-system/istio-ingressgateway"]);
+    // The name resolves to the current nodePort each reconcile, with the NLB's own key.
+    expect(f.remediation).toContain(
+      'Alternatively annotate service.beta.kubernetes.io/aws-load-balancer-healthcheck-port: "status-port" on Service istio-system/istio-ingressgateway',
+    );
+  });
+
   it("stays quiet when kube-proxy's health port fails a node without a pod, as designed", () => {
     // The NLB skips node C because it runs no gateway pod: that is what the port is for.
     expect(codes(healthyInstanceGatewayInput(), nlbLocal)).toEqual([]);

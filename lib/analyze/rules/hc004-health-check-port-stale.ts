@@ -12,7 +12,7 @@ import { healthCheckFix } from "../remediation";
 import { eachTargetGroup, makeFinding, type Rule } from "../rule";
 import type { ServicePort } from "../../snapshot/schema";
 import { affected, severityByFailing, tgResources } from "../finding-parts";
-import { ALB } from "../../controller/conventions";
+import { ALB, NLB } from "../../controller/conventions";
 
 export const healthCheckPortStale: Rule = {
   code: "HC004",
@@ -27,8 +27,10 @@ function declaredIn(tgv: TargetGroupView, port: number): string[] {
     ...(tgv.service ? [{ kind: "Service", meta: tgv.service.metadata }] : []),
     ...tgv.ingresses.map((i) => ({ kind: "Ingress", meta: i.metadata })),
   ];
+  // An NLB the controller builds for a Service reads the Service's own key.
+  const key = tgv.manager === "service" ? NLB.healthCheckPort : ALB.healthCheckPort;
   return objects
-    .filter((o) => o.meta.annotations?.[ALB.healthCheckPort]?.trim() === String(port))
+    .filter((o) => o.meta.annotations?.[key]?.trim() === String(port))
     .map((o) => `${o.kind} ${keyOf(o.meta)}`);
 }
 
@@ -44,9 +46,15 @@ function currentPort(tgv: TargetGroupView): { port: number | string; sp?: Servic
 function pinText(tgv: TargetGroupView, sp: ServicePort): string {
   const name = sp.name ? `  - name: ${sp.name}\n    port: ${sp.port}\n` : `  - port: ${sp.port}\n`;
   const target = sp.targetPort !== undefined ? `    targetPort: ${sp.targetPort}\n` : "";
+  const key =
+    tgv.manager === "ingress"
+      ? ALB.healthCheckPort
+      : tgv.manager === "service"
+        ? NLB.healthCheckPort
+        : undefined;
   const alternative =
-    tgv.manager === "ingress" && sp.name
-      ? `\nAlternatively annotate healthcheck-port: "${sp.name}": the controller resolves a Service port name to its current nodePort each time it reconciles.`
+    key && sp.name && !tgv.generatedService
+      ? `\nAlternatively annotate ${key}: "${sp.name}" on ${serviceLabel(tgv)}: the controller resolves a Service port name to its current nodePort each time it reconciles.`
       : "";
   return (
     `\nPin the nodePort in the Service's manifest (Helm values, kustomize) so that re-creating ${serviceLabel(tgv)} keeps it:\n` +
