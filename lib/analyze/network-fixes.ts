@@ -90,7 +90,11 @@ const ownedByController = (meta: ObjectMeta) =>
 const shellQuote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
 /** The EKS cluster security group is the one EKS itself tags for the cluster. */
-export function preferredTargetGroup(inventory: NetworkInventory, ids: readonly string[], tag: string) {
+export function preferredTargetGroup(
+  inventory: NetworkInventory,
+  ids: readonly string[],
+  tag: string,
+) {
   const tagged = ids.filter((id) => hasTag(inventory.securityGroup(id), tag));
   if (tagged.length === 1) return tagged[0] as string;
   const eks = ids.find((id) =>
