@@ -20,13 +20,17 @@ import { healthCheckFix } from "../remediation";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, severityByFailing, tgResources } from "../finding-parts";
 
+/** Findings whose targets time out for a reason of their own, not the check's timeout. */
+const EXPLAINED_BY = ["NET001", "NET002", "TP001", "TGT001"];
+
 export const healthCheckTimeoutShorterThanProbe: Rule = {
   code: "HC007",
   inputs: HEALTH_CHECK_INPUTS,
   // The fix goes where the controller reads it: annotations, or a TargetGroupConfiguration.
   alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
-  // A closed security group or ACL times the check out too: those targets are theirs.
-  after: ["NET001", "NET002"],
+  // A closed security group or ACL times the check out too, and so do kube-proxy dropping it on a
+  // node without a local pod (Local) and a machine that left the cluster: those targets are theirs.
+  after: EXPLAINED_BY,
   check,
 };
 
@@ -38,7 +42,7 @@ const INTERVAL_RANGE = [5, 300] as const;
 function check({ model, prior }: RuleContext): Finding[] {
   const byNet = new Map<string, Set<string>>();
   for (const f of prior) {
-    if ((f.code !== "NET001" && f.code !== "NET002") || !f.targetGroupArn) continue;
+    if (!EXPLAINED_BY.includes(f.code) || !f.targetGroupArn) continue;
     const ids = byNet.get(f.targetGroupArn) ?? new Set<string>();
     for (const t of f.affectedTargets) ids.add(t.id);
     byNet.set(f.targetGroupArn, ids);

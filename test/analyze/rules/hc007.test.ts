@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../../lib/analyze/finding";
+import { analyze } from "../../../lib/analyze";
 import { buildModel } from "../../../lib/analyze/model";
 import {
   fixedTimeouts,
@@ -112,6 +113,22 @@ describe("HC007 HealthCheckTimeoutShorterThanProbe", () => {
       ],
     } as Finding;
     expect(run(slowCart(), [net])).toEqual([]);
+  });
+
+  it("leaves a Local Service's nodes without a pod to TP001: kube-proxy drops their checks", () => {
+    // Seed 004 with a slow probe: node C runs no gateway pod and times out whatever the timeout.
+    const report = analyze(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        k8s(s).services[0]!.spec!.externalTrafficPolicy = "Local";
+        tgs(s)[0]!.HealthCheckTimeoutSeconds = 5;
+        for (const p of k8s(s).pods) p.spec.containers[0]!.readinessProbe!.timeoutSeconds = 10;
+        tgs(s)[0]!.TargetHealthDescriptions![2]!.TargetHealth = {
+          State: "unhealthy",
+          Reason: "Target.Timeout",
+        };
+      }),
+    );
+    expect(report.findings.map((f) => f.code)).toEqual(["TP001"]);
   });
 
   it("reads the probe's own timeoutSeconds when Istio did not rewrite it", () => {
