@@ -13,6 +13,7 @@ import {
   type SelectorTerm,
 } from "../controller/conventions";
 import { keyOf } from "./k8s";
+import { serviceAnnotationFix, targetGroupPropsFixFor } from "./remediation";
 import type { Model, TargetGroupView } from "./model";
 
 /**
@@ -94,6 +95,19 @@ function selectorSource(tgv: TargetGroupView): string {
   );
 }
 
+/** Registering pods instead of nodes, on the object the controller reads the target type from. */
+function ipTargetsFix(tgv: TargetGroupView): string {
+  const viaTgc = targetGroupPropsFixFor(tgv, { targetType: "ip" });
+  if (viaTgc) return viaTgc;
+  const key =
+    tgv.manager === "ingress" ? ALB.targetType : tgv.manager === "service" ? NLB.targetType : "";
+  const annotated = key ? serviceAnnotationFix(tgv, { [key]: "ip" }) : undefined;
+  return (
+    annotated ??
+    `create a target group of type ip and a TargetGroupBinding with spec.targetType: ip for ${tgv.service ? `Service ${keyOf(tgv.service.metadata)}` : "the Service"}`
+  );
+}
+
 /**
  * The changes that bring left-out nodes back, one command per exclusion label or missed
  * selector term for all the nodes it keeps out, each other node with its own fix.
@@ -101,10 +115,12 @@ function selectorSource(tgv: TargetGroupView): string {
 export function nodeSelectionFixes(tgv: TargetGroupView, out: readonly NodeChoice[]): string[] {
   const byLabel = new Map<string, string[]>();
   const byTerm = new Map<string, { term: SelectorTerm; nodes: string[] }>();
+  const fargate: string[] = [];
   const lines: string[] = [];
   for (const c of out) {
     const name = c.node.metadata.name;
-    if (c.leftOutBy === "exclusionLabel" && c.label) {
+    if (c.leftOutBy === "fargate") fargate.push(name);
+    else if (c.leftOutBy === "exclusionLabel" && c.label) {
       byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), name]);
     } else if (c.leftOutBy === "nodeSelector" && c.term) {
       const key = describeTerm(c.term);
@@ -129,5 +145,11 @@ export function nodeSelectionFixes(tgv: TargetGroupView, out: readonly NodeChoic
       (source ? `\n${source}` : "")
     );
   });
-  return [...labelled, ...selected, ...lines];
+  const pods =
+    fargate.length > 0
+      ? [
+          `${fargate.join(", ")} ${fargate.length === 1 ? "is a Fargate node" : "are Fargate nodes"}, which cannot be instance targets; register the pods instead (the controller then creates a new target group of type ip):\n${ipTargetsFix(tgv)}`,
+        ]
+      : [];
+  return [...labelled, ...selected, ...pods, ...lines];
 }

@@ -140,7 +140,10 @@ describe("TGT006 NoRegisteredTargets", () => {
     );
     const leftOut = f!.evidence.actual["nodesLeftOut"] as { rule: string }[];
     expect(leftOut.map((n) => n.rule)).toEqual(["fargate", "fargate", "fargate"]);
-    expect(f!.remediation).toContain("target-type ip");
+    // On the object the controller reads the target type from: the Ingress's backend Service.
+    expect(f!.remediation).toContain(
+      "kubectl -n istio-system annotate service istio-ingressgateway --overwrite alb.ingress.kubernetes.io/target-type=ip",
+    );
   });
 
   it("in ip mode is critical while endpoints are ready but none is registered", () => {
