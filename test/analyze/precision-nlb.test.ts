@@ -125,6 +125,12 @@ describe("precision: NLB groups", () => {
     expect(f.remediation).toContain(
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: "ip"',
     );
+    // First the change that keeps Local and the target group: check kube-proxy's health port,
+    // which drains the nodes without a pod by design (the controller's default for Local).
+    expect(f.remediation).toMatch(/^Preferred: check kube-proxy's healthCheckNodePort 32100/);
+    expect(f.remediation).toContain(
+      "kubectl -n istio-system annotate service istio-ingressgateway --overwrite service.beta.kubernetes.io/aws-load-balancer-healthcheck-port=32100 service.beta.kubernetes.io/aws-load-balancer-healthcheck-path=/healthz service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol=HTTP",
+    );
   });
 
   it("annotates an NLB's Service without mentioning an Ingress it does not have", () => {

@@ -12,10 +12,10 @@ import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "
 import { affected, tgResources } from "../finding-parts";
 import { anyHealthy } from "../health-check";
 import { nodeChoicesOf, nodeSelectionFixes } from "../node-selection";
-import { ALB, NLB } from "../../controller/conventions";
+import { ALB, DEFAULTS, NLB } from "../../controller/conventions";
 import { GATEWAY_SOURCES } from "../gateway-api/view";
 import { generatedServiceSpecFix } from "../gateway-api/istio-gateway";
-import { serviceAnnotationFix, targetGroupPropsFixFor } from "../remediation";
+import { healthCheckFix, serviceAnnotationFix, targetGroupPropsFixFor } from "../remediation";
 
 export const externalTrafficPolicyLocalNodesWithoutEndpoints: Rule = {
   code: "TP001",
@@ -78,17 +78,32 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
     ipTargets = `annotate Service ${ns}/${name} with ${ALB.targetType}: "ip" (kubectl -n ${ns} annotate service ${name} --overwrite ${ALB.targetType}=ip); the controller then registers pod IPs in a new target group`;
     onlyGatewayNodes = `${ALB.targetNodeLabels}: "${label}" on Service ${ns}/${name}`;
   } else if (tgv.manager === "service") {
-    ipTargets = `annotate Service ${ns}/${name} with ${NLB.targetType}: "ip"`;
+    ipTargets = `${serviceAnnotationFix(tgv, { [NLB.targetType]: "ip" })}\n`;
     onlyGatewayNodes = `${NLB.targetNodeLabels}: "${label}" on Service ${ns}/${name}`;
   } else {
     const tgb = tgv.binding?.metadata.name ?? "<binding>";
     ipTargets = `create a target group of type ip and a TargetGroupBinding with spec.targetType: ip for Service ${ns}/${name}`;
     onlyGatewayNodes = `kubectl -n ${ns} patch targetgroupbinding ${tgb} --type merge -p '{"spec":{"nodeSelector":{"matchLabels":{"alb-target":"${name}"}}}}'`;
   }
+  // kube-proxy's health port answers 200 only where a ready pod runs: checking it keeps Local and
+  // takes the other nodes out by design, with no new target group (the controller's NLB default).
+  const healthPort = healthCheckNodePort(tgv);
+  const viaHealthPort =
+    healthPort !== undefined
+      ? `check kube-proxy's healthCheckNodePort ${healthPort} (HTTP ${DEFAULTS.nlbLocalInstance.healthCheckPath}), which fails the nodes without a ready pod by design so they get no traffic, and keeps Local and the client address:\n${healthCheckFix(
+          tgv,
+          {
+            port: healthPort,
+            protocol: DEFAULTS.nlbLocalInstance.healthCheckProtocol,
+            path: DEFAULTS.nlbLocalInstance.healthCheckPath,
+          },
+        )}\n`
+      : undefined;
   // An NLB forwards no X-Forwarded-For: in instance mode only Local keeps the client address.
   if (tgv.manager === "service" || tgv.loadBalancers.some((lb) => lb.Type === "network")) {
     return (
-      `Preferred: register pods instead of nodes, which keeps the client address: ${end(ipTargets)}\n` +
+      (viaHealthPort ? `Preferred: ${end(viaHealthPort)}\nOr ` : "Preferred: ") +
+      `register pods instead of nodes, which keeps the client address: ${end(ipTargets)}\n` +
       `Or, if the pods need not see the client address: ${patch}\n` +
       `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
       `pin the pods there with nodeSelector ${label}, and set ${end(onlyGatewayNodes)}`
@@ -98,6 +113,7 @@ function remediation(tgv: TargetGroupView, ns: string, name: string): string {
     `Preferred: ${patch}\n` +
     `The ALB already passes the client address in X-Forwarded-For, so Local buys nothing behind it.\n` +
     `Or register pods instead of nodes: ${end(ipTargets)}\n` +
+    (viaHealthPort ? `Or ${end(viaHealthPort)}\n` : "") +
     `Or register only nodes that run the pods: label them (kubectl label node <node> ${label}), ` +
     `pin the pods there with nodeSelector ${label}, and set ${end(onlyGatewayNodes)}`
   );
