@@ -20,9 +20,6 @@ import { healthCheckFix } from "../remediation";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, severityByFailing, tgResources } from "../finding-parts";
 
-/** Findings whose targets time out for a reason of their own, not the check's timeout. */
-const EXPLAINED_BY = ["NET001", "NET002", "TP001", "TGT001"];
-
 export const healthCheckTimeoutShorterThanProbe: Rule = {
   code: "HC007",
   inputs: HEALTH_CHECK_INPUTS,
@@ -30,7 +27,7 @@ export const healthCheckTimeoutShorterThanProbe: Rule = {
   alsoReads: ["kubernetes.ingresses", ...GATEWAY_SOURCES],
   // A closed security group or ACL times the check out too, and so do kube-proxy dropping it on a
   // node without a local pod (Local) and a machine that left the cluster: those targets are theirs.
-  after: EXPLAINED_BY,
+  after: ["NET001", "NET002", "TP001", "TGT001"],
   check,
 };
 
@@ -39,10 +36,14 @@ const TIMEOUT = new Set(["Target.Timeout"]);
 const TIMEOUT_RANGE = [2, 120] as const;
 const INTERVAL_RANGE = [5, 300] as const;
 
+/** The findings it runs after: their targets time out for a reason of their own. */
+const explainsTimeouts = (code: string): boolean =>
+  (healthCheckTimeoutShorterThanProbe.after as readonly string[]).includes(code);
+
 function check({ model, prior }: RuleContext): Finding[] {
   const byNet = new Map<string, Set<string>>();
   for (const f of prior) {
-    if (!EXPLAINED_BY.includes(f.code) || !f.targetGroupArn) continue;
+    if (!explainsTimeouts(f.code) || !f.targetGroupArn) continue;
     const ids = byNet.get(f.targetGroupArn) ?? new Set<string>();
     for (const t of f.affectedTargets) ids.add(t.id);
     byNet.set(f.targetGroupArn, ids);
