@@ -4,7 +4,7 @@ import type { Finding } from "../finding";
 import { drainedByLocalPolicy } from "../traffic-policy";
 import { isGrpc, failingTargets } from "../health-check";
 import { JOIN_INPUTS, type Model, type TargetGroupView, type TargetView } from "../model";
-import { EC2_SOURCES, networkConclusion } from "../reachability";
+import { EC2_SOURCES, networkConclusion, networkPaths } from "../reachability";
 import { AFTER_ALL, makeFinding, type Rule, type RuleContext } from "../rule";
 import { affected, tgResources, tiedToCluster } from "../finding-parts";
 
@@ -71,6 +71,7 @@ function hintFor(
   const host =
     tgv.targetType === "instance"
       ? (example.node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address ??
+        networkPaths(model).inventory.instance(example.id)?.PrivateIpAddress ??
         `<private IP of ${example.id}>`)
       : example.id;
   // A TCP check only opens a connection: curl has no tcp:// scheme, a connect test is the same check.
@@ -96,7 +97,7 @@ function hintFor(
       );
       const hint = net.allOpen
         ? `Target.Timeout: the check got no answer, though the path to port ${port} is open. ` +
-          `Check that something listens there and answers within ${tgv.tg.HealthCheckTimeoutSeconds ?? "the timeout"}s. From a host in the VPC: ${curl}`
+          `Check that something listens there and answers within ${tgv.tg.HealthCheckTimeoutSeconds !== undefined ? `${tgv.tg.HealthCheckTimeoutSeconds}s` : "the check's timeout"}. From a host in the VPC: ${curl}`
         : `Target.Timeout: the check got no answer. Allow the load balancer's security group (${lbSg}) ` +
           `inbound on port ${port} in the targets' security group, check the subnets' network ACLs, ` +
           `and that something listens there. From a host in the VPC: ${curl}`;

@@ -173,6 +173,9 @@ describe("TGT005's timeout hint: what the network check concluded", () => {
       /^Target\.Timeout: the check got no answer, though the path to port 31127 is open\./,
     );
     expect(lines.join("\n")).not.toContain("Allow the load balancer's security group");
+    // The node lists no address, but the snapshot's instance does; the group sets no timeout.
+    expect(lines[0]).toContain("answers within the check's timeout.");
+    expect(lines[0]).toContain("curl -sv http://10.0.2.10:31127/healthz/ready");
   });
 
   it("says why it is unknown", () => {
