@@ -21,7 +21,7 @@ import type {
 import { HEALTH_SOURCE_PREFILTER, OPTIONAL_SOURCES } from "../snapshot/sources";
 import { healthEndpointOf, type HealthEndpoint } from "./health-endpoint";
 import { instanceIdOf, keyOf } from "./k8s";
-import { ALB, TAGS } from "../controller/conventions";
+import { ALB, TAGS, serviceResourceOf } from "../controller/conventions";
 import type { DeclaredHealthCheck } from "./gateway-api/declared-health-check";
 import type { GeneratedGatewayService } from "./gateway-api/istio-gateway";
 import { gatewayTags } from "../controller/gateway-api";
@@ -254,7 +254,7 @@ const toPort = (value: string | undefined): number | null =>
 
 /**
  * The Service (and port) a controller-created target group points at, from its tags:
- * `service.k8s.aws/stack` = `<ns>/<service>` with the port in `service.k8s.aws/resource`, or
+ * `service.k8s.aws/resource` = `<ns>/<service>:<port>` under `service.k8s.aws/stack`, or
  * `ingress.k8s.aws/resource` = `<ns>/<ingress>-<service>:<port>`, split with the known Ingresses.
  */
 function serviceFromTags(
@@ -264,7 +264,8 @@ function serviceFromTags(
   const svcStack = tags[TAGS.serviceStack];
   if (svcStack?.includes("/")) {
     const [ns, name] = svcStack.split("/") as [string, string];
-    return { ns, name, port: tags[TAGS.serviceResource] };
+    const resource = serviceResourceOf(tags[TAGS.serviceResource]);
+    return { ns: resource?.namespace ?? ns, name: resource?.name ?? name, port: resource?.port };
   }
   const resource = tags[TAGS.ingressResource];
   const slash = resource?.indexOf("/") ?? -1;

@@ -149,6 +149,19 @@ export const TAGS = {
   gatewayNlbResource: "gateway.k8s.aws.nlb/resource",
 } as const;
 
+/**
+ * What an NLB group's `service.k8s.aws/resource` names: the controller writes its resource ID
+ * `<ns>/<service>:<port>` (pkg/service buildTargetGroupResourceID; for a weighted group another
+ * Service than the stack's); a bare port, as hand-made snapshots carry it, is read as the port.
+ */
+export function serviceResourceOf(
+  value: string | undefined,
+): { namespace?: string; name?: string; port: string } | undefined {
+  if (!value) return undefined;
+  const m = /^([^/]+)\/(.+):([^:]+)$/.exec(value);
+  return m ? { namespace: m[1]!, name: m[2]!, port: m[3]! } : { port: value };
+}
+
 /** The tag of the controller's shared backend security group: the one it opens targets to. */
 export const BACKEND_SECURITY_GROUP_TAG = { key: "elbv2.k8s.aws/resource", value: "backend-sg" };
 

@@ -82,6 +82,24 @@ describe("topology model", () => {
     expect(tgv.servicePort?.port).toBe(80);
   });
 
+  it("ties an NLB's unbound group to its Service port through the resource ID tag", () => {
+    // pkg/service writes service.k8s.aws/resource = <ns>/<service>:<port>.
+    const model = buildModel(
+      snapshotOf(healthyInstanceGatewayInput(), (s) => {
+        k8s(s).targetGroupBindings = [];
+        tgs(s)[0]!.Tags = [
+          { Key: "elbv2.k8s.aws/cluster", Value: "shop-prod" },
+          { Key: "service.k8s.aws/stack", Value: "istio-system/istio-ingressgateway" },
+          { Key: "service.k8s.aws/resource", Value: "istio-system/istio-ingressgateway:80" },
+        ];
+      }),
+    );
+    const tgv = model.targetGroups[0]!;
+    expect(tgv.manager).toBe("service");
+    expect(tgv.servicePort?.port).toBe(80);
+    expect(tgv.healthEndpoint?.port).toBe(15021);
+  });
+
   it("marks unhealthy and NotInUse targets failing, initial and draining not", () => {
     const model = buildModel(
       snapshotOf(healthyInstanceGatewayInput(), (s) => {

@@ -4,7 +4,7 @@ import type { Finding } from "../finding";
 import { JOIN_INPUTS, type TargetGroupView } from "../model";
 import { makeFinding, type Rule, type RuleContext } from "../rule";
 import { tgResources } from "../finding-parts";
-import { TAGS } from "../../controller/conventions";
+import { TAGS, serviceResourceOf } from "../../controller/conventions";
 import { GATEWAY_RESOURCE, gatewayTags } from "../../controller/gateway-api";
 
 export const unboundTargetGroup: Rule = {
@@ -26,7 +26,12 @@ function serviceGuess(tgv: TargetGroupView): { ns: string; name: string; port: s
   const stack = tgv.tags[TAGS.serviceStack];
   if (stack?.includes("/")) {
     const [ns = "<namespace>", name = "<service-name>"] = stack.split("/");
-    return { ns, name, port: tgv.tags[TAGS.serviceResource] ?? "<service-port>" };
+    const resource = serviceResourceOf(tgv.tags[TAGS.serviceResource]);
+    return {
+      ns: resource?.namespace ?? ns,
+      name: resource?.name ?? name,
+      port: resource?.port ?? "<service-port>",
+    };
   }
   return {
     ns: tgv.namespace ?? "<namespace>",

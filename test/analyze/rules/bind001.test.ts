@@ -104,6 +104,24 @@ describe("BIND001 UnboundTargetGroup", () => {
     );
   });
 
+  it("reads the Service port from the controller's resource ID <ns>/<service>:<port>", () => {
+    // pkg/service tags an NLB's group with its resource ID, not a bare port.
+    const findings = run(
+      snapshotOf(healthyIpAppInput(), (s) => {
+        unbound(s);
+        k8s(s).services = [];
+        tgs(s)[0]!.Tags = [
+          { Key: "elbv2.k8s.aws/cluster", Value: CLUSTER },
+          { Key: "service.k8s.aws/stack", Value: "shop/cart-nlb" },
+          { Key: "service.k8s.aws/resource", Value: "shop/cart-nlb:443" },
+        ];
+      }),
+    );
+    expect(findings[0]!.remediation).toContain(
+      "  serviceRef:\n    name: cart-nlb\n    port: 443\n",
+    );
+  });
+
   it("ignores groups tagged for another cluster or not tagged at all", () => {
     const other = snapshotOf(healthyInstanceGatewayInput(), (s) => {
       unbound(s);
