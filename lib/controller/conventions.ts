@@ -139,7 +139,7 @@ export const TAGS = {
   ingressResource: "ingress.k8s.aws/resource",
   /** `<ns>/<service>` of the Service an NLB was made for. */
   serviceStack: "service.k8s.aws/stack",
-  /** The Service port a group was made for. */
+  /** `<ns>/<service>:<port>`: the Service port a group was made for (serviceResourceOf). */
   serviceResource: "service.k8s.aws/resource",
   /** `<gwNs>/<gwName>` of a Gateway's ALB or NLB (Gateway API). */
   gatewayAlbStack: "gateway.k8s.aws.alb/stack",
