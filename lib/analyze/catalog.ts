@@ -82,7 +82,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     severity: asHc001,
     levels: ["critical", "warning"],
     firesWhen:
-      "Targets fail with Target.Timeout, the checked port, path and protocol reach the health endpoint, no NET finding explains them, and HealthCheckTimeoutSeconds is shorter than the health endpoint's readinessProbe.timeoutSeconds.",
+      "Targets fail with Target.Timeout, the checked port, path and protocol reach the health endpoint, no NET finding explains them (nor TP001 or TGT001: kube-proxy dropping the check on a node without a pod, a machine that left the cluster), and HealthCheckTimeoutSeconds is shorter than the health endpoint's readinessProbe.timeoutSeconds.",
   },
   {
     code: "TP001",

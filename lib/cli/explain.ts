@@ -56,7 +56,7 @@ const GUIDES: Record<string, Guide> = {
   },
   TP001: {
     why: "With externalTrafficPolicy: Local, kube-proxy drops traffic on nodes that run no ready pod of the Service, so the ALB's checks time out on those nodes while it sends them requests.",
-    fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods. For a Gateway's target group, targetType and nodeSelector are set in the Service's TargetGroupConfiguration; for a Service Istio generates, through its Gateway.",
+    fix: "Use externalTrafficPolicy: Cluster (the ALB already passes the client address in X-Forwarded-For), switch to ip targets, or register only the nodes that run the pods. Behind an NLB, when the Service has a healthCheckNodePort, check it (HTTP /healthz, the controller's default for Local): nodes without a pod then drain by design. For a Gateway's target group, targetType and nodeSelector are set in the Service's TargetGroupConfiguration; for a Service Istio generates, through its Gateway.",
   },
   MESH001: {
     why: "The pods' Istio sidecar requires mutual TLS (STRICT) on the checked port; the ALB has no mesh certificate, so its check fails the handshake.",
