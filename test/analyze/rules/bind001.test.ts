@@ -86,19 +86,22 @@ describe("BIND001 UnboundTargetGroup", () => {
     );
   });
 
-  it("takes the Service from service.k8s.aws tags even when the Service is gone", () => {
-    const findings = run(
+  /** The fix for an unbound NLB group whose Service is gone, tagged with `resource`. */
+  const nlbFix = (resource: string) =>
+    run(
       snapshotOf(healthyIpAppInput(), (s) => {
         unbound(s);
         k8s(s).services = [];
         tgs(s)[0]!.Tags = [
           { Key: "elbv2.k8s.aws/cluster", Value: CLUSTER },
           { Key: "service.k8s.aws/stack", Value: "shop/cart-nlb" },
-          { Key: "service.k8s.aws/resource", Value: "443" },
+          { Key: "service.k8s.aws/resource", Value: resource },
         ];
       }),
-    );
-    expect(findings[0]!.remediation).toContain(
+    )[0]!.remediation;
+
+  it("takes the Service from service.k8s.aws tags even when the Service is gone", () => {
+    expect(nlbFix("443")).toContain(
       "  namespace: shop\nspec:\n" +
         `  targetGroupARN: ${APP_TG_ARN}\n  targetType: ip\n  serviceRef:\n    name: cart-nlb\n    port: 443`,
     );
@@ -106,18 +109,7 @@ describe("BIND001 UnboundTargetGroup", () => {
 
   it("reads the Service port from the controller's resource ID <ns>/<service>:<port>", () => {
     // pkg/service tags an NLB's group with its resource ID, not a bare port.
-    const findings = run(
-      snapshotOf(healthyIpAppInput(), (s) => {
-        unbound(s);
-        k8s(s).services = [];
-        tgs(s)[0]!.Tags = [
-          { Key: "elbv2.k8s.aws/cluster", Value: CLUSTER },
-          { Key: "service.k8s.aws/stack", Value: "shop/cart-nlb" },
-          { Key: "service.k8s.aws/resource", Value: "shop/cart-nlb:443" },
-        ];
-      }),
-    );
-    expect(findings[0]!.remediation).toContain(
+    expect(nlbFix("shop/cart-nlb:443")).toContain(
       "  serviceRef:\n    name: cart-nlb\n    port: 443\n",
     );
   });
