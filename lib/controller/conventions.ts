@@ -167,7 +167,7 @@ export const BACKEND_SECURITY_GROUP_TAG = { key: "elbv2.k8s.aws/resource", value
 
 /**
  * Labels the controller puts on the Kubernetes objects it creates (TargetGroupBindings): an
- * explicit IngressGroup's name, else the namespace and name of the Ingress or Service. A binding
+ * explicit IngressGroup's name, else the namespace and name of the Ingress, Service or Gateway. A binding
  * that carries them is the controller's, and edits to it are reverted.
  */
 export const STACK_LABELS = {
@@ -176,6 +176,11 @@ export const STACK_LABELS = {
   ingressName: "ingress.k8s.aws/stack-name",
   serviceNamespace: "service.k8s.aws/stack-namespace",
   serviceName: "service.k8s.aws/stack-name",
+  // A Gateway's: the tag prefix of its load balancer type (pkg/deploy/tracking StackLabels).
+  gatewayAlbNamespace: "gateway.k8s.aws.alb/stack-namespace",
+  gatewayAlbName: "gateway.k8s.aws.alb/stack-name",
+  gatewayNlbNamespace: "gateway.k8s.aws.nlb/stack-namespace",
+  gatewayNlbName: "gateway.k8s.aws.nlb/stack-name",
 } as const;
 
 /** Subnet role tags the controller discovers subnets by when no subnets annotation is set. */

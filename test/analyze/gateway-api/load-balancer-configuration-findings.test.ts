@@ -209,7 +209,9 @@ describe("NET001 behind a Gateway whose LoadBalancerConfiguration sets custom se
       undefined,
     ]) {
       const [f] = run(lbcs);
-      expect(f?.evidence.actual.fix).not.toContain("managed-backend-rules");
+      // The binding is the controller's (its Gateway stack labels): no patch of it, which the
+      // controller would revert, but the rule itself.
+      expect(f?.evidence.actual.fix).toEqual(["authorize"]);
     }
   });
 });
