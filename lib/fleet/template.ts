@@ -55,7 +55,8 @@ function wholeNumber(name: string, raw: string, min: number, max: number): numbe
   return n;
 }
 
-const FUNCTION_NAMES: Record<FleetTask, string> = {
+/** The fleet functions' names in the service (the deployed name is `<service>-<stage>-<name>`). */
+export const FUNCTION_NAMES: Record<FleetTask, string> = {
   plan: "fleetPlan",
   worker: "fleetWorker",
   summary: "fleetSummary",

@@ -61,7 +61,11 @@ interface Template {
 let template: Template;
 let packaged: { ok: boolean; out: string; dir: string };
 beforeAll(async () => {
-  packaged = await osls(["fleet=infra/fleet.example.yml", "fleetMaxConcurrency=3"]);
+  packaged = await osls([
+    "fleet=infra/fleet.example.yml",
+    "fleetMaxConcurrency=3",
+    "criticalFindingAlarm=true",
+  ]);
   template = JSON.parse(
     readFileSync(join(packaged.dir, "cloudformation-template-update-stack.json"), "utf8"),
   ) as Template;
@@ -154,16 +158,30 @@ describe("osls package --param fleet=infra/fleet.example.yml", () => {
     );
   });
 
-  it("watches the fleet instead of a single cluster: the worker's errors and clusters not audited", () => {
+  it("watches the fleet instead of a single cluster: worker errors, clusters not audited, each cluster's critical findings and sinks", () => {
     const alarms = ofType("AWS::CloudWatch::Alarm").map(([name, r]) => [
       name,
-      r.Properties.MetricName,
+      r.Properties.MetricName ?? (r.Properties.Metrics as { Expression: string }[])[0]!.Expression,
     ]);
     expect(alarms.sort()).toEqual([
       ["FleetClustersFailedAlarm", "FleetClustersFailed"],
+      [
+        "FleetCriticalFindingAlarm",
+        `SELECT MAX("Findings") FROM SCHEMA("AlbHealthAuditor", "Account", "Cluster", "Region", "Severity") WHERE "Severity" = 'critical' GROUP BY "Account", "Region", "Cluster" ORDER BY MAX() DESC`,
+      ],
+      [
+        "FleetSinkFailuresAlarm",
+        `SELECT MAX("SinkFailures") FROM SCHEMA("AlbHealthAuditor", "Account", "Cluster", "Region") GROUP BY "Account", "Region", "Cluster" ORDER BY MAX() DESC`,
+      ],
       ["FleetWorkerErrorsAlarm", "Errors"],
     ]);
-    expect(ofType("AWS::CloudWatch::Dashboard")).toEqual([]);
+    const dashboards = ofType("AWS::CloudWatch::Dashboard");
+    expect(dashboards.map(([name, r]) => [name, r.Properties.DashboardName])).toEqual([
+      ["FleetDashboard", "alb-health-auditor-prod-fleet"],
+    ]);
+    const body = dashboards[0]![1].Properties.DashboardBody as string;
+    expect(body).toContain("SOURCE '/aws/lambda/alb-health-auditor-prod-fleetWorker'");
+    expect(Object.keys(template.Outputs)).toContain("FleetDashboardUrl");
     expect(JSON.stringify(template)).not.toContain("AuditLambdaFunction");
   });
 
