@@ -52,6 +52,10 @@ const lambda = (functionName: string) => (name: string, options: Record<string, 
   options,
 ];
 
+/** A function's invocations, errors and throttles: Lambda's own metrics of the audit. */
+const invocations = (fn: ReturnType<typeof lambda>) =>
+  ["Invocations", "Errors", "Throttles"].map((name) => fn(name, { stat: "Sum" }));
+
 const chart = (
   region: string,
   title: string,
@@ -143,7 +147,18 @@ const elbRefill = {
   value: ELB_REFILL_PER_PERIOD,
 };
 
+const metricWidget = (width: number, properties: Record<string, unknown>) => ({
+  type: "metric" as const,
+  width,
+  properties,
+});
+
 const ZERO_UP = { yAxis: { left: { min: 0 } } };
+/** From zero up, with a horizontal line (a limit) marked. */
+const markedAt = (line: { label: string; value: number }) => ({
+  ...ZERO_UP,
+  annotations: { horizontal: [line] },
+});
 const SEVERITIES = ["critical", "warning", "info"];
 
 export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
@@ -164,66 +179,56 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
     [
       6,
       [
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
+        metricWidget(
+          12,
+          chart(
             region,
             "Findings by severity",
             SEVERITIES.map((s) => own("Findings", ["Severity", s], { stat: "Maximum", label: s })),
             { stacked: true, ...ZERO_UP },
           ),
-        },
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
+        ),
+        metricWidget(
+          12,
+          chart(
             region,
             "Findings by code",
             [expression(search("Findings", ["Code", "Severity"], "Maximum"), "codes")],
             { stacked: true, ...ZERO_UP },
           ),
-        },
+        ),
       ],
     ],
     [
       6,
       [
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        metricWidget(
+          8,
+          chart(
             region,
             "Audit duration (ms)",
             [
               own("AuditDurationMs", [], { stat: "Maximum", label: "audit, longest run" }),
               fn("Duration", { stat: "Maximum", label: "Lambda duration, longest run" }),
             ],
-            {
-              ...ZERO_UP,
-              annotations: {
-                horizontal: [{ label: "timeout", value: input.timeoutSeconds * 1000 }],
-              },
-            },
+            markedAt({ label: "timeout", value: input.timeoutSeconds * 1000 }),
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             `ELB and EC2 API calls per ${PERIOD / 60} minutes`,
             [
               own("ElbApiCalls", [], { stat: "Sum", label: "ELB calls (retries included)" }),
               own("Ec2ApiCalls", [], { stat: "Sum", label: "EC2 calls (retries included)" }),
             ],
-            { ...ZERO_UP, annotations: { horizontal: [elbRefill] } },
+            markedAt(elbRefill),
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             "Collection gaps and sink failures",
             [
@@ -232,26 +237,13 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
             ],
             ZERO_UP,
           ),
-        },
+        ),
       ],
     ],
     [
       6,
       [
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
-            region,
-            "Invocations and errors",
-            [
-              fn("Invocations", { stat: "Sum" }),
-              fn("Errors", { stat: "Sum" }),
-              fn("Throttles", { stat: "Sum" }),
-            ],
-            ZERO_UP,
-          ),
-        },
+        metricWidget(12, chart(region, "Invocations and errors", invocations(fn), ZERO_UP)),
         failuresLog(region, functionName),
       ],
     ],
@@ -298,10 +290,9 @@ export function fleetDashboardBody(input: FleetDashboardInput): { widgets: Widge
     [
       6,
       [
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        metricWidget(
+          8,
+          chart(
             region,
             "Clusters per run",
             [
@@ -311,11 +302,10 @@ export function fleetDashboardBody(input: FleetDashboardInput): { widgets: Widge
             ],
             ZERO_UP,
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             "Findings over the fleet by severity",
             SEVERITIES.map((s) =>
@@ -323,36 +313,33 @@ export function fleetDashboardBody(input: FleetDashboardInput): { widgets: Widge
             ),
             { stacked: true, ...ZERO_UP },
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             "Clusters not audited (account, region, cluster)",
             [perCluster("ClusterAuditFailed", "failed")],
             ZERO_UP,
           ),
-        },
+        ),
       ],
     ],
     [
       6,
       [
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
+        metricWidget(
+          12,
+          chart(
             region,
             "Critical findings per cluster (account, region, cluster)",
             [perCluster("Findings", "critical", ["Severity"], { Severity: "critical" })],
             ZERO_UP,
           ),
-        },
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
+        ),
+        metricWidget(
+          12,
+          chart(
             region,
             "Findings by code over the fleet",
             [
@@ -369,79 +356,57 @@ export function fleetDashboardBody(input: FleetDashboardInput): { widgets: Widge
             ],
             { stacked: true, ...ZERO_UP },
           ),
-        },
+        ),
       ],
     ],
     [
       6,
       [
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        metricWidget(
+          8,
+          chart(
             region,
             "Audit duration per cluster (ms)",
             [
               perCluster("AuditDurationMs", "duration"),
               fn("Duration", { stat: "Maximum", label: "worker invocation, longest" }),
             ],
-            {
-              ...ZERO_UP,
-              annotations: {
-                horizontal: [{ label: "worker timeout", value: input.workerTimeoutSeconds * 1000 }],
-              },
-            },
+            markedAt({ label: "worker timeout", value: input.workerTimeoutSeconds * 1000 }),
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             `ELB API calls per account and region, per ${PERIOD / 60} minutes`,
             [perAccountRegion("ElbApiCalls", "elb")],
-            { ...ZERO_UP, annotations: { horizontal: [elbRefill] } },
+            markedAt(elbRefill),
           ),
-        },
-        {
-          type: "metric",
-          width: 8,
-          properties: chart(
+        ),
+        metricWidget(
+          8,
+          chart(
             region,
             `EC2 API calls per account and region, per ${PERIOD / 60} minutes`,
             [perAccountRegion("Ec2ApiCalls", "ec2")],
             ZERO_UP,
           ),
-        },
+        ),
       ],
     ],
     [
       6,
       [
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
+        metricWidget(
+          12,
+          chart(
             region,
             "Collection gaps and sink failures per cluster",
             [perCluster("CollectionGaps", "gaps"), perCluster("SinkFailures", "sinks")],
             ZERO_UP,
           ),
-        },
-        {
-          type: "metric",
-          width: 12,
-          properties: chart(
-            region,
-            "Worker invocations and errors",
-            [
-              fn("Invocations", { stat: "Sum" }),
-              fn("Errors", { stat: "Sum" }),
-              fn("Throttles", { stat: "Sum" }),
-            ],
-            ZERO_UP,
-          ),
-        },
+        ),
+        metricWidget(12, chart(region, "Worker invocations and errors", invocations(fn), ZERO_UP)),
       ],
     ],
     [6, [{ ...failuresLog(region, workerFunctionName, "account, region, cluster, "), width: 24 }]],
