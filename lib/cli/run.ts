@@ -5,8 +5,8 @@
  */
 // Synchronous file calls: a CLI does one thing at a time, and none of them starts libuv's
 // thread pool (four threads), which an audit of one small file would otherwise wait for.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { analyzeModel, type AnalyzeOptions } from "../analyze";
 import { buildModel } from "../analyze/model";
 import { severityRank, type AuditReport, type Severity } from "../analyze/finding";
@@ -73,11 +73,25 @@ function exitCodeFor(reports: AuditReport[], failOn: Severity | "never"): number
     : EXIT_OK;
 }
 
+/** Options that only change a live collection: with snapshot files they would silently do nothing. */
+const LIVE_ONLY: [string, (args: CliArgs) => boolean][] = [
+  ["--target-group", (a) => a.targetGroups !== undefined],
+  ["--kubeconfig", (a) => a.kubeconfig !== undefined],
+  ["--context", (a) => a.context !== undefined],
+  ["--no-network", (a) => a.noNetwork === true],
+  ["--out", (a) => a.out !== undefined],
+];
+
 function checkCombination(args: CliArgs): boolean {
   const live =
     args.command === "collect" || args.cluster !== undefined || args.region !== undefined;
   if (live && args.paths.length > 0)
     throw new UsageError("give either snapshot files or --cluster/--region, not both");
+  const liveOnly = LIVE_ONLY.find(([, given]) => given(args));
+  if (!live && liveOnly && args.paths.length > 0)
+    throw new UsageError(
+      `${liveOnly[0]} is for live mode (--cluster NAME --region REGION); a snapshot is audited as it was collected`,
+    );
   if (!live && args.paths.length === 0)
     throw new UsageError(
       "nothing to audit: give --snapshot FILE or --cluster NAME --region REGION",
@@ -93,12 +107,45 @@ function auditOne(source: string, snapshot: Snapshot, options: AnalyzeOptions = 
   return { source, report: analyzeModel(model, options).report, topologies: topologiesOf(model) };
 }
 
+/** Where a file is written (--output, --out) must take it: checked before minutes of live
+ * collection, not after them. */
+function checkWritable(option: string, path: string | undefined): void {
+  if (path === undefined) return;
+  const info = statOf(path);
+  try {
+    if (info?.isDirectory()) throw Object.assign(new Error(), { code: "EISDIR" });
+    accessSync(info ? path : dirname(resolve(path)), constants.W_OK);
+  } catch (err) {
+    throw new InputError(`${option} ${path}: cannot write (${cannot(err)})`);
+  }
+}
+
+const cannot = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
+
+/** The report never replaces a snapshot it was made from. */
+function checkOutputIsNoInput(files: string[], output: string | undefined): void {
+  if (output === undefined) return;
+  const target = statOf(output);
+  const same = files.find((file) => {
+    if (resolve(file) === resolve(output)) return true;
+    const info = statOf(file);
+    return target && info && target.ino === info.ino && target.dev === info.dev;
+  });
+  if (same) throw new UsageError(`--output ${output} is the snapshot ${same}; name another file`);
+}
+
 /** The reports, and whether they are named per snapshot (several files, or a directory). */
 async function audit(args: CliArgs, io: CliIO): Promise<{ reports: NamedReport[]; many: boolean }> {
   if (checkCombination(args)) {
+    checkWritable("--output", args.output);
+    checkWritable("--out", args.out);
     const snapshot = await liveSnapshot(args, (m) => io.stderr(`alb-audit: ${m}\n`), io.collect);
     if (args.out) {
-      writeFileSync(args.out, `${JSON.stringify(snapshot, null, 2)}\n`);
+      try {
+        writeFileSync(args.out, `${JSON.stringify(snapshot, null, 2)}\n`);
+      } catch (err) {
+        throw new InputError(`--out ${args.out}: cannot write (${cannot(err)})`);
+      }
       io.stderr(`alb-audit: snapshot written to ${args.out}\n`);
     }
     const source = `${args.cluster} (${args.region})`;
@@ -106,6 +153,7 @@ async function audit(args: CliArgs, io: CliIO): Promise<{ reports: NamedReport[]
     return { reports: [report], many: false };
   }
   const { files, directory } = expandPaths(args.paths);
+  checkOutputIsNoInput(files, args.output);
   const reports: NamedReport[] = [];
   for (const file of files) {
     reports.push(auditOne(file, await readSnapshotFile(file)));
@@ -119,9 +167,7 @@ function emit(text: string, args: CliArgs, io: CliIO): void {
   try {
     writeFileSync(args.output, text);
   } catch (err) {
-    throw new InputError(
-      `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
+    throw new InputError(`--output ${args.output}: cannot write (${cannot(err)})`);
   }
 }
 

@@ -87,6 +87,64 @@ describe("alb-audit CLI", () => {
     }
   });
 
+  it("never writes the report over a snapshot it reads", async () => {
+    const file = writeSnapshot("kept.json", failingInput());
+    const before = readFileSync(file, "utf8");
+    const sub = join(dir, "kept-dir");
+    mkdirSync(sub);
+    writeFileSync(join(sub, "a.json"), before);
+    for (const args of [
+      [file, "--output", file],
+      [file, "--output", join(dir, ".", "kept.json")],
+      [sub, "--format", "json", "--output", join(sub, "a.json")],
+    ]) {
+      const c = capture();
+      expect(await runCli(args, c.io)).toBe(2);
+      expect(c.err()).toMatch(/^alb-audit: --output .+ is the snapshot .+; name another file/);
+    }
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(readFileSync(join(sub, "a.json"), "utf8")).toBe(before);
+  });
+
+  it("refuses live-only options with snapshot files instead of ignoring them", async () => {
+    const file = writeSnapshot("offline.json", healthyInstanceGatewayInput());
+    for (const [option, ...value] of [
+      ["--target-group", "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/x/1"],
+      ["--kubeconfig", "kubeconfig.yaml"],
+      ["--context", "prod"],
+      ["--no-network"],
+      ["--out", join(dir, "never.json")],
+    ]) {
+      const c = capture();
+      expect(await runCli([file, option!, ...value], c.io)).toBe(2);
+      expect(c.out()).toBe("");
+      expect(c.err()).toBe(
+        `alb-audit: ${option} is for live mode (--cluster NAME --region REGION); a snapshot is audited as it was collected; see alb-audit --help\n`,
+      );
+    }
+  });
+
+  it("checks that --output and --out can be written before collecting", async () => {
+    let collected = 0;
+    const collect = async () => {
+      collected++;
+      const { parseSnapshot } = await import("../../lib/snapshot/read");
+      return parseSnapshot(healthyInstanceGatewayInput());
+    };
+    const live = ["--cluster", "shop-prod", "--region", "eu-west-1"];
+    const missing = join(dir, "no-such-dir", "x.json");
+    for (const [args, message] of [
+      [[...live, "--output", missing], `alb-audit: --output ${missing}: cannot write (ENOENT)\n`],
+      [["collect", ...live, "--out", missing], `alb-audit: --out ${missing}: cannot write (ENOENT)\n`],
+      [["collect", ...live, "--out", dir], `alb-audit: --out ${dir}: cannot write (EISDIR)\n`],
+    ] as const) {
+      const c = capture({ collect });
+      expect(await runCli([...args], c.io)).toBe(2);
+      expect(c.err()).toBe(message);
+    }
+    expect(collected).toBe(0);
+  });
+
   it("names the first problem of a broken snapshot", async () => {
     const input = healthyInstanceGatewayInput();
     delete (tgs(input)[0] as { TargetGroupArn?: string }).TargetGroupArn;
