@@ -78,6 +78,18 @@ function parseFile(path: string): unknown {
   }
 }
 
+/** The format version this reader knows (snapshot.md); a later one is named as such, not as a
+ * broken file, so the fix (a newer alb-audit) is plain. */
+const FORMAT_VERSION = 1;
+
+function checkVersion(path: string, document: unknown): void {
+  const version = (document as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version > FORMAT_VERSION)
+    throw new SnapshotError(
+      `${path}: snapshot format version ${version} is newer than this alb-audit reads (${FORMAT_VERSION}); upgrade alb-audit`,
+    );
+}
+
 /** Reads and validates a snapshot file; every failure is a SnapshotError with a one-line message. */
 export async function readSnapshotFile(path: string): Promise<Snapshot> {
   let document: unknown;
@@ -90,6 +102,7 @@ export async function readSnapshotFile(path: string): Promise<Snapshot> {
     throw new SnapshotError(`${path}: cannot read (${why ?? String(err)})`);
   }
   if (accepted(document)) return completeSnapshot(document);
+  checkVersion(path, document);
   const { parseSnapshot } = await import("./read");
   try {
     return parseSnapshot(document);

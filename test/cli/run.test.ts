@@ -257,7 +257,9 @@ describe("alb-audit CLI", () => {
     });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`alb-audit: ${bad}: version: must be 1\n`);
+    expect(run.stderr).toBe(
+      `alb-audit: ${bad}: snapshot format version 2 is newer than this alb-audit reads (1); upgrade alb-audit\n`,
+    );
   });
 
   it("the real process reports a live collection without credentials in one line, exit 3", () => {
