@@ -3,6 +3,7 @@
  * it is fixed, for the engineer who sees the code in an alert and not yet the report.
  */
 import { CATALOG, type CatalogEntry } from "../analyze/catalog";
+import { docsLink, type LinkOptions } from "../report/links";
 import { UsageError } from "./args";
 
 interface Guide {
@@ -149,8 +150,9 @@ function wrap(text: string, indent: string, width = 78): string {
   return lines.join("\n");
 }
 
-function explainOne(e: CatalogEntry): string {
+function explainOne(e: CatalogEntry, links: LinkOptions): string {
   const guide = guideFor(e.code);
+  const docs = docsLink(e.code, links);
   const parts = [
     `${e.code} ${e.name}${e.retired ? " (retired)" : ""}`,
     `  severity: ${e.severity}`,
@@ -158,12 +160,14 @@ function explainOne(e: CatalogEntry): string {
     wrap(e.firesWhen, "    "),
   ];
   if (guide) parts.push("  why:", wrap(guide.why, "    "), "  fix:", wrap(guide.fix, "    "));
-  else parts.push("  more: docs/findings.md");
+  parts.push(`  docs: ${docs.url ?? docs.label}`);
   return `${parts.join("\n")}\n`;
 }
 
 /** `explain` alone lists the codes; `explain CODE ...` explains each; json gives the data. */
-export function explain(codes: string[], format: string): string {
+export function explain(codes: string[], format: string, links: LinkOptions = {}): string {
+  if (format !== "text" && format !== "json")
+    throw new UsageError(`explain prints text or json, not ${format}`);
   const entries = codes.length ? codes.map(entry) : CATALOG;
   if (format === "json") {
     const data = entries.map((e) => ({ ...e, ...guideFor(e.code) }));
@@ -173,5 +177,5 @@ export function explain(codes: string[], format: string): string {
     const width = Math.max(...CATALOG.map((e) => e.code.length));
     return `${CATALOG.map((e) => `${e.code.padEnd(width)}  ${e.name}  (${e.severity})`).join("\n")}\n`;
   }
-  return entries.map(explainOne).join("\n");
+  return entries.map((e) => explainOne(e, links)).join("\n");
 }

@@ -177,7 +177,7 @@ async function run(args: CliArgs, io: CliIO): Promise<number> {
     return EXIT_OK;
   }
   if (args.command === "explain") {
-    emit(explain(args.paths, args.format), args, io);
+    emit(explain(args.paths, args.format, { docsBaseUrl: args.docsUrl }), args, io);
     return EXIT_OK;
   }
 

@@ -184,6 +184,22 @@ describe("explain CODE", () => {
     expect(data.fix).toEqual(expect.any(String));
   });
 
+  it("ends with where the code is documented, following --docs-url", async () => {
+    expect((await cli("explain", "TP001")).out).toMatch(/\n {2}docs: docs\/findings\.md#tp001\n$/);
+    const linked = await cli("explain", "TP001", "--docs-url", "https://example.com/docs");
+    expect(linked.out).toMatch(/\n {2}docs: https:\/\/example\.com\/docs\/findings\.md#tp001\n$/);
+  });
+
+  it("prints text or JSON, and says so for another format", async () => {
+    for (const format of ["markdown", "html"]) {
+      expect(await cli("explain", "HC001", "--format", format)).toEqual({
+        code: 2,
+        out: "",
+        err: `alb-audit: explain prints text or json, not ${format}; see alb-audit --help\n`,
+      });
+    }
+  });
+
   it("an unknown code exits 2 naming the known ones", async () => {
     const run = await cli("explain", "XYZ001");
     expect(run.code).toBe(2);
@@ -217,7 +233,7 @@ describe("command-line mistakes: one line on stderr, exit 2", () => {
       '--min-severity must be one of critical, warning, info (got "high")',
     ],
     [
-      ["x.json", "--out", "same", "--output", "same"],
+      ["collect", "--cluster", "c", "--region", "r", "--out", "same", "--output", "same"],
       "--output (the report) and --out (the snapshot) name the same file",
     ],
   ])("%j", async (args, message) => {

@@ -135,7 +135,10 @@ describe("alb-audit CLI", () => {
     const missing = join(dir, "no-such-dir", "x.json");
     for (const [args, message] of [
       [[...live, "--output", missing], `alb-audit: --output ${missing}: cannot write (ENOENT)\n`],
-      [["collect", ...live, "--out", missing], `alb-audit: --out ${missing}: cannot write (ENOENT)\n`],
+      [
+        ["collect", ...live, "--out", missing],
+        `alb-audit: --out ${missing}: cannot write (ENOENT)\n`,
+      ],
       [["collect", ...live, "--out", dir], `alb-audit: --out ${dir}: cannot write (EISDIR)\n`],
     ] as const) {
       const c = capture({ collect });
