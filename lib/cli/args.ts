@@ -13,7 +13,7 @@ export class UsageError extends Error {}
 /** Input named on the command line cannot be used: a kubeconfig, an --output path (exit 2). */
 export class InputError extends Error {}
 
-const OPTIONS = {
+export const OPTIONS = {
   snapshot: { type: "string", multiple: true },
   format: { type: "string" },
   output: { type: "string" },
@@ -37,29 +37,38 @@ export const USAGE = `Usage:
   alb-audit [PATH ...] [--snapshot FILE] [options]      audit snapshot files or directories of them
   alb-audit --cluster NAME --region REGION [options]    audit a live cluster (AWS credentials, EKS sign-in)
   alb-audit collect --cluster NAME --region REGION --out FILE   write the live snapshot, then audit it
-  alb-audit explain [CODE]                              what a finding code means, why, how to fix it
+  alb-audit explain [CODE ...] [--format text|json]     what a finding code means, why, how to fix it
 
 Options:
+  --snapshot FILE                 a snapshot file or directory of *.json snapshots (repeatable;
+                                  same as a positional PATH)
   --format ${FORMAT_NAMES.join("|").padEnd(22)} report format (default: text)
-  --output FILE                   write the report to FILE instead of stdout
+  --output FILE                   write the report to FILE instead of stdout (never an input snapshot)
   --only CODE[,CODE...]           report only these finding codes (repeatable)
   --min-severity critical|warning|info
                                   report only findings at or above this severity
   --fail-on critical|warning|info|never
                                   exit 1 when a reported finding at or above this severity exists
                                   (default: never)
-  --target-group ARN              live mode: audit only this target group (repeatable)
-  --kubeconfig FILE [--context C] live mode: use a kubeconfig instead of EKS sign-in with IAM
-  --out FILE                      collect: where to write the snapshot
-  --no-color                      never colour the text report
+  --no-color                      never colour the text report (also NO_COLOR=1)
   --docs-url URL                  https:// folder holding findings.md: each finding links its code
                                   there (default: $DOCS_BASE_URL, else docs/findings.md is named)
-  --no-network                    live mode: skip the network checks (no EC2 reads; NET001-NET003 do not run)
   -V, --version                   print the version
   -h, --help                      this help
 
+Live mode only:
+  --cluster NAME --region REGION  the EKS cluster to collect from, with your AWS credentials
+  --target-group ARN              audit only this target group (repeatable)
+  --kubeconfig FILE               use a kubeconfig instead of EKS sign-in with IAM
+  --context C                     the kubeconfig's context (default: its current-context; without
+                                  --kubeconfig, from $KUBECONFIG or ~/.kube/config)
+  --out FILE                      also write the collected snapshot to FILE (collect needs it)
+  --no-network                    skip the network checks (no EC2 reads; NET001-NET003 do not run)
+  ELB_CALLS_PER_SECOND, EC2_CALLS_PER_SECOND   API call budgets (default 5 and 10 a second)
+  Progress goes to stderr; stdout carries only the report.
+
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or input error,
-3 live collection failed.`;
+3 live collection failed. A reader that closes stdout early (| head) stops the output, not the code.`;
 
 export type Command = "audit" | "collect" | "explain";
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runCli, type CliIO } from "../../lib/cli/run";
 import type { SnapshotInput } from "../../lib/snapshot/schema";
 import { healthyInstanceGatewayInput, tgs } from "../support/scenarios";
@@ -178,6 +178,17 @@ describe("alb-audit CLI", () => {
     const noColor = capture({ stdoutIsTTY: true });
     await runCli([file, "--no-color"], noColor.io);
     expect(noColor.out()).not.toContain("\x1b[");
+    // NO_COLOR (no-color.org): any non-empty value turns colour off; an empty one does not.
+    for (const [value, coloured] of [
+      ["1", false],
+      ["", true],
+    ] as const) {
+      vi.stubEnv("NO_COLOR", value);
+      const run = capture({ stdoutIsTTY: true });
+      await runCli([file], run.io);
+      expect(run.out().includes("\x1b[")).toBe(coloured);
+    }
+    vi.unstubAllEnvs();
   });
 
   it("live mode passes options to the collector, reports progress on stderr and writes the snapshot", async () => {
