@@ -75,12 +75,15 @@ export const FORMAT_NAMES = Object.keys(RENDERERS) as Format[];
 /** One line per audited snapshot, so a run over many files ends with what each one found. */
 function overview(reports: NamedReport[]): string {
   const width = Math.max(...reports.map((r) => r.source.length));
+  let loudOnes = 0;
   const lines = reports.map(({ source, report }) => {
     const loud = report.findings.filter((f) => f.severity !== "info");
+    if (loud.length) loudOnes++;
     const found = loud.length
       ? loud.map((f) => `${f.code} ${f.severity}`).join(", ")
       : "no warning or critical finding";
     return `${source.padEnd(width)}  ${found}`;
   });
-  return `${["Summary", ...lines].join("\n")}\n`;
+  const total = `Summary: ${reports.length} snapshots audited, ${loudOnes} with a warning or critical finding`;
+  return `${[total, ...lines].join("\n")}\n`;
 }

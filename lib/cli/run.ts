@@ -32,6 +32,8 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
+  /** A person reads stderr: the text report of snapshots ends with a pointer to what is next. */
+  stderrIsTTY?: boolean;
   collect?: Collect;
 }
 
@@ -171,6 +173,19 @@ function emit(text: string, args: CliArgs, io: CliIO): void {
   }
 }
 
+/** For someone at a terminal who has just read a report of snapshot files. */
+function nextSteps(reports: AuditReport[]): string {
+  const code = reports
+    .flatMap((r) => r.findings)
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity))[0]?.code;
+  const steps = [
+    ...(code ? [`"alb-audit explain ${code}" explains a code and its fix`] : []),
+    `"alb-audit --cluster NAME --region REGION" audits a live cluster`,
+    `"alb-audit --help" lists the options`,
+  ];
+  return `alb-audit: next: ${steps.join("; ")}\n`;
+}
+
 async function run(args: CliArgs, io: CliIO): Promise<number> {
   if (args.help || args.version) {
     io.stdout(`${args.help ? USAGE : VERSION}\n`);
@@ -188,6 +203,9 @@ async function run(args: CliArgs, io: CliIO): Promise<number> {
   const renderer = RENDERERS[args.format as Format];
   const options = { color, links: args.docsUrl ? { docsBaseUrl: args.docsUrl } : {} };
   emit(many ? renderer.multiple(shown, options) : renderer.single(shown[0]!, options), args, io);
+  const atTerminal = args.output === undefined && io.stdoutIsTTY && io.stderrIsTTY === true;
+  if (atTerminal && args.format === "text" && !args.cluster)
+    io.stderr(nextSteps(shown.map((r) => r.report)));
   return exitCodeFor(
     shown.map((r) => r.report),
     args.failOn,

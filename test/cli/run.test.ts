@@ -57,8 +57,13 @@ describe("alb-audit CLI", () => {
     writeFileSync(join(sub, "b-healthy.json"), JSON.stringify(healthyInstanceGatewayInput()));
     const c = capture();
     expect(await runCli([sub], c.io)).toBe(0);
-    const summary = c.out().split("Summary\n")[1]!.trim().split("\n");
+    const summary = c
+      .out()
+      .split(`${"=".repeat(78)}\nSummary: `)[1]!
+      .trim()
+      .split("\n");
     expect(summary).toEqual([
+      "2 snapshots audited, 1 with a warning or critical finding",
       expect.stringMatching(/a-failing\.json\s+TGT005 warning$/),
       expect.stringMatching(/b-healthy\.json\s+no warning or critical finding$/),
     ]);
@@ -165,6 +170,26 @@ describe("alb-audit CLI", () => {
     // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     expect(c.err()).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(c.err()).toContain("evil\\x1b]0;owned\\x07.json");
+  });
+
+  it("at a terminal, ends a text report of snapshots with what to do next, on stderr", async () => {
+    const file = writeSnapshot("next.json", failingInput());
+    const tty = capture({ stdoutIsTTY: true, stderrIsTTY: true });
+    expect(await runCli([file, "--no-color"], tty.io)).toBe(0);
+    expect(tty.err()).toBe(
+      'alb-audit: next: "alb-audit explain TGT005" explains a code and its fix; "alb-audit --cluster NAME --region REGION" audits a live cluster; "alb-audit --help" lists the options\n',
+    );
+    // Scripts, pipes and files get the report alone.
+    for (const [overrides, args] of [
+      [{ stdoutIsTTY: false, stderrIsTTY: true }, []],
+      [{ stdoutIsTTY: true, stderrIsTTY: false }, []],
+      [{ stdoutIsTTY: true, stderrIsTTY: true }, ["--format", "json"]],
+      [{ stdoutIsTTY: true, stderrIsTTY: true }, ["--output", join(dir, "next.txt")]],
+    ] as const) {
+      const quiet = capture(overrides);
+      await runCli([file, ...args], quiet.io);
+      expect(quiet.err()).toBe("");
+    }
   });
 
   it("colours severities only on a TTY", async () => {
