@@ -354,7 +354,7 @@ describe("alb-audit CLI", () => {
     it.each([
       [
         "a file that does not exist",
-        [join(dir, "missing.yaml")],
+        [join(dir, "missing.yaml")] as string[],
         /kubeconfig .*missing\.yaml: cannot read \(ENOENT\)/,
       ],
       [
@@ -365,10 +365,15 @@ describe("alb-audit CLI", () => {
       [
         "a context that does not exist",
         [kubeconfig("ok.yaml", valid.join("\n")), "--context", "nope"],
-        /kubeconfig has no context named "nope"/,
+        /^alb-audit: kubeconfig .*ok\.yaml has no context named "nope" \(it has: ctx\)\n$/,
       ],
-    ])("%s", (_what, [file, ...rest], message) => {
-      const run = live("--kubeconfig", file!, ...rest);
+      [
+        "a context without --kubeconfig where none exists (HOME has no .kube/config)",
+        ["--context", "prod"],
+        /^alb-audit: kubeconfig \(default: \$KUBECONFIG or ~\/\.kube\/config\): none found; give --kubeconfig FILE or set KUBECONFIG\n$/,
+      ],
+    ])("%s", (_what, args, message) => {
+      const run = live(...(args[0] === "--context" ? args : ["--kubeconfig", ...args]));
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(message);
       expect(run.stderr).not.toContain("kubeconfig-secret-token");
