@@ -82,12 +82,19 @@ function parseFile(path: string): unknown {
  * broken file, so the fix (a newer alb-audit) is plain. */
 const FORMAT_VERSION = 1;
 
-function checkVersion(path: string, document: unknown): void {
-  const version = (document as { version?: unknown } | null)?.version;
-  if (typeof version === "number" && version > FORMAT_VERSION)
-    throw new SnapshotError(
-      `${path}: snapshot format version ${version} is newer than this alb-audit reads (${FORMAT_VERSION}); upgrade alb-audit`,
-    );
+/** Files people pass by mistake, named for what they are rather than for their first odd field. */
+function checkKind(path: string, document: unknown): void {
+  const doc = (Array.isArray(document) ? document[0] : document) as Record<string, unknown> | null;
+  if (typeof doc !== "object" || doc === null) return;
+  const version = doc.version;
+  let what: string | undefined;
+  if (Array.isArray(doc.findings) || (Array.isArray(document) && "report" in doc))
+    what = "an alb-audit report, not a snapshot (audit the snapshot it was made from)";
+  else if (!Array.isArray(document) && typeof doc.kind === "string" && "apiVersion" in doc)
+    what = `a Kubernetes ${doc.kind}, not a snapshot (README, "Snapshots", says what one holds)`;
+  else if (!Array.isArray(document) && typeof version === "number" && version > FORMAT_VERSION)
+    what = `snapshot format version ${version} is newer than this alb-audit reads (${FORMAT_VERSION}); upgrade alb-audit`;
+  if (what) throw new SnapshotError(`${path}: ${what}`);
 }
 
 /** Reads and validates a snapshot file; every failure is a SnapshotError with a one-line message. */
@@ -102,7 +109,7 @@ export async function readSnapshotFile(path: string): Promise<Snapshot> {
     throw new SnapshotError(`${path}: cannot read (${why ?? String(err)})`);
   }
   if (accepted(document)) return completeSnapshot(document);
-  checkVersion(path, document);
+  checkKind(path, document);
   const { parseSnapshot } = await import("./read");
   try {
     return parseSnapshot(document);

@@ -153,6 +153,25 @@ describe("alb-audit CLI", () => {
     expect(collected).toBe(0);
   });
 
+  it("names a file that is no snapshot for what it is", async () => {
+    const snapshot = writeSnapshot("source.json", failingInput());
+    const report = join(dir, "its-report.json");
+    await runCli([snapshot, "--format", "json", "--output", report], capture().io);
+    const reports = join(dir, "its-reports.json");
+    await runCli([snapshot, snapshot, "--format", "json", "--output", reports], capture().io);
+    const list = join(dir, "kubectl-get.json");
+    writeFileSync(list, JSON.stringify({ apiVersion: "v1", kind: "List", items: [] }));
+    for (const [file, what] of [
+      [report, "an alb-audit report, not a snapshot (audit the snapshot it was made from)"],
+      [reports, "an alb-audit report, not a snapshot (audit the snapshot it was made from)"],
+      [list, 'a Kubernetes List, not a snapshot (README, "Snapshots", says what one holds)'],
+    ]) {
+      const c = capture();
+      expect(await runCli([file!], c.io)).toBe(2);
+      expect(c.err()).toBe(`alb-audit: ${file}: ${what}\n`);
+    }
+  });
+
   it("names the first problem of a broken snapshot", async () => {
     const input = healthyInstanceGatewayInput();
     delete (tgs(input)[0] as { TargetGroupArn?: string }).TargetGroupArn;
