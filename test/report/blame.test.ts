@@ -17,16 +17,15 @@ import {
   BACKEND_SG,
   LB_SG,
   NODE_SG,
-  NODE_SUBNETS,
   aclEntry,
   ec2,
   fromGroup,
-  networkAcl,
   nodeRules,
   tcp,
-  withNetwork,
+  allTimeOut,
+  networkGateway,
+  nodeAcl,
 } from "../support/network-scenarios";
-import { healthyInstanceGatewayInput, snapshotOf, tgs } from "../support/scenarios";
 
 /** A finding's frame, for the evidence a test gives it. */
 const exampleLike = (code: string): Finding => ({
@@ -52,28 +51,10 @@ async function exampleFinding(name: string, code: string): Promise<Finding> {
 
 /** The gateway scenario (instance mode, checked on 31127, traffic 31246), edited, through one rule. */
 function ruleFinding(rule: Rule, edit: (s: SnapshotInput) => void): Finding {
-  const snapshot = snapshotOf(healthyInstanceGatewayInput(), (s) => {
-    withNetwork(s, [31127, 31246]);
-    edit(s);
-  });
+  const snapshot = networkGateway(edit);
   const [f] = rule.check({ model: buildModel(snapshot), prior: [], rules: [] });
   if (!f) throw new Error(`${rule.code} did not fire`);
   return f;
-}
-
-function allTimeOut(s: SnapshotInput) {
-  for (const d of tgs(s)[0]!.TargetHealthDescriptions!)
-    d.TargetHealth = { State: "unhealthy", Reason: "Target.Timeout" };
-}
-
-/** The nodes' subnets get an ACL of their own with these entries. */
-function nodeAcl(s: SnapshotInput, entries: ReturnType<typeof aclEntry>[]) {
-  const subnets = NODE_SUBNETS.map((n) => n.id);
-  for (const a of ec2(s).networkAcls)
-    a.Associations = a.Associations?.filter(
-      (x: { SubnetId?: string }) => !subnets.includes(x.SubnetId ?? ""),
-    );
-  ec2(s).networkAcls.push(networkAcl("acl-0nodes", subnets, entries));
 }
 
 describe("NET001: the security groups that close the checked port", () => {

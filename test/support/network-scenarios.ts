@@ -6,7 +6,7 @@
  * 10.0.x.0/24; the VPC's default network ACL allows everything. Tests break one fact.
  */
 import type { SnapshotInput } from "../../lib/snapshot/schema";
-import { CLUSTER, NODES, k8s } from "./scenarios";
+import { CLUSTER, NODES, healthyInstanceGatewayInput, k8s, snapshotOf, tgs } from "./scenarios";
 
 export const LB_SG = "sg-0lb";
 export const BACKEND_SG = "sg-0backend";
@@ -209,4 +209,32 @@ export const ec2 = (s: SnapshotInput) =>
 export function nodeRules(s: SnapshotInput, rules: Rule[]): void {
   const sg = ec2(s).securityGroups.find((g) => g.GroupId === NODE_SG)!;
   sg.IpPermissions = rules;
+}
+
+/** The gateway baseline (instance mode, checked on 31127, traffic 31246) with the healthy EC2 lists, edited. */
+export const networkGateway = (edit?: (s: SnapshotInput) => void) =>
+  snapshotOf(healthyInstanceGatewayInput(), (s) => {
+    withNetwork(s, [31127, 31246]);
+    edit?.(s);
+  });
+
+export const TIMEOUT = {
+  State: "unhealthy",
+  Reason: "Target.Timeout",
+  Description: "Request timed out",
+};
+
+/** Every target of the first target group times out. */
+export function allTimeOut(s: SnapshotInput): void {
+  for (const d of tgs(s)[0]!.TargetHealthDescriptions!) d.TargetHealth = { ...TIMEOUT };
+}
+
+/** The nodes' subnets get an ACL of their own with `entries`; the load balancer's keep the default. */
+export function nodeAcl(s: SnapshotInput, entries: AclEntry[]): void {
+  const nodeSubnets = NODE_SUBNETS.map((n) => n.id);
+  for (const a of ec2(s).networkAcls)
+    a.Associations = a.Associations?.filter(
+      (x: { SubnetId?: string }) => !nodeSubnets.includes(x.SubnetId ?? ""),
+    );
+  ec2(s).networkAcls.push(networkAcl("acl-0nodes", nodeSubnets, entries));
 }

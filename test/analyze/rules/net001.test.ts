@@ -17,6 +17,9 @@ import {
   securityGroup,
   tcp,
   withNetwork,
+  TIMEOUT,
+  allTimeOut,
+  networkGateway,
 } from "../../support/network-scenarios";
 import {
   CLUSTER,
@@ -36,20 +39,9 @@ const run = (snapshot: Snapshot) =>
     rules: [],
   });
 
-const TIMEOUT = { State: "unhealthy", Reason: "Target.Timeout", Description: "Request timed out" };
 const SELF = { IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: NODE_SG }] };
 
-/** The gateway (instance mode, checked on 31127, traffic 31246) with the healthy EC2 lists. */
-const gateway = (edit?: (s: SnapshotInput) => void) =>
-  snapshotOf(healthyInstanceGatewayInput(), (s) => {
-    withNetwork(s, [31127, 31246]);
-    edit?.(s);
-  });
-
-/** Every gateway target times out. */
-function allTimeOut(s: SnapshotInput) {
-  for (const d of tgs(s)[0]!.TargetHealthDescriptions!) d.TargetHealth = { ...TIMEOUT };
-}
+const gateway = networkGateway;
 
 /** The nodes' group admits the backend group on the traffic port only: the check is shut out. */
 const checkPortClosed = (s: SnapshotInput) =>

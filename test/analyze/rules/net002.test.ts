@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyze } from "../../../lib/analyze";
 import { buildModel } from "../../../lib/analyze/model";
 import { networkAclBlocksHealthCheck } from "../../../lib/analyze/rules/net002-network-acl-blocks-health-check";
-import type { Snapshot, SnapshotInput } from "../../../lib/snapshot/schema";
+import type { Snapshot } from "../../../lib/snapshot/schema";
 import { guard } from "../../support/guarded-model";
 import {
   BACKEND_SG,
@@ -12,46 +12,18 @@ import {
   aclEntry,
   ec2,
   fromGroup,
-  networkAcl,
   nodeRules,
   tcp,
-  withNetwork,
+  allTimeOut,
+  networkGateway,
+  nodeAcl,
 } from "../../support/network-scenarios";
-import {
-  GW_TG_ARN,
-  NODES,
-  healthyInstanceGatewayInput,
-  snapshotOf,
-  tgs,
-} from "../../support/scenarios";
+import { GW_TG_ARN, NODES } from "../../support/scenarios";
 
 const run = (snapshot: Snapshot) =>
   guard(networkAclBlocksHealthCheck).check({ model: buildModel(snapshot), prior: [], rules: [] });
 
-const TIMEOUT = { State: "unhealthy", Reason: "Target.Timeout" };
-
-function allTimeOut(s: SnapshotInput) {
-  for (const d of tgs(s)[0]!.TargetHealthDescriptions!) d.TargetHealth = { ...TIMEOUT };
-}
-
-/** The nodes' subnets get an ACL of their own with `entries`; the load balancer's keep the default. */
-function nodeAcl(s: SnapshotInput, entries: ReturnType<typeof aclEntry>[]) {
-  const nodeSubnets = NODE_SUBNETS.map((n) => n.id);
-  const acls = ec2(s).networkAcls;
-  for (const a of acls) {
-    const kept = a.Associations?.filter(
-      (x: { SubnetId?: string }) => !nodeSubnets.includes(x.SubnetId ?? ""),
-    );
-    a.Associations = kept;
-  }
-  acls.push(networkAcl("acl-0nodes", nodeSubnets, entries));
-}
-
-const gateway = (edit: (s: SnapshotInput) => void) =>
-  snapshotOf(healthyInstanceGatewayInput(), (s) => {
-    withNetwork(s, [31127, 31246]);
-    edit(s);
-  });
+const gateway = networkGateway;
 
 /** What a nodes' ACL needs: the checks in from the load balancer's subnets, the answers out. */
 const healthyNodeEntries = () => [
