@@ -205,8 +205,8 @@ export function networkConclusion(
 const portsText = (from?: number, to?: number) =>
   from === undefined || from === -1 ? "all" : from === to ? `${from}` : `${from}-${to ?? 65535}`;
 
-/** One security-group rule in a line: protocol, ports and sources. */
-export function describeRule(rule: IpPermission): string {
+/** One security-group rule in a line: protocol, ports and its peers (sources in, destinations out). */
+export function describeRule(rule: IpPermission, direction: "inbound" | "outbound"): string {
   const protocol = rule.IpProtocol === "-1" ? "all traffic" : (rule.IpProtocol ?? "?");
   const ports = rule.IpProtocol === "-1" ? "" : ` ${portsText(rule.FromPort, rule.ToPort)}`;
   const sources = [
@@ -215,7 +215,8 @@ export function describeRule(rule: IpPermission): string {
     ...(rule.Ipv6Ranges ?? []).map((r) => r.CidrIpv6 ?? "?"),
     ...(rule.PrefixListIds ?? []).map((p) => p.PrefixListId ?? "?"),
   ];
-  return `${protocol}${ports} from ${sources.length > 0 ? sources.join(", ") : "nowhere"}`;
+  const peers = sources.length > 0 ? sources.join(", ") : "nowhere";
+  return `${protocol}${ports} ${direction === "inbound" ? "from" : "to"} ${peers}`;
 }
 
 /** The load balancer side of a verdict, for evidence. */
@@ -247,10 +248,12 @@ export function describeSecurityGroupPath(
       ...(sg.inbound.status === "closed" ? ["inbound to the target"] : []),
       ...(sg.outbound?.status === "closed" ? ["outbound from the load balancer"] : []),
     ],
-    rulesForPort: sg.inbound.rules.map((r) => `${r.groupId}: ${describeRule(r.rule)}`),
+    rulesForPort: sg.inbound.rules.map((r) => `${r.groupId}: ${describeRule(r.rule, "inbound")}`),
     ...(sg.outbound
       ? {
-          egressRulesForPort: sg.outbound.rules.map((r) => `${r.groupId}: ${describeRule(r.rule)}`),
+          egressRulesForPort: sg.outbound.rules.map(
+            (r) => `${r.groupId}: ${describeRule(r.rule, "outbound")}`,
+          ),
         }
       : {}),
   };

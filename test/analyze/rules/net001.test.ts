@@ -87,8 +87,9 @@ describe("NET001 SecurityGroupBlocksHealthCheck", () => {
       closed: ["inbound to the target"],
       rulesForPort: [`${NODE_SG}: all traffic from ${NODE_SG}`],
       egressRulesForPort: [
-        `${LB_SG}: all traffic from 0.0.0.0/0`,
-        `${BACKEND_SG}: all traffic from 0.0.0.0/0`,
+        // An egress rule names where traffic may go, not where it comes from.
+        `${LB_SG}: all traffic to 0.0.0.0/0`,
+        `${BACKEND_SG}: all traffic to 0.0.0.0/0`,
       ],
     });
     // The binding names both ports, so the controller would put them back: the rule itself.
