@@ -58,7 +58,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     severity: asHc001,
     levels: ["critical", "warning"],
     firesWhen:
-      "HealthCheckPort is a number that is none of the Service's current nodePorts (instance mode) or none of the backing pods' container ports (ip mode), typically a hard-coded NodePort that changed when the Service was re-created.",
+      "HealthCheckPort is a number that is none of the Service's current nodePorts (instance mode), or, in ip mode, targets fail on it and it is none of the ports the backing pods declare or probe (a port some pod IP passes the check on is served, declared or not); typically a hard-coded NodePort that changed when the Service was re-created.",
   },
   {
     code: "HC005",
