@@ -204,7 +204,8 @@ describe.runIf(available)("HTML report in a real browser", { timeout: 120_000 },
     expect(await fix.locator("pre").textContent()).toBe(report.findings[0]!.remediation);
     const button = fix.locator("button.copy");
     await button.click();
-    expect(await button.textContent()).not.toBe("Copy");
+    // The label changes when the clipboard's promise settles, not at the click itself.
+    await expect.poll(() => button.textContent(), { timeout: 5000 }).not.toBe("Copy");
   });
 
   it("filters by severity and by code", async () => {
