@@ -2,7 +2,11 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CATALOG } from "../lib/analyze/catalog";
+import { guideFor } from "../lib/cli/explain";
 import { codeHeading, githubAnchor } from "../lib/report/links";
+
+/** Prose as Markdown text: a placeholder such as <cluster> would otherwise be read as HTML. */
+export const markdownText = (text: string): string => text.replace(/</g, "\\<");
 
 export function catalogMarkdown(): string {
   const status = (e: (typeof CATALOG)[number]) =>
@@ -14,14 +18,21 @@ export function catalogMarkdown(): string {
     (e) =>
       `| [${e.code}](#${githubAnchor(codeHeading(e.code))})${status(e)} | ${e.name} | ${e.severity} | ${firesWhen(e).replace(/\|/g, "\\|")} |`,
   );
-  const sections = CATALOG.flatMap((e) => [
-    `### ${codeHeading(e.code)}`,
-    "",
-    `**${e.name}**${status(e)} · ${e.severity}`,
-    "",
-    firesWhen(e),
-    "",
-  ]);
+  // The reports' docs: line sends readers here: the section says why and how to fix, as explain does.
+  const sections = CATALOG.flatMap((e) => {
+    const guide = guideFor(e.code);
+    return [
+      `### ${codeHeading(e.code)}`,
+      "",
+      `**${e.name}**${status(e)} · ${e.severity}`,
+      "",
+      firesWhen(e),
+      "",
+      ...(guide
+        ? [`**Why.** ${markdownText(guide.why)}`, "", `**Fix.** ${markdownText(guide.fix)}`, ""]
+        : []),
+    ];
+  });
   return [
     "<!-- Generated from lib/analyze/catalog.ts by `npm run docs`. Do not edit by hand. -->",
     "# Finding codes",
@@ -30,6 +41,8 @@ export function catalogMarkdown(): string {
     "`alb-health-auditor/ignore` annotations can rely on them. The contract is",
     "`../shared/spec/findings.md`; this list is generated from the engine's catalog. A code marked",
     "*not checked yet* is part of the catalog, but this release has no rule for it and never raises it.",
+    "Each code's section says when it fires, why it happens and how it is fixed, as",
+    "`alb-audit explain CODE` does.",
     "",
     "| code | name | severity | fires when |",
     "|---|---|---|---|",

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../lib/analyze/catalog";
-import { GUIDED_CODES } from "../../lib/cli/explain";
+import { GUIDED_CODES, guideFor } from "../../lib/cli/explain";
+import { markdownText } from "../../scripts/gen-catalog-docs";
 import { RENDERERS } from "../../lib/cli/formats";
 import { runCli } from "../../lib/cli/run";
 
@@ -204,6 +205,17 @@ describe("explain CODE", () => {
     const run = await cli("explain", "XYZ001");
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^alb-audit: unknown finding code "XYZ001" \(known: HC001, .*\)/);
+  });
+
+  // The reports' docs: line points at docs/findings.md#<code>: the reader finds the same guide.
+  it("docs/findings.md gives every code explain's why and fix", () => {
+    const docs = readFileSync(new URL("../../docs/findings.md", import.meta.url), "utf8");
+    const without = CATALOG.filter((e) => {
+      const guide = guideFor(e.code)!;
+      const section = docs.split(`\n### ${e.code}\n`)[1]?.split("\n### ")[0] ?? "";
+      return ![guide.why, guide.fix].every((text) => section.includes(markdownText(text)));
+    }).map((e) => e.code);
+    expect(without).toEqual([]);
   });
 
   // A code added to the catalog needs its why and fix in lib/cli/explain.ts (GUIDES).
