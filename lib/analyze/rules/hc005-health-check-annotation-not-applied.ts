@@ -325,6 +325,23 @@ function latestWarning(tgv: TargetGroupView, model: Model): ControllerWarning | 
     .at(-1);
 }
 
+/** Per key (annotation or TargetGroupConfiguration path): what is declared, and what the group has. */
+function mismatchEvidence(found: readonly Mismatch[], warning: ControllerWarning | undefined) {
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const m of found) {
+    expected[m.key] = {
+      object: m.object,
+      declared: m.declared,
+      ...(String(m.resolved) !== m.declared ? { resolved: m.resolved } : {}),
+      ...(m.invalid ? { invalid: m.invalid } : {}),
+    };
+    actual[m.key] = { field: m.field, live: m.live };
+  }
+  if (warning) actual["controllerEvent"] = eventEvidence(warning);
+  return { expected, actual };
+}
+
 // ---------------------------------------------------------------- Gateway API groups
 
 /** The annotation key whose value rules each TargetGroupConfiguration setting follows. */
@@ -352,7 +369,7 @@ function tgcMismatches(tgv: TargetGroupView, settings: readonly DeclaredSetting[
     const live = spec?.live(tgv.tg);
     const resolved = spec && resolveTgc(spec, String(d.value), tgv);
     if (!spec || live === undefined || !resolved || spec.equal(resolved.value, live)) return [];
-    const m: Mismatch & { at: string } = {
+    const m: Mismatch = {
       key: d.at,
       short: d.at,
       suffix: spec.suffix,
@@ -361,7 +378,6 @@ function tgcMismatches(tgv: TargetGroupView, settings: readonly DeclaredSetting[
       declared: String(d.value),
       resolved: resolved.value,
       live,
-      at: d.at,
       ...(resolved.invalid ? { invalid: resolved.invalid } : {}),
     };
     return [m];
@@ -382,19 +398,8 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
   const gw = tgv.gateway.gatewayRef;
   const route = tgv.gateway.route;
   const invalid = found.filter((m) => m.invalid);
-  const expected: Record<string, unknown> = {};
-  const actual: Record<string, unknown> = {};
-  for (const m of found) {
-    expected[m.at] = {
-      object: m.object,
-      declared: m.declared,
-      ...(String(m.resolved) !== m.declared ? { resolved: m.resolved } : {}),
-      ...(m.invalid ? { invalid: m.invalid } : {}),
-    };
-    actual[m.at] = { field: m.field, live: m.live };
-  }
   const warning = latestWarning(tgv, model);
-  if (warning) actual["controllerEvent"] = eventEvidence(warning);
+  const { expected, actual } = mismatchEvidence(found, warning);
   const lbc = block.via?.lbc;
   const lbcKey = lbc ? `${lbc.metadata.namespace ?? "default"}/${lbc.metadata.name}` : "";
   const gatewayLevel =
@@ -406,12 +411,12 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
   const why = warning
     ? `The controller says why it does not apply them: ${describeWarning(warning)} (CTRL001), so the target group keeps its previous settings.`
     : invalid.length > 0
-      ? `The controller cannot apply ${invalid.map((m) => `${m.at} "${m.declared}" (${m.invalid})`).join("; ")}, so building Gateway ${gw.namespace}/${gw.name} fails and the target group keeps its previous settings.`
+      ? `The controller cannot apply ${invalid.map((m) => `${m.key} "${m.declared}" (${m.invalid})`).join("; ")}, so building Gateway ${gw.namespace}/${gw.name} fails and the target group keeps its previous settings.`
       : `The declared values are valid, so the controller has not reconciled Gateway ${gw.namespace}/${gw.name} since they were set: it is not running, the Gateway's class is not its own, or building the Gateway or one of its routes fails.${gatewayLevel}`;
   const routeText = route
     ? ` and kubectl -n ${route.namespace} describe ${route.kind.toLowerCase()} ${route.name}`
     : "";
-  const fields = found.map((m) => m.at.slice(block.path.length + 1)).join(", ");
+  const fields = found.map((m) => m.key.slice(block.path.length + 1)).join(", ");
   return makeFinding("HC005", {
     severity: "warning",
     title: `Target group ${tgv.name} does not have the health-check settings of TargetGroupConfiguration ${tgcNs}/${tgcName}: ${fields}`,
@@ -427,7 +432,7 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
     rootCause: `TargetGroupConfiguration ${tgcNs}/${tgcName} declares in ${block.path} ${found
       .map(
         (m) =>
-          `${m.at.slice(block.path.length + 1)} "${m.declared}"${String(m.resolved) !== m.declared ? ` (= ${String(m.resolved)})` : ""}`,
+          `${m.key.slice(block.path.length + 1)} "${m.declared}"${String(m.resolved) !== m.declared ? ` (= ${String(m.resolved)})` : ""}`,
       )
       .join(
         ", ",
@@ -436,7 +441,7 @@ function checkTgc(tgv: TargetGroupView, model: Model): Finding | undefined {
       .join(", ")}. ${why}`,
     remediation:
       (invalid.length > 0
-        ? `Correct the values the controller rejects: ${invalid.map((m) => `${m.at} (${m.invalid})`).join("; ")}.\n`
+        ? `Correct the values the controller rejects: ${invalid.map((m) => `${m.key} (${m.invalid})`).join("; ")}.\n`
         : "") +
       (block.level === "gateway"
         ? `${healthCheckFix(tgv, Object.fromEntries(declared.settings.map((d) => [d.setting, d.value])))}\n`
@@ -463,18 +468,7 @@ function check(tgv: TargetGroupView, model: Model): Finding | undefined {
   timeoutNotBelowInterval(found, tgv.tg);
 
   const warning = latestWarning(tgv, model);
-  const expected: Record<string, unknown> = {};
-  const actual: Record<string, unknown> = {};
-  for (const m of found) {
-    expected[m.key] = {
-      object: m.object,
-      declared: m.declared,
-      ...(String(m.resolved) !== m.declared ? { resolved: m.resolved } : {}),
-      ...(m.invalid ? { invalid: m.invalid } : {}),
-    };
-    actual[m.key] = { field: m.field, live: m.live };
-  }
-  if (warning) actual["controllerEvent"] = eventEvidence(warning);
+  const { expected, actual } = mismatchEvidence(found, warning);
   const invalid = found.filter((m) => m.invalid);
   const objects = [...new Set(found.map((m) => m.object))].join(", ");
   const keys = found.map((m) => m.short).join(", ");
